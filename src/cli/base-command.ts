@@ -1,0 +1,38 @@
+import {Command, Flags} from '@oclif/core'
+
+import {isDraftError} from '../core/errors.js'
+import {bold, dim, red, symbols, yellow} from '../ui/style.js'
+
+/**
+ * What every draft command shares: a --json flag, and one way to show a failure. A DraftError prints
+ * its message and its fix (or a JSON object with code, message, fix, file and line) and exits 1.
+ */
+export abstract class DraftCommand extends Command {
+  static override baseFlags = {
+    json: Flags.boolean({description: 'Print machine-readable JSON instead of text.', default: false}),
+  }
+
+  protected get json(): boolean {
+    return this.argv.includes('--json')
+  }
+
+  protected printJson(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+  }
+
+  protected warn_(message: string): void {
+    if (!this.json) process.stderr.write(`${yellow(`${symbols.warn} ${message}`)}\n`)
+  }
+
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (!isDraftError(error)) return super.catch(error)
+    if (this.json) {
+      process.stdout.write(`${JSON.stringify({error: error.toJSON()}, null, 2)}\n`)
+    } else {
+      const where = error.location ? `${error.location.file}${error.location.line ? `:${error.location.line}` : ''}: ` : ''
+      process.stderr.write(`${red(`${symbols.fail} ${where}${error.message}`)}\n  ${bold('fix:')} ${error.fix}\n${dim(`  (${error.code})`)}\n`)
+    }
+    process.exitCode = 1
+    return undefined
+  }
+}

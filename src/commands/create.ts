@@ -1,0 +1,40 @@
+import {Args, Flags} from '@oclif/core'
+
+import {DraftCommand} from '../cli/base-command.js'
+
+export default class Create extends DraftCommand {
+  static override summary = 'Scaffold a Dockerfile, .dockerignore, Helm chart and draft.toml for an app.'
+  static override description = `Detects the app's language pack and writes what draft up needs. Existing files are kept (an existing Dockerfile or chart is used as it is) unless --force. Writes all files or none.`
+  static override examples = [
+    '<%= config.bin %> create',
+    '<%= config.bin %> create ./my-app --dry-run',
+    '<%= config.bin %> create --pack python --set port=8000 --app api',
+  ]
+
+  static override args = {
+    path: Args.string({description: 'App folder.', default: '.'}),
+  }
+
+  static override flags = {
+    pack: Flags.string({description: 'Language pack to use instead of the detected one.'}),
+    app: Flags.string({description: 'App name (default: the folder name, made DNS-safe).'}),
+    set: Flags.string({description: 'Override an inferred variable, e.g. --set port=8080 (repeatable).', multiple: true, default: []}),
+    'dry-run': Flags.boolean({description: 'Print the plan and write nothing.', default: false}),
+    force: Flags.boolean({description: 'Replace existing files draft would otherwise keep.', default: false}),
+    explain: Flags.boolean({description: 'Also show the detection evidence and scores.', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Create)
+    const [{loadPacks}, {createApp}, {renderCreate, createJson}, {resolve}] = await Promise.all([
+      import('../packs/registry.js'),
+      import('../scaffold/create.js'),
+      import('../ui/render-create.js'),
+      import('node:path'),
+    ])
+    const packs = loadPacks({appDir: resolve(args.path)})
+    const result = await createApp({path: args.path, pack: flags.pack, app: flags.app, sets: flags.set, dryRun: flags['dry-run'], force: flags.force}, packs)
+    if (this.json) this.printJson(createJson(result))
+    else process.stdout.write(renderCreate(result, {explain: flags.explain}))
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Every failure a user can cause or fix is a DraftError. The catalogue below is the one place where a
+ * code becomes a message and a fix, so wording stays consistent and every error names what to do next.
+ */
+
+export interface SourceLocation {
+  file: string
+  line?: number
+  column?: number
+}
+
+interface Advice {
+  message: string
+  fix: string
+}
+
+const list = (items: readonly string[]): string => items.join(', ')
+
+const catalogue = {
+  PATH_NOT_FOUND: (c: {path: string}): Advice => ({
+    message: `${c.path} does not exist`,
+    fix: 'Pass the folder that holds your app, e.g. `draft create ./my-app`.',
+  }),
+  PATH_NOT_DIRECTORY: (c: {path: string}): Advice => ({
+    message: `${c.path} is a file, not a folder`,
+    fix: 'Pass the folder that holds your app, not one of its files.',
+  }),
+  EMPTY_FOLDER: (c: {path: string}): Advice => ({
+    message: `${c.path} has no files draft can look at`,
+    fix: 'Run draft in the folder of an app with source code, or add your code first.',
+  }),
+  UNREADABLE: (c: {path: string; reason: string}): Advice => ({
+    message: `cannot read ${c.path}: ${c.reason}`,
+    fix: 'Check the file permissions (draft needs to read the app to detect it), or run draft as the owner of the folder.',
+  }),
+  NO_PACK_MATCH: (c: {path: string; packs: readonly string[]}): Advice => ({
+    message: `no language pack fits ${c.path}`,
+    fix: `Choose one with --pack NAME. Available packs: ${list(c.packs)}. \`draft detect --explain\` shows what was found.`,
+  }),
+  MONOREPO: (c: {path: string; apps: readonly string[]}): Advice => ({
+    message: `${c.path} is a monorepo root with ${c.apps.length} apps: ${list(c.apps)}`,
+    fix: 'Run draft in one app folder at a time, e.g. `draft create ' + (c.apps[0] ?? 'services/api') + '`, or force a single app here with --pack.',
+  }),
+  UNKNOWN_PACK: (c: {name: string; packs: readonly string[]}): Advice => ({
+    message: `there is no pack named "${c.name}"`,
+    fix: `Use one of: ${list(c.packs)}. \`draft pack list\` shows where each comes from.`,
+  }),
+  BAD_SET: (c: {input: string; reason: string; keys?: readonly string[]}): Advice => ({
+    message: `--set ${c.input}: ${c.reason}`,
+    fix: c.keys
+      ? `Use --set KEY=VALUE with one of: ${list(c.keys)}.`
+      : 'Use --set KEY=VALUE, e.g. --set port=8080.',
+  }),
+  BAD_VALUE: (c: {name: string; value: string; reason: string; source: string}): Advice => ({
+    message: `${c.name} = ${JSON.stringify(c.value)} (from ${c.source}) ${c.reason}`,
+    fix: `Set a valid value with --set ${c.name}=VALUE.`,
+  }),
+  BAD_APP_NAME: (c: {name: string}): Advice => ({
+    message: `"${c.name}" cannot be made into a valid Kubernetes name`,
+    fix: 'Pass --app with lower-case letters, digits and dashes, starting with a letter (at most 53 characters).',
+  }),
+  FILES_EXIST: (c: {files: readonly string[]}): Advice => ({
+    message: `these files already exist and would be replaced: ${list(c.files)}`,
+    fix: 'Pass --force to replace them (nothing else is touched), or remove them first.',
+  }),
+  WRITE_FAILED: (c: {path: string; reason: string}): Advice => ({
+    message: `could not write ${c.path}: ${c.reason}. Nothing was changed`,
+    fix: 'Check that the folder is writable and the disk is not full, then run the command again.',
+  }),
+  PACK_INVALID: (c: {pack: string; problems: readonly string[]}): Advice => ({
+    message: `pack "${c.pack}" is invalid:\n  ${c.problems.join('\n  ')}`,
+    fix: 'Fix the manifest (see packs/README.md), then check it with `draft pack lint DIR`.',
+  }),
+  TEMPLATE_FAILED: (c: {pack: string; template: string; reason: string}): Advice => ({
+    message: `pack "${c.pack}": template ${c.template} failed: ${c.reason}`,
+    fix: 'Fix the template, then check it with `draft pack lint DIR`; or choose another pack with --pack.',
+  }),
+  UNSAFE_PATH: (c: {pack: string; path: string}): Advice => ({
+    message: `pack "${c.pack}" tried to write ${c.path}, which is outside the app folder`,
+    fix: 'A pack may only write relative paths inside the app. Fix the [files] table of the pack.',
+  }),
+} as const
+
+export type ErrorCode = keyof typeof catalogue
+export type ErrorContext<C extends ErrorCode> = Parameters<(typeof catalogue)[C]>[0]
+
+export class DraftError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: C
+  readonly fix: string
+  readonly context: ErrorContext<C>
+  readonly location?: SourceLocation
+
+  constructor(code: C, context: ErrorContext<C>, options: {cause?: unknown; location?: SourceLocation} = {}) {
+    const advice = (catalogue[code] as (c: ErrorContext<C>) => Advice)(context)
+    super(advice.message, {cause: options.cause})
+    this.name = 'DraftError'
+    this.code = code
+    this.fix = advice.fix
+    this.context = context
+    this.location = options.location
+  }
+
+  toJSON(): {code: string; message: string; fix: string; file?: string; line?: number} {
+    return {
+      code: this.code,
+      message: this.message,
+      fix: this.fix,
+      ...(this.location ? {file: this.location.file, line: this.location.line} : {}),
+    }
+  }
+}
+
+export const isDraftError = (error: unknown): error is DraftError =>
+  error instanceof DraftError

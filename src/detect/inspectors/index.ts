@@ -1,0 +1,14 @@
+import type {Facts, Inspector} from '../facts.js'
+import type {Snapshot} from '../snapshot.js'
+import {nodeInspector} from './node.js'
+
+/** Every built-in inspector. Packs refer to their facts as `inspector.fact` (e.g. `node.port`). */
+export const INSPECTORS: readonly Inspector[] = [nodeInspector]
+
+export function inspectAll(snapshot: Snapshot, inspectors: readonly Inspector[] = INSPECTORS): Facts {
+  const facts: Facts = {}
+  for (const inspector of inspectors) {
+    for (const [name, value] of Object.entries(inspector.inspect(snapshot))) facts[`${inspector.name}.${name}`] = value
+  }
+  return facts
+}

@@ -1,0 +1,217 @@
+import {existsSync, readFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
+import {join, relative} from 'node:path'
+
+import {packageRoot} from '../util/package-root.js'
+import {TomlSyntaxError, parseToml} from '../util/toml.js'
+
+export type VariableType = 'string' | 'integer' | 'port' | 'boolean' | 'enum' | 'map'
+
+export interface VariableSpec {
+  type: VariableType
+  description: string
+  default?: unknown
+  derivedFrom: string[]
+  values?: string[]
+  pattern?: string
+  minimum?: number
+  maximum?: number
+}
+
+export interface DetectRule {
+  files?: string[]
+  fact?: string
+  weight: number
+  why?: string
+}
+
+export interface ChartSettings {
+  readOnlyRootFilesystem: boolean
+  writablePaths: string[]
+  runAsUser: number
+  cpuRequest: string
+  memoryRequest: string
+  cpuLimit: string
+  memoryLimit: string
+  startupSeconds: number
+}
+
+export interface FixtureSpec {
+  path: string
+  probe?: string
+  build: boolean
+  why?: string
+  expect: Record<string, unknown>
+}
+
+export type PackSource = 'app' | 'user' | 'builtin'
+
+export interface Pack {
+  name: string
+  version: string
+  description: string
+  /** Folder that holds pack.toml. */
+  dir: string
+  source: PackSource
+  languages: string[]
+  languageWeight: number
+  rules: DetectRule[]
+  variables: Record<string, VariableSpec>
+  files: Record<string, string>
+  chart: ChartSettings
+  fixtures: FixtureSpec[]
+}
+
+/** A problem found in a pack, always with the file and, where known, the line. */
+export interface PackProblem {
+  file: string
+  line?: number
+  message: string
+}
+
+export const MANIFEST = 'pack.toml'
+
+export const CHART_DEFAULTS: ChartSettings = {
+  readOnlyRootFilesystem: true,
+  writablePaths: ['/tmp'],
+  runAsUser: 10001,
+  cpuRequest: '100m',
+  memoryRequest: '128Mi',
+  cpuLimit: '1',
+  memoryLimit: '512Mi',
+  startupSeconds: 30,
+}
+
+type Validator = ((data: unknown) => boolean) & {errors?: {instancePath: string; message?: string; params: Record<string, unknown>}[] | null}
+let validator: Validator | undefined
+
+function schemaValidator(): Validator {
+  if (validator) return validator
+  const require = createRequire(import.meta.url)
+  const Ajv = require('ajv') as new (options: object) => {compile(schema: object): Validator}
+  const schema = JSON.parse(readFileSync(join(packageRoot(), 'packs', 'pack.schema.json'), 'utf8')) as object
+  validator = new Ajv({allErrors: true, strict: false}).compile(schema)
+  return validator
+}
+
+export type LoadResult = {ok: true; pack: Pack} | {ok: false; name: string; problems: PackProblem[]}
+
+/**
+ * Read and validate one pack folder. Never throws for a bad pack: the caller decides whether a broken
+ * pack is fatal (it is for `pack lint` and for the chosen pack) or only a warning (for the others).
+ */
+export function loadPack(dir: string, source: PackSource): LoadResult {
+  const file = join(dir, MANIFEST)
+  const fallbackName = dir.split(/[\\/]/).pop() ?? dir
+  if (!existsSync(file)) {
+    return {ok: false, name: fallbackName, problems: [{file, message: `${MANIFEST} is missing`}]}
+  }
+  let doc
+  try {
+    doc = parseToml(readFileSync(file, 'utf8'))
+  } catch (error) {
+    if (error instanceof TomlSyntaxError) {
+      return {ok: false, name: fallbackName, problems: [{file, line: error.line, message: `TOML syntax: ${error.message}`}]}
+    }
+    return {ok: false, name: fallbackName, problems: [{file, message: (error as Error).message}]}
+  }
+  const data = doc.data
+  const name = typeof data.name === 'string' ? data.name : fallbackName
+  const validate = schemaValidator()
+  const problems: PackProblem[] = []
+  if (!validate(data)) {
+    for (const error of validate.errors ?? []) {
+      const path = error.instancePath.split('/').filter(Boolean).map(p => p.replaceAll('~1', '/').replaceAll('~0', '~'))
+      const extra = error.params.additionalProperty ? ` "${String(error.params.additionalProperty)}"` : ''
+      const allowed = error.params.allowedValues ? ` (${(error.params.allowedValues as unknown[]).join(', ')})` : ''
+      const where = path.length ? path.join('.') : '(top level)'
+      problems.push({file, line: doc.lineOf(path), message: `${where}: ${error.message ?? 'invalid'}${extra}${allowed}`})
+    }
+    // oneOf reports one error per branch plus its own; keep the messages distinct.
+    return {ok: false, name, problems: dedupe(problems)}
+  }
+
+  const detect = data.detect as {languages: string[]; 'language-weight'?: number; rules?: DetectRule[]}
+  const variables: Record<string, VariableSpec> = {}
+  for (const [key, raw] of Object.entries(data.variables as Record<string, Record<string, unknown>>)) {
+    const spec: VariableSpec = {
+      type: raw.type as VariableType,
+      description: raw.description as string,
+      derivedFrom: (raw['derived-from'] as string[] | undefined) ?? [],
+    }
+    for (const k of ['default', 'values', 'pattern', 'minimum', 'maximum'] as const) {
+      if (raw[k] !== undefined) (spec as unknown as Record<string, unknown>)[k] = raw[k]
+    }
+    if (spec.type === 'enum' && !spec.values?.length) {
+      problems.push({file, line: doc.lineOf(['variables', key, 'type']), message: `variables.${key}: an enum needs a non-empty "values" list`})
+    }
+    if (spec.pattern !== undefined) {
+      try {
+        new RegExp(spec.pattern)
+      } catch {
+        problems.push({file, line: doc.lineOf(['variables', key, 'pattern']), message: `variables.${key}.pattern is not a valid regular expression`})
+      }
+    }
+    variables[key] = spec
+  }
+  const files = data.files as Record<string, string>
+  for (const [output, template] of Object.entries(files)) {
+    const templatePath = join(dir, template)
+    if (!relative(dir, templatePath).split(/[\\/]/).every(p => p !== '..') || !existsSync(templatePath)) {
+      problems.push({file, line: doc.lineOf(['files', output]), message: `files."${output}": template ${template} does not exist in the pack`})
+    }
+  }
+  const fixtures = ((data.fixtures as Record<string, unknown>[] | undefined) ?? []).map((f, i): FixtureSpec => {
+    if (!existsSync(join(dir, f.path as string))) {
+      problems.push({file, line: doc.lineOf(['fixtures', i, 'path']), message: `fixtures[${i}].path: ${String(f.path)} does not exist in the pack`})
+    }
+    return {
+      path: f.path as string,
+      probe: f.probe as string | undefined,
+      build: f.build !== false,
+      why: f.why as string | undefined,
+      expect: (f.expect as Record<string, unknown> | undefined) ?? {},
+    }
+  })
+  if (problems.length) return {ok: false, name, problems}
+
+  const chart = (data.chart as Record<string, unknown> | undefined) ?? {}
+  const pick = <K extends keyof ChartSettings>(key: K, toml: string): ChartSettings[K] =>
+    (chart[toml] as ChartSettings[K] | undefined) ?? CHART_DEFAULTS[key]
+  return {
+    ok: true,
+    pack: {
+      name,
+      version: data.version as string,
+      description: data.description as string,
+      dir,
+      source,
+      languages: detect.languages,
+      languageWeight: detect['language-weight'] ?? 50,
+      rules: detect.rules ?? [],
+      variables,
+      files,
+      chart: {
+        readOnlyRootFilesystem: pick('readOnlyRootFilesystem', 'read-only-root-filesystem'),
+        writablePaths: pick('writablePaths', 'writable-paths'),
+        runAsUser: pick('runAsUser', 'run-as-user'),
+        cpuRequest: pick('cpuRequest', 'cpu-request'),
+        memoryRequest: pick('memoryRequest', 'memory-request'),
+        cpuLimit: pick('cpuLimit', 'cpu-limit'),
+        memoryLimit: pick('memoryLimit', 'memory-limit'),
+        startupSeconds: pick('startupSeconds', 'startup-seconds'),
+      },
+      fixtures,
+    },
+  }
+}
+
+function dedupe(problems: PackProblem[]): PackProblem[] {
+  const seen = new Set<string>()
+  return problems.filter(p => {
+    const key = `${p.line}:${p.message}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}

@@ -1,0 +1,100 @@
+import {randomBytes} from 'node:crypto'
+import {existsSync, lstatSync, mkdirSync, realpathSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {dirname, join, relative, sep} from 'node:path'
+
+import {DraftError} from '../core/errors.js'
+import type {ScaffoldPlan} from './plan.js'
+
+export interface ApplyResult {
+  written: string[]
+  kept: string[]
+}
+
+/**
+ * Write a plan all or nothing. Files are first written to a staging folder inside the app (same file
+ * system, so renames are atomic), then renamed into place unit by unit: a file, or a whole chart folder.
+ * Anything replaced is moved aside first. On any failure the moves are undone in reverse order, so the
+ * folder is exactly as it was.
+ */
+export function applyPlan(plan: ScaffoldPlan): ApplyResult {
+  const root = realpathSync(plan.root)
+  const toWrite = plan.files.filter(f => f.action !== 'keep')
+  const kept = plan.files.filter(f => f.action === 'keep').map(f => f.path)
+  if (toWrite.length === 0) return {written: [], kept}
+
+  const staging = join(root, `.draft-staging-${randomBytes(4).toString('hex')}`)
+  const undo: (() => void)[] = []
+  try {
+    for (const file of toWrite) {
+      const target = join(staging, 'new', file.path)
+      mkdirSync(dirname(target), {recursive: true})
+      writeFileSync(target, file.content ?? '')
+    }
+    for (const unit of units(plan)) {
+      const destination = join(root, unit)
+      assertInside(root, destination)
+      if (existsSync(destination)) {
+        const aside = join(staging, 'old', unit)
+        mkdirSync(dirname(aside), {recursive: true})
+        renameSync(destination, aside)
+        undo.push(() => renameSync(aside, destination))
+      }
+      const createdDirs = mkdirs(root, dirname(unit))
+      renameSync(join(staging, 'new', unit), destination)
+      undo.push(() => {
+        rmSync(destination, {recursive: true, force: true})
+        for (const dir of createdDirs.reverse()) rmSync(dir, {recursive: true, force: true})
+      })
+    }
+  } catch (error) {
+    for (const step of undo.reverse()) {
+      try {
+        step()
+      } catch {
+        // Keep undoing the rest; a leftover is better than stopping half-way.
+      }
+    }
+    rmSync(staging, {recursive: true, force: true})
+    if (error instanceof DraftError) throw error
+    throw new DraftError('WRITE_FAILED', {path: plan.root, reason: (error as Error).message}, {cause: error})
+  }
+  rmSync(staging, {recursive: true, force: true})
+  return {written: toWrite.map(f => f.path), kept}
+}
+
+/** Rename units: the chart folder moves as one, every other file on its own. */
+function units(plan: ScaffoldPlan): string[] {
+  const out = new Set<string>()
+  for (const file of plan.files) {
+    if (file.action === 'keep') continue
+    out.add(file.path.startsWith(`${plan.chartPath}/`) ? plan.chartPath : file.path)
+  }
+  return [...out]
+}
+
+/** Parent folders a unit needs, created one by one so that undo can remove exactly those. */
+function mkdirs(root: string, relDir: string): string[] {
+  const created: string[] = []
+  if (relDir === '.' || relDir === '') return created
+  let current = root
+  for (const part of relDir.split('/')) {
+    current = join(current, part)
+    if (!existsSync(current)) {
+      mkdirSync(current)
+      created.push(current)
+    }
+    assertInside(root, current)
+  }
+  return created
+}
+
+/** A symlink inside the app must not carry a write outside it. */
+function assertInside(root: string, path: string): void {
+  let probe = path
+  while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe)
+  const real = lstatSync(probe).isSymbolicLink() || existsSync(probe) ? realpathSync(probe) : probe
+  const rel = relative(root, real)
+  if (rel.startsWith('..') || rel.split(sep).includes('..') || (rel !== '' && real === rel)) {
+    throw new DraftError('UNSAFE_PATH', {pack: 'draft', path: relative(root, path)})
+  }
+}

@@ -1,0 +1,213 @@
+import {existsSync, readFileSync, readdirSync} from 'node:fs'
+import {join, posix, relative, resolve, sep} from 'node:path'
+
+import ejs from 'ejs'
+
+import {DraftError} from '../core/errors.js'
+import type {Evidence} from '../detect/facts.js'
+import type {Snapshot} from '../detect/snapshot.js'
+import type {Pack} from '../packs/manifest.js'
+import {packageRoot} from '../util/package-root.js'
+import {readDockerfile} from './dockerfile.js'
+import {templateHelpers} from './template-helpers.js'
+import type {Variables} from './variables.js'
+
+export type FileAction = 'create' | 'replace' | 'keep'
+
+export interface PlannedFile {
+  path: string
+  action: FileAction
+  /** What is written; absent for kept files. */
+  content?: string
+  reason: string
+}
+
+export interface ScaffoldPlan {
+  root: string
+  app: string
+  pack: {name: string; version: string; source: string}
+  dockerfile: string
+  chartPath: string
+  files: PlannedFile[]
+  variables: Variables
+  baseImages: string[]
+  warnings: string[]
+}
+
+export interface PlanInput {
+  snapshot: Snapshot
+  pack: Pack
+  variables: Variables
+  app: string
+  force: boolean
+  warnings?: string[]
+  /** Folder of the shared chart, draft.toml template and partials (draft's templates/ by default). */
+  templatesDir?: string
+}
+
+const DOCKERFILE = 'Dockerfile'
+const DOCKERIGNORE = '.dockerignore'
+const DRAFT_TOML = 'draft.toml'
+
+/** A Kubernetes- and Helm-safe name from a folder name: lower case, dashes, at most 53 characters. */
+export function appNameFrom(raw: string): string {
+  const name = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 53)
+    .replace(/-+$/, '')
+  if (!name) throw new DraftError('BAD_APP_NAME', {name: raw})
+  return name
+}
+
+/**
+ * Everything `draft create` would write, rendered in memory. Existing files are kept unless --force:
+ * an existing Dockerfile is used as it is (its EXPOSE decides the chart's port), an existing chart is
+ * used in place of the shared one.
+ */
+export function planScaffold(input: PlanInput): ScaffoldPlan {
+  const {snapshot, pack, app, force} = input
+  const templatesDir = input.templatesDir ?? join(packageRoot(), 'templates')
+  const warnings = [...(input.warnings ?? [])]
+  const variables = structuredClone(input.variables)
+  const files: PlannedFile[] = []
+
+  const existingChart = findChart(snapshot)
+  const chartPath = existingChart && !force ? existingChart : `charts/${app}`
+
+  // An existing Dockerfile is the truth about the port.
+  const keptDockerfile = snapshot.has(DOCKERFILE) && !force ? snapshot.read(DOCKERFILE) : undefined
+  if (keptDockerfile !== undefined) {
+    const exposed = readDockerfile(keptDockerfile).exposed[0]
+    const port = variables.port
+    if (exposed && port && port.source !== 'flag' && port.value !== exposed.port) {
+      Object.assign(port, {value: exposed.port, source: 'detected', fact: undefined, evidence: [{detail: `EXPOSE ${exposed.port} in the existing Dockerfile`, file: DOCKERFILE, line: exposed.line}] satisfies Evidence[]})
+      syncPortEnv(variables)
+    }
+  }
+
+  const context = templateContext(pack, variables, app, {dockerfile: DOCKERFILE, chartPath})
+  const views = [join(templatesDir, 'partials')]
+  const render = (templateFile: string, label: string, owner: string): string => {
+    try {
+      return ejs.render(readFileSync(templateFile, 'utf8'), context, {filename: templateFile, views, strict: false, rmWhitespace: false})
+    } catch (error) {
+      throw new DraftError('TEMPLATE_FAILED', {pack: owner, template: label, reason: cleanEjsError(error)}, {cause: error, location: {file: templateFile, line: ejsLine(error)}})
+    }
+  }
+
+  for (const [output, template] of Object.entries(pack.files)) {
+    const target = safeOutput(pack, output)
+    const exists = snapshot.has(target)
+    if (exists && !force) {
+      files.push({path: target, action: 'keep', reason: target === DOCKERFILE ? 'exists: kept and used for the build' : 'exists: kept'})
+      continue
+    }
+    files.push({path: target, action: exists ? 'replace' : 'create', content: render(join(pack.dir, template), template, pack.name), reason: `${pack.name} pack`})
+  }
+
+  if (existingChart && !force) {
+    files.push({path: existingChart, action: 'keep', reason: 'a chart exists here: kept and used for deploys'})
+  } else {
+    for (const [relPath, source] of chartFiles(templatesDir, pack)) {
+      const output = `${chartPath}/${relPath.replace(/\.ejs$/, '')}`
+      const content = relPath.endsWith('.ejs') ? render(source, relative(pack.dir, source).startsWith('..') ? `templates/chart/${relPath}` : relative(pack.dir, source), pack.name) : readFileSync(source, 'utf8')
+      files.push({path: output, action: snapshot.has(output) ? 'replace' : 'create', content, reason: 'chart'})
+    }
+  }
+
+  if (snapshot.has(DRAFT_TOML) && !force) {
+    files.push({path: DRAFT_TOML, action: 'keep', reason: 'exists: kept'})
+  } else {
+    files.push({path: DRAFT_TOML, action: snapshot.has(DRAFT_TOML) ? 'replace' : 'create', content: render(join(templatesDir, 'draft.toml.ejs'), 'templates/draft.toml.ejs', 'draft'), reason: 'deploy settings for draft up'})
+  }
+
+  const dockerfileText = files.find(f => f.path === DOCKERFILE)?.content ?? keptDockerfile ?? ''
+  const baseImages = readDockerfile(dockerfileText).baseImages
+  return {
+    root: snapshot.root,
+    app,
+    pack: {name: pack.name, version: pack.version, source: pack.source},
+    dockerfile: DOCKERFILE,
+    chartPath,
+    files,
+    variables,
+    baseImages,
+    warnings,
+  }
+}
+
+/** What a template sees: every variable by name, the app, the pack, the chart settings and helpers. */
+export function templateContext(pack: Pack, variables: Variables, app: string, paths: {dockerfile: string; chartPath: string}): Record<string, unknown> {
+  const values: Record<string, unknown> = {}
+  for (const [name, v] of Object.entries(variables)) values[name] = v.value
+  return {
+    healthPath: '',
+    env: {},
+    ...values,
+    app: {name: app},
+    pack: {name: pack.name, version: pack.version},
+    chart: pack.chart,
+    chartEnv: (values.env as Record<string, unknown> | undefined) ?? {},
+    dockerfile: paths.dockerfile,
+    chartPath: paths.chartPath,
+    ...templateHelpers,
+  }
+}
+
+/** The shared chart's files, with the pack's own chart/ files in place of those of the same path. */
+function chartFiles(templatesDir: string, pack: Pack): Map<string, string> {
+  const files = new Map<string, string>()
+  const collect = (dir: string): void => {
+    if (!existsSync(dir)) return
+    const walk = (sub: string): void => {
+      for (const entry of readdirSync(join(dir, sub), {withFileTypes: true})) {
+        const rel = sub ? `${sub}/${entry.name}` : entry.name
+        if (entry.isDirectory()) walk(rel)
+        else if (entry.isFile()) files.set(rel, join(dir, rel))
+      }
+    }
+    walk('')
+  }
+  collect(join(templatesDir, 'chart'))
+  collect(join(pack.dir, 'chart'))
+  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1)))
+}
+
+/** A chart already in the app: charts/<name>/, chart/ or helm/ with a Chart.yaml. */
+function findChart(snapshot: Snapshot): string | undefined {
+  const candidates = snapshot.files
+    .map(f => f.path)
+    .filter(p => /^(charts\/[^/]+|chart|helm|deploy\/helm|deploy\/charts\/[^/]+)\/Chart\.yaml$/.test(p))
+    .map(p => posix.dirname(p))
+    .sort()
+  return candidates[0]
+}
+
+/** Outputs must stay inside the app folder: no absolute paths, no `..`. */
+function safeOutput(pack: Pack, output: string): string {
+  const normal = posix.normalize(output.replaceAll('\\', '/'))
+  const outside = posix.isAbsolute(normal) || normal === '..' || normal.startsWith('../') || /^[A-Za-z]:/.test(output)
+  if (outside || resolve('/app', normal).split(sep).includes('..')) throw new DraftError('UNSAFE_PATH', {pack: pack.name, path: output})
+  return normal
+}
+
+function syncPortEnv(variables: Variables): void {
+  const env = variables.env
+  if (!env || typeof env.value !== 'object' || env.value === null) return
+  const map = env.value as Record<string, string>
+  if ('PORT' in map) map.PORT = String(variables.port?.value)
+}
+
+function cleanEjsError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  const last = message.trim().split('\n').pop() ?? message
+  return last.trim()
+}
+
+function ejsLine(error: unknown): number | undefined {
+  const match = /:(\d+)\n/.exec(error instanceof Error ? error.message : '')
+  return match ? Number(match[1]) : undefined
+}

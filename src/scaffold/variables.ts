@@ -1,0 +1,147 @@
+import {DraftError} from '../core/errors.js'
+import type {Evidence, Facts} from '../detect/facts.js'
+import type {Pack, VariableSpec} from '../packs/manifest.js'
+
+export type VariableSource = 'flag' | 'detected' | 'default'
+
+export interface ResolvedVariable {
+  name: string
+  value: unknown
+  source: VariableSource
+  /** The fact it came from (`node.port`), when detected. */
+  fact?: string
+  evidence: Evidence[]
+  description: string
+}
+
+export type Variables = Record<string, ResolvedVariable>
+
+/** `--set KEY=VALUE` pairs; `env.KEY=VALUE` sets one entry of a map variable. */
+export function parseSets(inputs: readonly string[]): {key: string; value: string; input: string}[] {
+  return inputs.map(input => {
+    const eq = input.indexOf('=')
+    if (eq <= 0) throw new DraftError('BAD_SET', {input, reason: 'expected KEY=VALUE'})
+    return {key: input.slice(0, eq).trim(), value: input.slice(eq + 1), input}
+  })
+}
+
+/**
+ * The value of each of a pack's variables: a --set wins, then the first fact named in derived-from
+ * that was detected, then the default. Pure; a bad --set is an error, a detected value that fails the
+ * variable's validation is dropped (with a warning) in favour of the default.
+ */
+export function resolveVariables(
+  pack: Pack,
+  facts: Facts,
+  sets: readonly string[],
+  warnings: string[] = [],
+): Variables {
+  const keys = Object.keys(pack.variables).sort()
+  const flags = parseSets(sets)
+  const out: Variables = {}
+  for (const [name, spec] of Object.entries(pack.variables)) {
+    const resolved: ResolvedVariable = {name, value: spec.default ?? emptyOf(spec), source: 'default', evidence: [], description: spec.description}
+    for (const key of spec.derivedFrom) {
+      const found = facts[key]
+      if (found === undefined || found.value === undefined || found.value === null) continue
+      const problem = check(spec, found.value)
+      if (problem) {
+        warnings.push(`ignored detected ${name} = ${JSON.stringify(found.value)} (${key}): ${problem}`)
+        continue
+      }
+      // A detected map adds to the default one (PORT stays set when the app also needs HOST).
+      const value = spec.type === 'map' ? {...(resolved.value as object), ...(found.value as object)} : found.value
+      Object.assign(resolved, {value, source: 'detected', fact: key, evidence: found.evidence})
+      break
+    }
+    out[name] = resolved
+  }
+  for (const {key, value, input} of flags) {
+    const [name, entry] = splitMapKey(key)
+    const spec = pack.variables[name]
+    if (!spec) throw new DraftError('BAD_SET', {input, reason: `the ${pack.name} pack has no variable "${name}"`, keys})
+    const variable = out[name]!
+    if (entry !== undefined) {
+      if (spec.type !== 'map') throw new DraftError('BAD_SET', {input, reason: `${name} is a ${spec.type}, not a map`, keys})
+      const base = variable.source === 'flag' ? (variable.value as Record<string, string>) : {...(variable.value as Record<string, string>)}
+      base[entry] = value
+      Object.assign(variable, {value: base, source: 'flag', evidence: [{detail: `--set ${input}`}]})
+      continue
+    }
+    const coerced = coerce(spec, value)
+    if (!coerced.ok) throw new DraftError('BAD_SET', {input, reason: coerced.reason})
+    Object.assign(variable, {value: coerced.value, source: 'flag', fact: undefined, evidence: [{detail: `--set ${input}`}]})
+  }
+  substitute(out)
+  return out
+}
+
+/** Map values may refer to other variables as {{name}} (PORT = "{{port}}"). */
+function substitute(variables: Variables): void {
+  for (const variable of Object.values(variables)) {
+    if (!variable.value || typeof variable.value !== 'object' || Array.isArray(variable.value)) continue
+    const map = {...(variable.value as Record<string, unknown>)}
+    for (const [k, v] of Object.entries(map)) {
+      if (typeof v === 'string') map[k] = v.replace(/\{\{(\w+)\}\}/g, (_, ref: string) => String(variables[ref]?.value ?? ''))
+    }
+    variable.value = map
+  }
+}
+
+function splitMapKey(key: string): [string, string | undefined] {
+  const dot = key.indexOf('.')
+  return dot < 0 ? [key, undefined] : [key.slice(0, dot), key.slice(dot + 1)]
+}
+
+const emptyOf = (spec: VariableSpec): unknown =>
+  spec.type === 'map' ? {} : spec.type === 'boolean' ? false : spec.type === 'string' ? '' : null
+
+type Coerced = {ok: true; value: unknown} | {ok: false; reason: string}
+
+export function coerce(spec: VariableSpec, raw: string): Coerced {
+  switch (spec.type) {
+    case 'port':
+    case 'integer': {
+      if (!/^-?\d+$/.test(raw.trim())) return {ok: false, reason: `"${raw}" is not a whole number`}
+      const value = Number(raw)
+      const problem = check(spec, value)
+      return problem ? {ok: false, reason: problem} : {ok: true, value}
+    }
+    case 'boolean': {
+      const lower = raw.trim().toLowerCase()
+      if (['true', 'yes', '1', 'on'].includes(lower)) return {ok: true, value: true}
+      if (['false', 'no', '0', 'off'].includes(lower)) return {ok: true, value: false}
+      return {ok: false, reason: `"${raw}" is not true or false`}
+    }
+    case 'map':
+      return {ok: false, reason: 'set one entry at a time, e.g. --set env.KEY=VALUE'}
+    default: {
+      const problem = check(spec, raw)
+      return problem ? {ok: false, reason: problem} : {ok: true, value: raw}
+    }
+  }
+}
+
+/** Why a value does not fit a variable, or undefined when it does. */
+export function check(spec: VariableSpec, value: unknown): string | undefined {
+  switch (spec.type) {
+    case 'port':
+      if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 65535) return `a port must be a whole number from 1 to 65535, not ${JSON.stringify(value)}`
+      return undefined
+    case 'integer':
+      if (!Number.isInteger(value)) return `must be a whole number, not ${JSON.stringify(value)}`
+      if (spec.minimum !== undefined && (value as number) < spec.minimum) return `must be at least ${spec.minimum}`
+      if (spec.maximum !== undefined && (value as number) > spec.maximum) return `must be at most ${spec.maximum}`
+      return undefined
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'must be true or false'
+    case 'enum':
+      return spec.values?.includes(String(value)) ? undefined : `must be one of ${spec.values?.join(', ')}, not "${String(value)}"`
+    case 'map':
+      return value && typeof value === 'object' && !Array.isArray(value) ? undefined : 'must be a table of names to values'
+    default:
+      if (typeof value !== 'string') return `must be text, not ${JSON.stringify(value)}`
+      if (spec.pattern && !new RegExp(spec.pattern).test(value)) return `does not match ${spec.pattern}`
+      return undefined
+  }
+}
