@@ -37,9 +37,9 @@ const catalogue = {
     message: `no language pack fits ${c.path}`,
     fix: `Choose one with --pack NAME. Available packs: ${list(c.packs)}. \`draft detect --explain\` shows what was found.`,
   }),
-  MONOREPO: (c: {path: string; apps: readonly string[]}): Advice => ({
+  MONOREPO: (c: {path: string; apps: readonly string[]; example: string}): Advice => ({
     message: `${c.path} is a monorepo root with ${c.apps.length} apps: ${list(c.apps)}`,
-    fix: 'Run draft in one app folder at a time, e.g. `draft create ' + (c.apps[0] ?? 'services/api') + '`, or force a single app here with --pack.',
+    fix: `Run draft in one app folder at a time, e.g. \`draft create ${c.example}\`, or treat this folder as a single app with --pack NAME.`,
   }),
   UNKNOWN_PACK: (c: {name: string; packs: readonly string[]}): Advice => ({
     message: `there is no pack named "${c.name}"`,

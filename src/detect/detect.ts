@@ -1,5 +1,5 @@
 import {statSync} from 'node:fs'
-import {resolve} from 'node:path'
+import {join, relative, resolve} from 'node:path'
 
 import {DraftError} from '../core/errors.js'
 import type {Pack} from '../packs/manifest.js'
@@ -100,7 +100,10 @@ export async function detectApp(snapshot: Snapshot, packs: PackSet, options: Det
     const v = variables?.[name]?.value
     return typeof v === type && v !== '' ? (v as T) : null
   }
-  const language = chosen ? analysis.languages.code.find(l => chosen.languages.includes(l.language))?.language ?? chosen.languages[0] ?? null : null
+  const language = chosen
+    ? (analysis.languages.code.find(l => chosen.languages.includes(l.language)) ??
+        analysis.languages.other.find(l => chosen.languages.includes(l.language)))?.language ?? chosen.languages[0] ?? null
+    : null
   return {
     root: snapshot.root,
     pack: chosen?.name ?? null,
@@ -131,7 +134,9 @@ export function requirePack(detection: Detection, packs: PackSet): Pack {
 export function whyNoPack(detection: Detection, packs: PackSet): DraftError | undefined {
   if (detection.pack) return undefined
   if (detection.monorepo) {
-    return new DraftError('MONOREPO', {path: detection.root, apps: detection.monorepo.apps.map(a => `${a.path} (${a.pack ?? 'no pack'})`)})
+    const first = detection.monorepo.apps[0]?.path ?? ''
+    const example = relative(process.cwd(), join(detection.root, first)) || first
+    return new DraftError('MONOREPO', {path: detection.root, apps: detection.monorepo.apps.map(a => `${a.path} (${a.pack ?? 'no pack'})`), example})
   }
   return new DraftError('NO_PACK_MATCH', {path: detection.root, packs: packs.names()})
 }

@@ -31,6 +31,9 @@ export function scorePacks(packs: readonly Pack[], input: ScoringInput): PackSco
   const scores = packs.map(pack => {
     const evidence: Evidence[] = []
     let score = 0
+    if (pack.requires.length && !pack.requires.some(glob => matchGlob(glob, input.paths).length > 0)) {
+      return {pack: pack.name, score: 0, evidence: [{detail: `needs ${pack.requires.join(' or ')}`}]}
+    }
     const code = input.languages.code.filter(l => pack.languages.includes(l.language))
     const pool = input.languages.code.length ? code : input.languages.other.filter(l => l.category === 'markup' && pack.languages.includes(l.language))
     const share = pool.reduce((sum, l) => sum + l.share, 0)

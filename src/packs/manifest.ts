@@ -55,6 +55,8 @@ export interface Pack {
   source: PackSource
   languages: string[]
   languageWeight: number
+  /** At least one of these globs must match for the pack to be a candidate at all. */
+  requires: string[]
   rules: DetectRule[]
   variables: Record<string, VariableSpec>
   files: Record<string, string>
@@ -131,7 +133,7 @@ export function loadPack(dir: string, source: PackSource): LoadResult {
     return {ok: false, name, problems: dedupe(problems)}
   }
 
-  const detect = data.detect as {languages: string[]; 'language-weight'?: number; rules?: DetectRule[]}
+  const detect = data.detect as {languages: string[]; 'language-weight'?: number; requires?: string[]; rules?: DetectRule[]}
   const variables: Record<string, VariableSpec> = {}
   for (const [key, raw] of Object.entries(data.variables as Record<string, Record<string, unknown>>)) {
     const spec: VariableSpec = {
@@ -188,6 +190,7 @@ export function loadPack(dir: string, source: PackSource): LoadResult {
       source,
       languages: detect.languages,
       languageWeight: detect['language-weight'] ?? 50,
+      requires: detect.requires ?? [],
       rules: detect.rules ?? [],
       variables,
       files,

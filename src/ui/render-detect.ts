@@ -71,8 +71,8 @@ function explainLines(d: Detection): string[] {
   for (const s of d.scores.filter(x => x.score !== 0 || x.pack === d.pack)) {
     lines.push(`  ${s.pack.padEnd(10)} ${String(s.score).padStart(6)}  ${dim(s.evidence.map(e => e.detail).join('; '))}`)
   }
-  const runnerUp = d.scores.find(s => s.pack !== d.pack)
-  if (runnerUp) lines.push(`  runner-up: ${runnerUp.pack} (${runnerUp.score})`)
+  const runnerUp = d.scores.find(s => s.pack !== d.pack && s.score > 0)
+  lines.push(`  runner-up: ${runnerUp ? `${runnerUp.pack} (${runnerUp.score})` : 'none'}`)
   lines.push('', bold('Languages'))
   const fmt = (l: {language: string; share: number; files: number}) => `${l.language} ${(l.share * 100).toFixed(1)}% (${l.files} files)`
   lines.push(`  code:  ${d.languages.code.map(fmt).join(', ') || dim('none')}`)

@@ -1,9 +1,10 @@
 import type {Facts, Inspector} from '../facts.js'
 import type {Snapshot} from '../snapshot.js'
+import {javaInspector} from './java.js'
 import {nodeInspector} from './node.js'
 
 /** Every built-in inspector. Packs refer to their facts as `inspector.fact` (e.g. `node.port`). */
-export const INSPECTORS: readonly Inspector[] = [nodeInspector]
+export const INSPECTORS: readonly Inspector[] = [nodeInspector, javaInspector]
 
 export function inspectAll(snapshot: Snapshot, inspectors: readonly Inspector[] = INSPECTORS): Facts {
   const facts: Facts = {}

@@ -193,7 +193,7 @@ function listenFacts(
 
   const readsPort = findIn(snapshot, sources, /process\.env\.PORT\b|process\.env\[['"]PORT['"]\]|\benv\.PORT\b/)
   const literal =
-    findIn(snapshot, sources, /process\.env\.PORT\s*(?:\|\||\?\?)\s*['"]?(\d{2,5})/) ??
+    findIn(snapshot, sources, /process\.env\.PORT\b[^\n;]{0,24}?(?:\|\||\?\?)\s*['"]?(\d{2,5})/) ??
     findIn(snapshot, sources, /\.listen\(\s*(\d{2,5})\b/) ??
     findIn(snapshot, sources, /\bport\s*[:=]\s*(\d{2,5})\b/i)
   let port: Fact<number> | undefined

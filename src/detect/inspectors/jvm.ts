@@ -1,0 +1,339 @@
+import yaml from 'js-yaml'
+
+import {type Evidence, type Fact, type FactSet, fact, findHealthPath, findIn, lineOf, sourceFiles} from '../facts.js'
+import type {Snapshot} from '../snapshot.js'
+
+/**
+ * What the Maven (`java`) and Gradle inspectors have in common: the app's JVM framework, its port,
+ * health path and listen environment, read from Spring/Quarkus/Micronaut config files and from the
+ * sources. The build files differ, the running app does not, so both inspectors report the same
+ * facts from here and only their build-tool parts differ.
+ */
+
+export type JvmFramework = 'spring-boot' | 'quarkus' | 'micronaut' | 'ktor' | 'javalin' | 'spark' | 'helidon'
+
+/** How the built app is laid out in the image, which decides the start command. */
+export type JvmLayout =
+  /** One executable jar with its dependencies inside (Spring Boot, shade, assembly, Micronaut). */
+  | 'fat-jar'
+  /** Quarkus' fast-jar folder: quarkus-app/quarkus-run.jar plus lib/, app/, quarkus/. */
+  | 'quarkus'
+  /** The app's jar plus its runtime dependencies in lib/, started by main class. */
+  | 'classpath'
+
+/** Port each framework listens on when nothing configures one, and the variable that overrides it. */
+export const FRAMEWORK_DEFAULTS: Record<JvmFramework, {port: number; portEnv?: string}> = {
+  'spring-boot': {port: 8080, portEnv: 'SERVER_PORT'},
+  quarkus: {port: 8080, portEnv: 'QUARKUS_HTTP_PORT'},
+  micronaut: {port: 8080, portEnv: 'MICRONAUT_SERVER_PORT'},
+  ktor: {port: 8080},
+  javalin: {port: 8080},
+  spark: {port: 4567},
+  helidon: {port: 8080, portEnv: 'SERVER_PORT'},
+}
+
+export const JVM_SOURCE_EXTENSIONS = ['.java', '.kt', '.groovy', '.scala']
+
+// ---------------------------------------------------------------------------------------------
+// Java versions
+
+/** "1.8" -> "8", "17" -> "17", "JavaVersion.VERSION_21" -> "21", "JVM_17" -> "17". */
+export function javaMajor(raw: string | undefined): string | undefined {
+  if (!raw) return undefined
+  const text = raw.trim()
+  const legacy = /^1\.(\d+)\b/.exec(text)
+  if (legacy) return legacy[1]
+  const match = /(?:VERSION_|JVM_)?(\d+)(?:[._]\d+)*$/.exec(text) ?? /^(\d+)/.exec(text)
+  const major = match ? Number(match[1]) : Number.NaN
+  return major >= 6 && major < 100 ? String(major) : undefined
+}
+
+/**
+ * Version files that any JVM build may carry: jenv's .java-version, SDKMAN's .sdkmanrc, Heroku's
+ * system.properties. They say which JDK the developer really runs, so they win over the build file.
+ */
+export function versionFiles(snapshot: Snapshot): Fact<string> | undefined {
+  const javaVersion = snapshot.read('.java-version')?.trim()
+  const fromFile = javaMajor(javaVersion?.replace(/^(temurin|openjdk|corretto|zulu)-/, ''))
+  if (fromFile) return fact(fromFile, `.java-version says ${javaVersion}`, '.java-version', 1)
+  const sdkman = snapshot.read('.sdkmanrc')
+  const sdk = sdkman ? /^java\s*=\s*([\d.]+)/m.exec(sdkman) : null
+  if (sdkman && sdk && javaMajor(sdk[1])) return fact(javaMajor(sdk[1])!, `.sdkmanrc pins java=${sdk[1]}`, '.sdkmanrc', lineOf(sdkman, /^java\s*=/m))
+  const heroku = snapshot.read('system.properties')
+  const runtime = heroku ? /^java\.runtime\.version\s*=\s*(\S+)/m.exec(heroku) : null
+  if (heroku && runtime && javaMajor(runtime[1])) {
+    return fact(javaMajor(runtime[1])!, `java.runtime.version=${runtime[1]}`, 'system.properties', lineOf(heroku, 'java.runtime.version'))
+  }
+  return undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// Application config (Spring, Quarkus, Micronaut, Ktor)
+
+export interface ConfigValue {
+  value: string
+  file: string
+  line: number | undefined
+}
+
+/** Flat `a.b.c` keys of a properties file or of the default-profile document of a YAML file. */
+export class AppConfig {
+  private readonly values = new Map<string, ConfigValue>()
+  readonly files: string[] = []
+
+  static read(snapshot: Snapshot, resourceDirs: readonly string[]): AppConfig {
+    const config = new AppConfig()
+    // YAML first, then properties: Spring lets .properties win when both set a key.
+    for (const dir of resourceDirs) {
+      for (const name of ['application.yml', 'application.yaml', 'application.properties', 'application.conf']) {
+        const file = dir ? `${dir}/${name}` : name
+        const text = snapshot.read(file)
+        if (text === undefined) continue
+        config.files.push(file)
+        if (name.endsWith('.properties')) config.addProperties(file, text)
+        else if (name.endsWith('.conf')) config.addHocon(file, text)
+        else config.addYaml(file, text)
+      }
+    }
+    return config
+  }
+
+  get(key: string): ConfigValue | undefined {
+    return this.values.get(key)
+  }
+
+  private addProperties(file: string, text: string): void {
+    const lines = text.split(/\r?\n/)
+    lines.forEach((raw, i) => {
+      const line = raw.trim()
+      if (!line || line.startsWith('#') || line.startsWith('!')) return
+      const match = /^([^=:\s]+)\s*[=:]\s*(.*)$/.exec(line)
+      if (match) this.values.set(match[1]!, {value: match[2]!.trim(), file, line: i + 1})
+    })
+  }
+
+  private addYaml(file: string, text: string): void {
+    let docs: unknown[]
+    try {
+      docs = yaml.loadAll(text)
+    } catch {
+      return
+    }
+    // The first document without a profile condition is what runs when no profile is active.
+    const flat = (node: unknown, prefix: string, out: Map<string, string>): void => {
+      if (node && typeof node === 'object' && !Array.isArray(node)) {
+        for (const [k, v] of Object.entries(node as Record<string, unknown>)) flat(v, prefix ? `${prefix}.${k}` : k, out)
+      } else if (node !== null && node !== undefined && !Array.isArray(node)) {
+        out.set(prefix, String(node))
+      }
+    }
+    for (const doc of docs) {
+      const out = new Map<string, string>()
+      flat(doc, '', out)
+      if (out.has('spring.config.activate.on-profile') || out.has('spring.profiles')) continue
+      for (const [key, value] of out) {
+        const leaf = key.split('.').pop()!
+        this.values.set(key, {value, file, line: lineOf(text, new RegExp(`^\\s*${escapeRe(leaf)}\\s*:`, 'm'))})
+      }
+    }
+  }
+
+  /** Ktor's application.conf: only the `port = ...` of ktor.deployment matters here. */
+  private addHocon(file: string, text: string): void {
+    const port = /\bport\s*[=:]\s*(\d{2,5})/.exec(text)
+    if (port) this.values.set('ktor.deployment.port', {value: port[1]!, file, line: lineOf(text, port[0])})
+    const env = /\bport\s*[=:]\s*\$\{\??(\w+)\}/.exec(text)
+    if (env) this.values.set('ktor.deployment.portEnv', {value: env[1]!, file, line: lineOf(text, env[0])})
+  }
+}
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/** `${PORT:8080}` -> {env: "PORT", fallback: "8080"}; a plain value has no env. */
+export function placeholder(value: string): {env?: string; fallback?: string} {
+  const match = /^\$\{([A-Za-z_][\w.-]*)(?::([^}]*))?\}$/.exec(value.trim())
+  if (!match) return {fallback: value.trim()}
+  return {env: match[1], fallback: match[2]}
+}
+
+// ---------------------------------------------------------------------------------------------
+// The running app: port, listen environment, health path, main class
+
+export interface AppSignals {
+  framework?: Fact<JvmFramework>
+  /** Text of build files and version catalogs, for dependency names. */
+  buildText: string
+  /** Folder of the module that holds the app ('' for the root). */
+  module: string
+}
+
+const has = (text: string, artifact: string): boolean => new RegExp(`\\b${escapeRe(artifact)}\\b`).test(text)
+
+/**
+ * Port, listen environment, health path and bind warnings of a JVM app, from its config files and
+ * sources. Framework defaults apply only where nothing more specific was found.
+ */
+export function runtimeFacts(snapshot: Snapshot, signals: AppSignals): FactSet {
+  const facts: FactSet = {}
+  const prefix = signals.module ? `${signals.module}/` : ''
+  const config = AppConfig.read(snapshot, [`${prefix}src/main/resources`, `${prefix}src/main/resources/config`])
+  const sources = sourceFiles(snapshot, JVM_SOURCE_EXTENSIONS, 200).filter(f => f.startsWith(`${prefix}src/main/`) || (!signals.module && !f.includes('/src/')))
+  const framework = signals.framework?.value
+  const env: Record<string, string> = {}
+  const envEvidence: Evidence[] = []
+
+  const portKey = framework === 'quarkus' ? 'quarkus.http.port' : framework === 'micronaut' ? 'micronaut.server.port' : framework === 'ktor' ? 'ktor.deployment.port' : 'server.port'
+  const configured = framework ? config.get(portKey) : undefined
+  if (configured) {
+    const {env: portVar, fallback} = placeholder(configured.value)
+    const number = Number(fallback)
+    if (Number.isInteger(number) && number > 0 && number < 65536) {
+      facts.port = fact(number, `${portKey}=${configured.value}`, configured.file, configured.line)
+    }
+    if (portVar && /^[A-Z_][A-Z0-9_]*$/.test(portVar)) {
+      env[portVar] = '{{port}}'
+      facts.portEnv = fact(portVar, `${portKey} reads ${portVar}`, configured.file, configured.line)
+      envEvidence.push({detail: `${portKey} reads ${portVar}, so ${portVar} is set to the container port`, file: configured.file, line: configured.line})
+    }
+  }
+  const ktorEnv = framework === 'ktor' ? config.get('ktor.deployment.portEnv') : undefined
+  if (ktorEnv) {
+    env[ktorEnv.value] = '{{port}}'
+    facts.portEnv = fact(ktorEnv.value, `ktor.deployment.port reads ${ktorEnv.value}`, ktorEnv.file, ktorEnv.line)
+    envEvidence.push({detail: `application.conf reads ${ktorEnv.value}`, file: ktorEnv.file, line: ktorEnv.line})
+  }
+
+  // Plain apps (and Ktor/Javalin/Spark, which take the port in code) say it in the source.
+  const readsEnv = findIn(snapshot, sources, /(?:System\.getenv|getenv)\(\s*"(PORT|SERVER_PORT|HTTP_PORT)"\s*\)|getOrDefault\(\s*"(PORT|SERVER_PORT|HTTP_PORT)"/)
+  if (readsEnv && !framework?.startsWith('spring') && framework !== 'quarkus' && framework !== 'micronaut') {
+    const name = readsEnv.match[1] ?? readsEnv.match[2]!
+    env[name] = '{{port}}'
+    facts.portEnv ??= fact(name, `the app reads ${name}`, readsEnv.file, readsEnv.line)
+    envEvidence.push({detail: `the app reads ${name}, so ${name} is set to the container port`, file: readsEnv.file, line: readsEnv.line})
+  }
+  if (!facts.port && (!framework || ['ktor', 'javalin', 'spark', 'helidon'].includes(framework))) {
+    const literal =
+      findIn(snapshot, sources, /getOrDefault\(\s*"\w*PORT"\s*,\s*"(\d{2,5})"/) ??
+      findIn(snapshot, sources, /getenv\(\s*"\w*PORT"\s*\)\s*(?:\?:|\?\?|,)\s*"?(\d{2,5})/) ??
+      findIn(snapshot, sources, /new\s+InetSocketAddress\(\s*(?:"[^"]*"\s*,\s*)?(\d{2,5})\s*\)/) ??
+      findIn(snapshot, sources, /InetSocketAddress\(\s*(?:"[^"]*"\s*,\s*)?(\d{2,5})\s*\)/) ??
+      findIn(snapshot, sources, /\bport\s*=\s*(\d{2,5})\b/) ??
+      findIn(snapshot, sources, /\.start\(\s*(\d{2,5})\s*\)|\bport\(\s*(\d{2,5})\s*\)/)
+    const value = literal ? literal.match[1] ?? literal.match[2] : undefined
+    if (literal && value) facts.port = fact(Number(value), `port ${value} in source`, literal.file, literal.line)
+  }
+  if (!facts.port && framework) {
+    facts.port = fact(FRAMEWORK_DEFAULTS[framework].port, `${framework} listens on ${FRAMEWORK_DEFAULTS[framework].port} by default`)
+  }
+  // The framework's own variable wins over its config files, so `draft create --set port=...` works.
+  const frameworkEnv = framework ? FRAMEWORK_DEFAULTS[framework].portEnv : undefined
+  if (frameworkEnv && !(frameworkEnv in env)) {
+    env[frameworkEnv] = '{{port}}'
+    facts.portEnv ??= fact(frameworkEnv, `${framework} reads ${frameworkEnv}`)
+    envEvidence.push({detail: `${framework} reads ${frameworkEnv} before its config files, so it is set to the container port`})
+  }
+
+  const address = framework === 'spring-boot' ? config.get('server.address') : framework === 'quarkus' ? config.get('quarkus.http.host') : framework === 'micronaut' ? config.get('micronaut.server.host') : undefined
+  if (address && /^(127\.0\.0\.1|localhost|::1)$/.test(placeholder(address.value).fallback ?? '')) {
+    facts.bindsLocalhost = fact(true, `${address.value} is localhost only: the container will not answer; remove it or bind 0.0.0.0`, address.file, address.line)
+  }
+  const loopback = findIn(snapshot, sources, /InetSocketAddress\(\s*"(?:localhost|127\.0\.0\.1)"|getLoopbackAddress\(\)|host\s*=\s*"(?:localhost|127\.0\.0\.1)"/)
+  if (loopback) facts.bindsLocalhost ??= fact(true, 'binds to localhost only: the container will not answer; bind to 0.0.0.0', loopback.file, loopback.line)
+
+  const health = healthPath(snapshot, signals, config, sources)
+  if (health) facts.healthPath = health
+  if (Object.keys(env).length) facts.env = {value: env, evidence: envEvidence}
+  return facts
+}
+
+function healthPath(snapshot: Snapshot, signals: AppSignals, config: AppConfig, sources: string[]): Fact<string> | undefined {
+  const framework = signals.framework?.value
+  const text = signals.buildText
+  if (framework === 'spring-boot' && has(text, 'spring-boot-starter-actuator')) {
+    const management = config.get('management.server.port')
+    if (management && placeholder(management.value).fallback !== config.get('server.port')?.value) {
+      // The probes reach the app port only; a health path on another port would fail them.
+      return undefined
+    }
+    if (has(text, 'spring-boot-starter-security') && !findIn(snapshot, sources, /actuator|EndpointRequest/)) {
+      // Spring Security's defaults answer 401 on every path, the health endpoint included.
+      return undefined
+    }
+    const context = config.get('server.servlet.context-path') ?? config.get('spring.webflux.base-path')
+    const base = config.get('management.endpoints.web.base-path')
+    const path = joinPaths(context?.value ?? '', base?.value ?? '/actuator', 'health')
+    const where = base ?? context
+    return fact(path, 'spring-boot-starter-actuator serves the health endpoint', where?.file, where?.line)
+  }
+  if (framework === 'quarkus' && has(text, 'quarkus-smallrye-health')) {
+    const root = config.get('quarkus.http.root-path')
+    const nonApp = config.get('quarkus.http.non-application-root-path')
+    const q = nonApp?.value ?? 'q'
+    const path = q.startsWith('/') ? joinPaths(q, 'health') : joinPaths(root?.value ?? '', q, 'health')
+    return fact(path, 'quarkus-smallrye-health serves the health endpoint')
+  }
+  if (framework === 'micronaut' && has(text, 'micronaut-management')) {
+    return fact('/health', 'micronaut-management serves the health endpoint')
+  }
+  return findHealthPath(snapshot, sources)
+}
+
+function joinPaths(...parts: string[]): string {
+  const joined = parts.map(p => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')
+  return `/${joined}`
+}
+
+/**
+ * The class with the `main` method: `com.example.Main` for Java, `com.example.AppKt` for a
+ * top-level Kotlin `fun main`. Used for apps started by class path rather than as a fat jar.
+ */
+export function findMainClass(snapshot: Snapshot, module: string): Fact<string> | undefined {
+  const prefix = module ? `${module}/` : ''
+  const sources = sourceFiles(snapshot, JVM_SOURCE_EXTENSIONS, 400).filter(f => f.startsWith(`${prefix}src/main/`))
+  const candidates: {file: string; line: number; name: string; score: number}[] = []
+  for (const file of sources) {
+    const text = snapshot.read(file)
+    if (!text) continue
+    const pkg = /^\s*package\s+([\w.]+)/m.exec(text)?.[1]
+    const base = file.split('/').pop()!.replace(/\.\w+$/, '')
+    let name: string | undefined
+    let line: number | undefined
+    if (file.endsWith('.java') && /static\s+void\s+main\s*\(/.test(text)) {
+      name = base
+      line = lineOf(text, /static\s+void\s+main\s*\(/)
+    } else if (file.endsWith('.kt') && /^fun\s+main\s*\(/m.test(text)) {
+      name = `${base}Kt`
+      line = lineOf(text, /^fun\s+main\s*\(/m)
+    }
+    if (!name) continue
+    const score = (/@SpringBootApplication|@QuarkusMain|Micronaut\.run|embeddedServer|HttpServer\.create|Javalin\.create/.test(text) ? 2 : 0) + (/^(Main|App|Application)/.test(base) ? 1 : 0)
+    candidates.push({file, line: line ?? 1, name: pkg ? `${pkg}.${name}` : name, score})
+  }
+  candidates.sort((a, b) => b.score - a.score)
+  const best = candidates[0]
+  return best ? fact(best.name, `main method in ${best.file}`, best.file, best.line) : undefined
+}
+
+/** The start command of each layout, relative to the image's WORKDIR /app. */
+export function startCommandFor(layout: JvmLayout, mainClass: string | undefined): string | undefined {
+  if (layout === 'fat-jar') return 'java -jar app.jar'
+  if (layout === 'quarkus') return 'java -jar quarkus-app/quarkus-run.jar'
+  return mainClass ? `java -cp app.jar:lib/* ${mainClass}` : undefined
+}
+
+/** The framework a dependency or plugin list reveals, with the name that gave it away. */
+export function frameworkFrom(text: string): {framework: JvmFramework; marker: string} | undefined {
+  const table: [JvmFramework, string[]][] = [
+    ['spring-boot', ['spring-boot-starter-parent', 'spring-boot-maven-plugin', 'org.springframework.boot', 'spring-boot-starter-web', 'spring-boot-starter-webflux', 'spring-boot-starter']],
+    ['quarkus', ['quarkus-maven-plugin', 'io.quarkus', 'quarkus-bom']],
+    ['micronaut', ['micronaut-parent', 'micronaut-maven-plugin', 'io.micronaut.application', 'micronaut-http-server-netty', 'io.micronaut']],
+    ['ktor', ['io.ktor.plugin', 'ktor-server-core', 'ktor-server-netty', 'ktor-server-cio']],
+    ['javalin', ['io.javalin']],
+    ['spark', ['com.sparkjava']],
+    ['helidon', ['io.helidon']],
+  ]
+  for (const [framework, markers] of table) {
+    for (const marker of markers) if (has(text, marker)) return {framework, marker}
+  }
+  return undefined
+}
