@@ -75,6 +75,36 @@ const catalogue = {
     message: `pack "${c.pack}": template ${c.template} failed: ${c.reason}`,
     fix: 'Fix the template, then check it with `draft pack lint DIR`; or choose another pack with --pack.',
   }),
+  BAD_IMAGE_REF: (c: {input: string; reason: string}): Advice => ({
+    message: `"${c.input}" is not a valid image reference: ${c.reason}`,
+    fix: 'Use HOST[:PORT][/PATH]/NAME[:TAG] in lower case, e.g. 127.0.0.1:45000/my-app or ghcr.io/me/my-app:1.0.',
+  }),
+  REGISTRY_UNREACHABLE: (c: {registry: string; reason: string; local: boolean}): Advice => ({
+    message: `cannot reach registry ${c.registry}: ${c.reason}`,
+    fix: c.local
+      ? 'Start it, check --registry (or `registry` in draft.toml), or use `npm run bed:up` for the test bed\'s registries.'
+      : 'Check --registry (or `registry` in draft.toml), your network, VPN and proxy, and that the registry serves HTTPS.',
+  }),
+  REGISTRY_UNAUTHORIZED: (c: {registry: string; login: string; source?: string}): Advice => ({
+    message: c.source
+      ? `registry ${c.registry} refused the credentials from ${c.source}`
+      : `registry ${c.registry} needs credentials`,
+    fix: c.source
+      ? `Log in again with \`docker login ${c.login}\` and check that the account may pull and push there.`
+      : `Run \`docker login ${c.login}\`, or set credentials for ${c.login} in your Docker config (auths, credHelpers or credsStore).`,
+  }),
+  REGISTRY_FAILED: (c: {registry: string; request: string; reason: string}): Advice => ({
+    message: `registry ${c.registry} answered ${c.request} with ${c.reason}`,
+    fix: 'Check that --registry points at an OCI registry (it serves /v2/), then run again; the registry\'s logs say more.',
+  }),
+  DOCKER_CONFIG_INVALID: (c: {file: string; line?: number; problem: string}): Advice => ({
+    message: `${c.file}${c.line ? `:${c.line}` : ''}: ${c.problem}`,
+    fix: 'Fix the file (it is JSON, written by `docker login`), or move it away and run `docker login HOST` again.',
+  }),
+  CREDENTIAL_HELPER_FAILED: (c: {helper: string; registry: string; reason: string; file: string}): Advice => ({
+    message: `docker-credential-${c.helper} could not give the credentials for ${c.registry}: ${c.reason}`,
+    fix: `Check that docker-credential-${c.helper} is on your PATH and works (\`echo ${c.registry} | docker-credential-${c.helper} get\`), or change credsStore/credHelpers in ${c.file}.`,
+  }),
   UNSAFE_PATH: (c: {pack: string; path: string}): Advice => ({
     message: `pack "${c.pack}" tried to write ${c.path}, which is outside the app folder`,
     fix: 'A pack may only write relative paths inside the app. Fix the [files] table of the pack.',
