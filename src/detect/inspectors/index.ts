@@ -1,10 +1,11 @@
 import type {Facts, Inspector} from '../facts.js'
 import type {Snapshot} from '../snapshot.js'
+import {goInspector} from './go.js'
 import {javaInspector} from './java.js'
 import {nodeInspector} from './node.js'
 
 /** Every built-in inspector. Packs refer to their facts as `inspector.fact` (e.g. `node.port`). */
-export const INSPECTORS: readonly Inspector[] = [nodeInspector, javaInspector]
+export const INSPECTORS: readonly Inspector[] = [nodeInspector, javaInspector, goInspector]
 
 export function inspectAll(snapshot: Snapshot, inspectors: readonly Inspector[] = INSPECTORS): Facts {
   const facts: Facts = {}
