@@ -3,9 +3,12 @@ import type {Snapshot} from '../snapshot.js'
 import {goInspector} from './go.js'
 import {javaInspector} from './java.js'
 import {nodeInspector} from './node.js'
+import {phpInspector} from './php.js'
+import {pythonInspector} from './python.js'
+import {rubyInspector} from './ruby.js'
 
 /** Every built-in inspector. Packs refer to their facts as `inspector.fact` (e.g. `node.port`). */
-export const INSPECTORS: readonly Inspector[] = [nodeInspector, javaInspector, goInspector]
+export const INSPECTORS: readonly Inspector[] = [nodeInspector, javaInspector, goInspector, pythonInspector, rubyInspector, phpInspector]
 
 export function inspectAll(snapshot: Snapshot, inspectors: readonly Inspector[] = INSPECTORS): Facts {
   const facts: Facts = {}

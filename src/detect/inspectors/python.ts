@@ -1,0 +1,509 @@
+import {type Evidence, type Fact, type FactSet, type Inspector, fact, findHealthPath, findIn, lineOf, procfileWeb, sourceFiles} from '../facts.js'
+import type {Snapshot} from '../snapshot.js'
+import {parseToml} from '../../util/toml.js'
+
+/** A dependency the app declares, with where it is declared (for evidence). */
+interface Dependency {
+  file: string
+  line?: number
+}
+
+type Dependencies = Map<string, Dependency>
+
+interface Manifests {
+  pyproject?: Record<string, unknown>
+  pyprojectText?: string
+  pipfile?: Record<string, unknown>
+  pipfileText?: string
+  requirements?: string
+}
+
+/** Servers that run an app object; the package to install when the app does not declare it. */
+const SERVERS: Record<string, string> = {
+  gunicorn: 'gunicorn',
+  uvicorn: 'uvicorn',
+  hypercorn: 'hypercorn',
+  daphne: 'daphne',
+  'waitress-serve': 'waitress',
+}
+
+/** Where pip-style requirements usually live when there is no requirements.txt at the root. */
+const NESTED_REQUIREMENTS = ['requirements/production.txt', 'requirements/prod.txt', 'requirements/base.txt', 'requirements/common.txt']
+
+const ROOT_SCRIPTS = ['main.py', 'app.py', 'server.py', 'run.py', 'wsgi.py', '__main__.py']
+
+/** Health routes a Django urls.py may declare (without the leading slash, as Django writes them). */
+const DJANGO_HEALTH = ['healthz', 'health', 'livez', 'readyz', 'ping', 'up']
+
+export const pythonInspector: Inspector = {
+  name: 'python',
+  inspect(snapshot) {
+    const manifests = readManifests(snapshot)
+    const rootScripts = snapshot.list('').filter(p => p.endsWith('.py'))
+    const hasManifest = manifests.pyproject || manifests.pipfile || manifests.requirements || snapshot.has('setup.py') || snapshot.has('setup.cfg')
+    // Without a manifest or a script at the root, stray .py files (tooling of another stack) say nothing.
+    if (!hasManifest && rootScripts.length === 0) return {}
+
+    const facts: FactSet = {}
+    const manifest = ['pyproject.toml', 'Pipfile', manifests.requirements, 'setup.py', 'setup.cfg'].find(f => f && snapshot.has(f))
+    if (manifest) facts.manifest = fact(manifest, manifest, manifest)
+    const workspace = uvWorkspace(manifests)
+    if (workspace) facts.workspace = workspace
+
+    const deps = dependencies(snapshot, manifests)
+    Object.assign(facts, packageManager(snapshot, manifests))
+    const version = pythonVersion(snapshot, manifests)
+    if (version) facts.version = version
+
+    const sources = sourceFiles(snapshot, ['.py'], 200)
+    const framework = detectFramework(snapshot, deps, sources)
+    if (framework) facts.framework = framework.fact
+
+    const app = framework ? appObject(snapshot, framework.name, sources) : undefined
+    if (app) facts.appModule = app
+
+    const start = startCommand(snapshot, framework?.name, app?.value, rootScripts)
+    if (start) facts.startCommand = start
+
+    const server = start ? serverOf(start.value) : undefined
+    if (server && !deps.has(SERVERS[server]!)) {
+      facts.serverPackage = fact(SERVERS[server]!, `the start command runs ${server}, which the app does not declare: the image installs it`)
+    }
+
+    Object.assign(facts, listenFacts(snapshot, sources, framework?.name, start?.value, server))
+
+    const health = healthPath(snapshot, sources, framework?.name)
+    if (health) facts.healthPath = health
+    return facts
+  },
+}
+
+function readManifests(snapshot: Snapshot): Manifests {
+  const out: Manifests = {}
+  const pyprojectText = snapshot.read('pyproject.toml')
+  if (pyprojectText !== undefined) {
+    out.pyprojectText = pyprojectText
+    out.pyproject = tomlData(pyprojectText)
+  }
+  const pipfileText = snapshot.read('Pipfile')
+  if (pipfileText !== undefined) {
+    out.pipfileText = pipfileText
+    out.pipfile = tomlData(pipfileText)
+  }
+  out.requirements = ['requirements.txt', ...NESTED_REQUIREMENTS].find(f => snapshot.has(f))
+  return out
+}
+
+function tomlData(text: string): Record<string, unknown> {
+  try {
+    return parseToml(text).data
+  } catch {
+    // A broken manifest is evidence of nothing; detection goes on with the other files.
+    return {}
+  }
+}
+
+const table = (value: unknown): Record<string, unknown> | undefined =>
+  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+
+/** Package names as PyPI compares them: lower case, runs of `-_.` as one dash. */
+export const normalizeName = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, '-')
+
+/** A uv workspace root with no project of its own only gathers the apps below it. */
+function uvWorkspace(manifests: Manifests): Fact<boolean> | undefined {
+  const tool = table(manifests.pyproject?.tool)
+  const workspace = table(table(tool?.uv)?.workspace)
+  if (!workspace || manifests.pyproject?.project) return undefined
+  return fact(true, 'pyproject.toml declares a uv workspace and no project', 'pyproject.toml', lineOf(manifests.pyprojectText ?? '', '[tool.uv.workspace]'))
+}
+
+/** Every runtime dependency the app declares, from requirements files, pyproject.toml and Pipfile. */
+function dependencies(snapshot: Snapshot, manifests: Manifests): Dependencies {
+  const deps: Dependencies = new Map()
+  const add = (name: string, file: string, line?: number): void => {
+    const key = normalizeName(name)
+    if (!deps.has(key)) deps.set(key, {file, ...(line === undefined ? {} : {line})})
+  }
+  if (manifests.requirements) readRequirements(snapshot, manifests.requirements, add, new Set())
+
+  const text = manifests.pyprojectText ?? ''
+  const project = table(manifests.pyproject?.project)
+  const listed = Array.isArray(project?.dependencies) ? (project.dependencies as unknown[]) : []
+  for (const spec of listed) {
+    const name = typeof spec === 'string' ? /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(spec)?.[1] : undefined
+    if (name) add(name, 'pyproject.toml', lineOf(text, new RegExp(`["']${escape(name)}`)))
+  }
+  const poetry = table(table(manifests.pyproject?.tool)?.poetry)
+  for (const name of Object.keys(table(poetry?.dependencies) ?? {})) {
+    if (name !== 'python') add(name, 'pyproject.toml', lineOf(text, new RegExp(`^${escape(name)}\\s*=`, 'm')))
+  }
+  for (const name of Object.keys(table(manifests.pipfile?.packages) ?? {})) {
+    add(name, 'Pipfile', lineOf(manifests.pipfileText ?? '', new RegExp(`^${escape(name)}\\s*=`, 'm')))
+  }
+  return deps
+}
+
+function readRequirements(snapshot: Snapshot, file: string, add: (name: string, file: string, line?: number) => void, seen: Set<string>): void {
+  if (seen.has(file)) return
+  seen.add(file)
+  const text = snapshot.read(file)
+  if (!text) return
+  const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : ''
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.replace(/(^|\s)#.*$/, '').trim()
+    const include = /^(?:-r|--requirement)\s*=?\s*(\S+)/.exec(line)
+    if (include) return readRequirements(snapshot, normalizePath(dir + include[1]!), add, seen)
+    if (!line || line.startsWith('-')) return
+    const name = /^([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(line)?.[1]
+    if (name) add(name, file, index + 1)
+  })
+}
+
+/** Requirement files pulled in with `-r`, so the Dockerfile copies them along with the first. */
+export function requirementFiles(snapshot: Snapshot, file: string): string[] {
+  const out: string[] = []
+  const visit = (path: string): void => {
+    if (out.includes(path) || !snapshot.has(path)) return
+    out.push(path)
+    const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : ''
+    for (const match of (snapshot.read(path) ?? '').matchAll(/^\s*(?:-r|--requirement|-c|--constraint)\s*=?\s*(\S+)/gm)) {
+      visit(normalizePath(dir + match[1]!))
+    }
+  }
+  visit(file)
+  return out
+}
+
+function normalizePath(path: string): string {
+  const parts: string[] = []
+  for (const part of path.split('/')) {
+    if (part === '..') parts.pop()
+    else if (part !== '.' && part !== '') parts.push(part)
+  }
+  return parts.join('/')
+}
+
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/**
+ * The tool that installs the dependencies, most explicit first: a lockfile names its tool, then a
+ * requirements file, then a Pipfile or a [tool.poetry] table, then plain PEP 621 metadata.
+ */
+function packageManager(snapshot: Snapshot, manifests: Manifests): FactSet {
+  const text = manifests.pyprojectText ?? ''
+  const tool = table(manifests.pyproject?.tool)
+  const pm = (name: string, detail: string, file: string, line?: number): Fact<string> => fact(name, detail, file, line)
+  const files = (list: string[], detail: string): Fact<string> => fact(list.join(' '), detail, list[0])
+
+  if (snapshot.has('uv.lock')) {
+    return {
+      packageManager: pm('uv', 'lockfile uv.lock', 'uv.lock'),
+      lockfile: fact('uv.lock', 'lockfile uv.lock', 'uv.lock'),
+      dependencyFiles: files(['pyproject.toml', 'uv.lock'], 'uv installs from pyproject.toml and uv.lock'),
+    }
+  }
+  if (snapshot.has('poetry.lock')) {
+    return {
+      packageManager: pm('poetry', 'lockfile poetry.lock', 'poetry.lock'),
+      lockfile: fact('poetry.lock', 'lockfile poetry.lock', 'poetry.lock'),
+      dependencyFiles: files(['pyproject.toml', 'poetry.lock'], 'poetry installs from pyproject.toml and poetry.lock'),
+    }
+  }
+  if (snapshot.has('Pipfile.lock') && snapshot.has('Pipfile')) {
+    return {
+      packageManager: pm('pipenv', 'lockfile Pipfile.lock', 'Pipfile.lock'),
+      lockfile: fact('Pipfile.lock', 'lockfile Pipfile.lock', 'Pipfile.lock'),
+      dependencyFiles: files(['Pipfile', 'Pipfile.lock'], 'pipenv installs from Pipfile.lock'),
+    }
+  }
+  if (manifests.requirements) {
+    const list = requirementFiles(snapshot, manifests.requirements)
+    return {
+      packageManager: pm('pip', `requirements file ${manifests.requirements}`, manifests.requirements),
+      requirementsFile: fact(manifests.requirements, `requirements file ${manifests.requirements}`, manifests.requirements),
+      dependencyFiles: files(list, list.length > 1 ? `${list[0]} includes ${list.slice(1).join(', ')}` : `pip installs from ${list[0]}`),
+    }
+  }
+  if (manifests.pipfile) {
+    return {packageManager: pm('pipenv', 'Pipfile (no lockfile yet)', 'Pipfile'), dependencyFiles: files(['Pipfile'], 'pipenv locks and installs from Pipfile')}
+  }
+  if (tool?.poetry) {
+    return {
+      packageManager: pm('poetry', 'pyproject.toml has a [tool.poetry] table', 'pyproject.toml', lineOf(text, '[tool.poetry')),
+      dependencyFiles: files(['pyproject.toml'], 'poetry installs from pyproject.toml'),
+    }
+  }
+  if (tool?.uv) {
+    return {
+      packageManager: pm('uv', 'pyproject.toml has a [tool.uv] table', 'pyproject.toml', lineOf(text, '[tool.uv')),
+      dependencyFiles: files(['pyproject.toml'], 'uv installs from pyproject.toml'),
+    }
+  }
+  const project = table(manifests.pyproject?.project)
+  if (project && Array.isArray(project.dependencies) && project.dependencies.length > 0) {
+    return {
+      packageManager: pm('pip', 'pyproject.toml lists [project] dependencies and no lockfile', 'pyproject.toml', lineOf(text, /^dependencies\s*=/m)),
+      requirementsFile: fact('pyproject.toml', 'dependencies come from [project] in pyproject.toml', 'pyproject.toml', lineOf(text, /^dependencies\s*=/m)),
+      dependencyFiles: files(['pyproject.toml'], 'the [project] dependencies of pyproject.toml'),
+    }
+  }
+  return {packageManager: pm('pip', 'no dependency manifest: only the standard library', '')}
+}
+
+/** The Python minor version ("3.12"), pins first (.python-version, runtime.txt, Pipfile), then ranges. */
+function pythonVersion(snapshot: Snapshot, manifests: Manifests): Fact<string> | undefined {
+  const pinned = snapshot.read('.python-version')?.split(/\r?\n/).map(l => l.trim()).find(l => l && !l.startsWith('#'))
+  const fromPin = pinned ? minor(pinned) : undefined
+  if (fromPin) return fact(fromPin, `.python-version says ${pinned}`, '.python-version', 1)
+
+  const runtime = snapshot.read('runtime.txt')?.trim()
+  const fromRuntime = runtime ? /^python-(3\.\d+)/.exec(runtime)?.[1] : undefined
+  if (fromRuntime) return fact(fromRuntime, `runtime.txt says ${runtime}`, 'runtime.txt', 1)
+
+  const requires = table(manifests.pipfile?.requires)
+  const pipfileVersion = requires?.python_full_version ?? requires?.python_version
+  if (typeof pipfileVersion === 'string' && minor(pipfileVersion)) {
+    return fact(minor(pipfileVersion)!, `Pipfile requires python ${pipfileVersion}`, 'Pipfile', lineOf(manifests.pipfileText ?? '', /^python_(full_)?version/m))
+  }
+
+  const text = manifests.pyprojectText ?? ''
+  const requiresPython = table(manifests.pyproject?.project)?.['requires-python']
+  if (typeof requiresPython === 'string') {
+    const lowest = lowestMinor(requiresPython)
+    if (lowest) return fact(lowest, `requires-python is "${requiresPython}"`, 'pyproject.toml', lineOf(text, 'requires-python'))
+  }
+  const poetryPython = table(table(table(manifests.pyproject?.tool)?.poetry)?.dependencies)?.python
+  if (typeof poetryPython === 'string') {
+    const lowest = lowestMinor(poetryPython)
+    if (lowest) return fact(lowest, `[tool.poetry.dependencies] python is "${poetryPython}"`, 'pyproject.toml', lineOf(text, /^python\s*=/m))
+  }
+  return undefined
+}
+
+/** "3.11.7" -> "3.11"; "pypy3.10" and "system" are not CPython versions we can pin. */
+function minor(text: string): string | undefined {
+  return /^(?:python-?|cpython-?)?(3\.\d+)(?:\.\d+|\.\*)?\b/.exec(text.trim())?.[1]
+}
+
+/** The lowest 3.x a version range allows: ">=3.10,<3.13" -> 3.10, "^3.11" -> 3.11, "~=3.9" -> 3.9. */
+export function lowestMinor(range: string): string | undefined {
+  const lows: number[] = []
+  for (const clause of range.split(/,|\|\|/)) {
+    const match = /^\s*(>=|==|~=|\^|~|>)?\s*3\.(\d+)/.exec(clause)
+    if (!match) continue
+    // ">3.9" excludes 3.9 itself; ">3.9.1" does not.
+    const above = match[1] === '>' && /^\s*>\s*3\.\d+\s*$/.test(clause)
+    lows.push(Number(match[2]) + (above ? 1 : 0))
+  }
+  return lows.length ? `3.${Math.min(...lows)}` : undefined
+}
+
+interface Framework {
+  name: 'django' | 'fastapi' | 'flask'
+  fact: Fact<string>
+}
+
+/** Django, FastAPI or Flask, from the declared dependencies first, then from imports in the source. */
+function detectFramework(snapshot: Snapshot, deps: Dependencies, sources: string[]): Framework | undefined {
+  const order = [
+    {name: 'django', dep: 'django', import: /^\s*(?:from|import)\s+django\b/m},
+    {name: 'fastapi', dep: 'fastapi', import: /^\s*(?:from|import)\s+fastapi\b/m},
+    {name: 'flask', dep: 'flask', import: /^\s*(?:from|import)\s+flask\b/m},
+  ] as const
+  for (const candidate of order) {
+    const dep = deps.get(candidate.dep)
+    if (dep) return {name: candidate.name, fact: fact(candidate.name, `dependency "${candidate.dep}"`, dep.file, dep.line)}
+  }
+  if (snapshot.has('manage.py') && /django/i.test(snapshot.read('manage.py') ?? '')) {
+    return {name: 'django', fact: fact('django', 'manage.py runs Django', 'manage.py')}
+  }
+  for (const candidate of order) {
+    const found = findIn(snapshot, sources, candidate.import)
+    if (found) return {name: candidate.name, fact: fact(candidate.name, `imports ${candidate.dep}`, found.file, found.line)}
+  }
+  return undefined
+}
+
+/** `path/to/mod.py` -> `path.to.mod`; a package's __init__.py is the package. */
+function moduleOf(file: string): string {
+  return file.replace(/\.py$/, '').replace(/\/__init__$/, '').replaceAll('/', '.')
+}
+
+/**
+ * The app object a server imports: `project.wsgi:application` for Django, `module:app` (or a factory
+ * call) for Flask and FastAPI. A src/ layout keeps src/ as the directory the server imports from.
+ */
+function appObject(snapshot: Snapshot, framework: Framework['name'], sources: string[]): Fact<string> | undefined {
+  if (framework === 'django') return djangoWsgi(snapshot, sources)
+  const klass = framework === 'flask' ? 'Flask' : 'FastAPI'
+  const assigned = new RegExp(`^(\\w+)\\s*(?::\\s*\\w+\\s*)?=\\s*(?:\\w+\\.)?${klass}\\(`, 'm')
+  const found = findIn(snapshot, sources, assigned)
+  if (found) return fact(`${moduleOf(found.file)}:${found.match[1]}`, `${found.match[1]} = ${klass}(...)`, found.file, found.line)
+  const factory = findIn(snapshot, sources, /^def\s+(create_app|make_app)\s*\(/m)
+  if (factory) {
+    const call = framework === 'flask' ? `${factory.match[1]}()` : factory.match[1]
+    return fact(`${moduleOf(factory.file)}:${call}`, `application factory ${factory.match[1]}()`, factory.file, factory.line)
+  }
+  return undefined
+}
+
+function djangoWsgi(snapshot: Snapshot, sources: string[]): Fact<string> | undefined {
+  const setting = findIn(snapshot, sources, /^WSGI_APPLICATION\s*=\s*["']([\w.]+)\.(\w+)["']/m)
+  if (setting) {
+    return fact(`${setting.match[1]}:${setting.match[2]}`, `WSGI_APPLICATION = "${setting.match[1]}.${setting.match[2]}"`, setting.file, setting.line)
+  }
+  const wsgi = sources.find(f => /(^|\/)wsgi\.py$/.test(f) && /get_wsgi_application/.test(snapshot.read(f) ?? ''))
+  if (wsgi) return fact(`${moduleOf(wsgi)}:application`, 'the Django WSGI module', wsgi, lineOf(snapshot.read(wsgi) ?? '', 'application ='))
+  return undefined
+}
+
+/** Procfile `web` first, then the framework's production server, then a script at the root. */
+function startCommand(snapshot: Snapshot, framework: Framework['name'] | undefined, app: string | undefined, rootScripts: string[]): Fact<string> | undefined {
+  const procfile = procfileWeb(snapshot)
+  if (procfile) {
+    // The image has the virtualenv on PATH and not the tool that made it: run the program directly.
+    const wrapper = /^(?:poetry|pipenv|uv)\s+run\s+(?:--\s+)?/.exec(procfile.value)
+    if (!wrapper) return procfile
+    const direct = procfile.value.slice(wrapper[0].length)
+    return {value: direct, evidence: [...procfile.evidence, {detail: `"${wrapper[0].trim()}" dropped: the image puts the virtualenv on PATH`}]}
+  }
+  if (app) {
+    const [module, object] = app.split(':') as [string, string]
+    const srcLayout = module.startsWith('src.')
+    const target = `${srcLayout ? module.slice(4) : module}:${object}`
+    if (framework === 'fastapi') {
+      return fact(`uvicorn ${target} --host 0.0.0.0${srcLayout ? ' --app-dir src' : ''}`, `FastAPI app ${app} runs under uvicorn, bound to all interfaces`)
+    }
+    const quoted = object.endsWith(')') ? `'${target}'` : target
+    return fact(`gunicorn ${srcLayout ? '--chdir src ' : ''}${quoted}`, `${framework === 'django' ? 'Django' : 'Flask'} app ${app} runs under gunicorn (it binds 0.0.0.0:$PORT)`)
+  }
+  const main = ROOT_SCRIPTS.find(f => rootScripts.includes(f))
+  if (main) return fact(`python ${main}`, `${main} at the app root`, main)
+  const pkg = snapshot.files.find(f => /^[A-Za-z_]\w*\/__main__\.py$/.test(f.path))
+  if (pkg) return fact(`python -m ${pkg.path.split('/')[0]}`, `${pkg.path} makes the package runnable`, pkg.path)
+  return undefined
+}
+
+/** The server program a start command runs (`gunicorn`, `uvicorn`...), past wrappers such as `poetry run`. */
+function serverOf(command: string): string | undefined {
+  const words = command.trim().split(/\s+/)
+  const skip = new Set(['exec', 'poetry', 'pipenv', 'uv', 'run', 'python', 'python3', '-m'])
+  const first = words.find(w => !skip.has(w) && !/^\w+=/.test(w))
+  return first && first in SERVERS ? first : undefined
+}
+
+const FRAMEWORK_PORTS: Record<Framework['name'], number> = {django: 8000, fastapi: 8000, flask: 5000}
+
+/**
+ * The port and the environment the app needs to answer on it. gunicorn binds 0.0.0.0:$PORT when PORT
+ * is set and uvicorn reads UVICORN_PORT, so the port stays one setting; a script reads what it reads.
+ */
+function listenFacts(
+  snapshot: Snapshot,
+  sources: string[],
+  framework: Framework['name'] | undefined,
+  command: string | undefined,
+  server: string | undefined,
+): FactSet {
+  const facts: FactSet = {}
+  const env: Record<string, string> = {}
+  const evidence: Evidence[] = []
+  const procfile = snapshot.has('Procfile')
+  const runsScript = Boolean(command && !server)
+
+  let port: Fact<number> | undefined
+  const commandPort = command ? /(?:--bind[= ]|-b\s+)(?:[\w.]*:)?(\d{2,5})\b|--port[= ](\d{2,5})\b|\s-p\s+(\d{2,5})\b/.exec(command) : null
+  if (commandPort) {
+    const value = Number(commandPort[1] ?? commandPort[2] ?? commandPort[3])
+    port = fact(value, `the start command listens on ${value}`, procfile ? 'Procfile' : undefined)
+  }
+  const gunicornConf = server === 'gunicorn' ? ['gunicorn.conf.py', 'gunicorn_config.py', 'config/gunicorn.py'].find(f => snapshot.has(f)) : undefined
+  if (!port && gunicornConf) {
+    const bind = findIn(snapshot, [gunicornConf], /^bind\s*=\s*\[?\s*["'][\w.]*:(\d{2,5})["']/m)
+    if (bind) port = fact(Number(bind.match[1]), `gunicorn config binds port ${bind.match[1]}`, bind.file, bind.line)
+  }
+  const envPort = findIn(snapshot, sources, /(?:environ\.get|getenv)\(\s*["']PORT["']\s*,\s*["']?(\d{2,5})/)
+  if (!port && framework !== 'django') {
+    const literal =
+      envPort ??
+      findIn(snapshot, sources, /\.run\([^)]*\bport\s*=\s*(\d{2,5})/) ??
+      findIn(snapshot, sources, /(?:HTTPServer|TCPServer|make_server|\.bind)\(\s*\(?\s*["'][^"']*["']\s*,\s*(\d{2,5})\b/) ??
+      findIn(snapshot, sources, /^PORT\s*=\s*(\d{2,5})\s*$/m)
+    if (literal) port = fact(Number(literal.match[1]), `port ${literal.match[1]} in source`, literal.file, literal.line)
+  }
+  if (!port && framework) port = fact(FRAMEWORK_PORTS[framework], `${framework} ${framework === 'flask' ? 'apps conventionally listen' : 'listens'} on ${FRAMEWORK_PORTS[framework]}`)
+  if (port) facts.port = port
+
+  const readsPort = findIn(snapshot, sources, /(?:environ\.get|getenv)\(\s*["']PORT["']|environ\[\s*["']PORT["']\s*\]/)
+  if (readsPort) {
+    facts.portEnv = fact('PORT', 'the app reads PORT', readsPort.file, readsPort.line)
+    env.PORT = '{{port}}'
+    evidence.push({detail: 'the app reads PORT, so PORT is set to the container port', file: readsPort.file, line: readsPort.line})
+  }
+  if (server === 'gunicorn' || /\$\{?PORT\b/.test(command ?? '')) {
+    env.PORT = '{{port}}'
+    evidence.push({detail: server === 'gunicorn' ? 'gunicorn binds 0.0.0.0:$PORT when PORT is set' : 'the start command reads $PORT'})
+  }
+  if (server === 'uvicorn' && !commandPort) {
+    env.UVICORN_PORT = '{{port}}'
+    evidence.push({detail: 'uvicorn reads its port from UVICORN_PORT'})
+  }
+  const readsHost = findIn(snapshot, sources, /(?:environ\.get|getenv)\(\s*["'](HOST|BIND_HOST|LISTEN_HOST)["']|environ\[\s*["'](HOST)["']\s*\]/)
+  if (readsHost && runsScript) {
+    const name = readsHost.match[1] ?? readsHost.match[2]!
+    env[name] = '0.0.0.0'
+    evidence.push({detail: `the app reads ${name}; set to 0.0.0.0 so it answers outside the pod`, file: readsHost.file, line: readsHost.line})
+  }
+  if (framework === 'django') {
+    const hosts = findIn(snapshot, sources, /^ALLOWED_HOSTS\s*=.*(?:environ\.get|getenv|environ\[|env\.list|env\()\s*\(?\s*["'](\w+)["']/m)
+    if (hosts) {
+      env[hosts.match[1]!] = '*'
+      evidence.push({detail: `ALLOWED_HOSTS comes from ${hosts.match[1]}; "*" lets probes reach the pod by its IP`, file: hosts.file, line: hosts.line})
+    }
+  }
+  if (Object.keys(env).length) facts.env = {value: env, evidence}
+
+  const localhost = bindsLocalhost(snapshot, sources, command, runsScript, framework, gunicornConf)
+  if (localhost) facts.bindsLocalhost = localhost
+  return facts
+}
+
+function bindsLocalhost(
+  snapshot: Snapshot,
+  sources: string[],
+  command: string | undefined,
+  runsScript: boolean,
+  framework: Framework['name'] | undefined,
+  gunicornConf: string | undefined,
+): Fact<boolean> | undefined {
+  const warning = 'binds to localhost only: the container will not answer; bind to 0.0.0.0'
+  if (command && /(?:--host[= ]|--bind[= ]|-b\s+|-h\s+)(?:127\.0\.0\.1|localhost)\b/.test(command)) {
+    return fact(true, `the start command ${warning}`, snapshot.has('Procfile') ? 'Procfile' : undefined)
+  }
+  if (gunicornConf) {
+    const bind = findIn(snapshot, [gunicornConf], /^bind\s*=\s*\[?\s*["'](?:127\.0\.0\.1|localhost)[:"']/m)
+    if (bind) return fact(true, `gunicorn config ${warning}`, bind.file, bind.line)
+  }
+  if (!runsScript) return undefined
+  const explicit = findIn(snapshot, sources, /(?:\.run\(|HTTPServer\(|TCPServer\(|make_server\(|\.bind\()[^)]*["'](?:127\.0\.0\.1|localhost)["']/)
+  if (explicit) return fact(true, warning, explicit.file, explicit.line)
+  if (framework === 'flask') {
+    const run = findIn(snapshot, sources, /\bapp\.run\((?![^)]*host\s*=)[^)]*\)/)
+    if (run) return fact(true, `app.run() without host= binds Flask to 127.0.0.1: the container will not answer; pass host="0.0.0.0"`, run.file, run.line)
+  }
+  const uvicorn = findIn(snapshot, sources, /\buvicorn\.run\((?![^)]*host\s*=)[^)]*\)/)
+  if (uvicorn) return fact(true, 'uvicorn.run() without host= binds 127.0.0.1: the container will not answer; pass host="0.0.0.0"', uvicorn.file, uvicorn.line)
+  return undefined
+}
+
+/** A health route: the conventional quoted paths, or a Django URL pattern (written without the slash). */
+function healthPath(snapshot: Snapshot, sources: string[], framework: Framework['name'] | undefined): Fact<string> | undefined {
+  if (framework === 'django') {
+    const urls = sources.filter(f => /(^|\/)urls\.py$/.test(f))
+    for (const name of DJANGO_HEALTH) {
+      const found = findIn(snapshot, urls, new RegExp(`(?:re_)?path\\(\\s*r?["']\\^?(${name}/?)\\$?["']`))
+      if (found) return fact(`/${found.match[1]}`, `URL pattern ${found.match[1]} in ${found.file}`, found.file, found.line)
+    }
+  }
+  return findHealthPath(snapshot, sources)
+}
