@@ -1,7 +1,7 @@
 import {type Fact, type FactSet, type Inspector, fact} from '../facts.js'
 import type {Snapshot} from '../snapshot.js'
 import {type JvmFramework, type JvmLayout, findMainClass, frameworkFrom, javaMajor, runtimeFacts, startCommandFor, versionFiles} from './jvm.js'
-import {type Pom, interpolate, readPom, textAt} from './pom.js'
+import {type Pom, child, interpolate, readPom, textAt} from './pom.js'
 
 /** Plugins whose presence makes a module something you run rather than a library. */
 const APP_PLUGINS = ['spring-boot-maven-plugin', 'quarkus-maven-plugin', 'micronaut-maven-plugin', 'maven-shade-plugin', 'maven-assembly-plugin', 'exec-maven-plugin', 'jib-maven-plugin']
@@ -23,7 +23,7 @@ export const javaInspector: Inspector = {
     }
     const wrapper = snapshot.has('mvnw')
     facts.packageManager = wrapper ? fact('maven-wrapper', 'Maven wrapper mvnw', 'mvnw') : fact('maven', 'pom.xml without a wrapper: mvn from the build image', 'pom.xml')
-    if (wrapper) facts.wrapper = fact(true, 'Maven wrapper mvnw', 'mvnw')
+    facts.wrapper = wrapper ? fact(true, 'Maven wrapper mvnw', 'mvnw') : fact(false, 'no mvnw: mvn from the build image')
 
     // An aggregator builds its modules; which of them are apps decides between one app and a monorepo.
     let pom = root
@@ -144,7 +144,7 @@ function jarName(pom: Pom): {name: string; why: string; line?: number} | undefin
   const artifact = interpolate(pom, pom.artifactId)
   const version = interpolate(pom, pom.version)
   if (!artifact || !version) return undefined
-  return {name: `${artifact}-${version}${classifier}.${packaging}`, why: `artifactId ${artifact}, version ${version}`}
+  return {name: `${artifact}-${version}${classifier}.${packaging}`, why: `artifactId ${artifact}, version ${version}`, line: child(pom.root, 'artifactId')?.line}
 }
 
 /** A main class the POM names: start-class, exec.mainClass, or a plugin's mainClass. */

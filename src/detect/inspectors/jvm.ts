@@ -1,6 +1,6 @@
 import yaml from 'js-yaml'
 
-import {type Evidence, type Fact, type FactSet, fact, findHealthPath, findIn, lineOf, sourceFiles} from '../facts.js'
+import {type Evidence, type Fact, type FactSet, fact, findHealthPath, findIn, lineOf} from '../facts.js'
 import type {Snapshot} from '../snapshot.js'
 
 /**
@@ -33,6 +33,22 @@ export const FRAMEWORK_DEFAULTS: Record<JvmFramework, {port: number; portEnv?: s
 }
 
 export const JVM_SOURCE_EXTENSIONS = ['.java', '.kt', '.groovy', '.scala']
+
+/**
+ * The app's own JVM sources: under src/main/ of the module when the build follows the Maven layout,
+ * else anywhere but test folders. (The shared sourceFiles() skips any `example/` folder, which is
+ * every `com.example` package of a Spring Initializr app.)
+ */
+export function jvmSources(snapshot: Snapshot, module: string, limit = 400): string[] {
+  const prefix = module ? `${module}/` : ''
+  const all = snapshot.files.filter(f => f.path.startsWith(prefix) && f.size <= 256 * 1024 && JVM_SOURCE_EXTENSIONS.some(e => f.path.endsWith(e)))
+  const main = all.filter(f => f.path.startsWith(`${prefix}src/main/`))
+  const chosen = main.length ? main : all.filter(f => !/(^|\/)(src\/test|src\/it|test|tests|testFixtures)\//.test(f.path.slice(prefix.length)))
+  return chosen
+    .map(f => f.path)
+    .sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1))
+    .slice(0, limit)
+}
 
 // ---------------------------------------------------------------------------------------------
 // Java versions
@@ -177,7 +193,7 @@ export function runtimeFacts(snapshot: Snapshot, signals: AppSignals): FactSet {
   const facts: FactSet = {}
   const prefix = signals.module ? `${signals.module}/` : ''
   const config = AppConfig.read(snapshot, [`${prefix}src/main/resources`, `${prefix}src/main/resources/config`])
-  const sources = sourceFiles(snapshot, JVM_SOURCE_EXTENSIONS, 200).filter(f => f.startsWith(`${prefix}src/main/`) || (!signals.module && !f.includes('/src/')))
+  const sources = jvmSources(snapshot, signals.module)
   const framework = signals.framework?.value
   const env: Record<string, string> = {}
   const envEvidence: Evidence[] = []
@@ -288,8 +304,7 @@ function joinPaths(...parts: string[]): string {
  * top-level Kotlin `fun main`. Used for apps started by class path rather than as a fat jar.
  */
 export function findMainClass(snapshot: Snapshot, module: string): Fact<string> | undefined {
-  const prefix = module ? `${module}/` : ''
-  const sources = sourceFiles(snapshot, JVM_SOURCE_EXTENSIONS, 400).filter(f => f.startsWith(`${prefix}src/main/`))
+  const sources = jvmSources(snapshot, module)
   const candidates: {file: string; line: number; name: string; score: number}[] = []
   for (const file of sources) {
     const text = snapshot.read(file)
