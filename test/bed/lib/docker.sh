@@ -3,8 +3,11 @@
 
 BED_DOCKER_ROOT=$BED_HOME/docker          # data-root: kept across bed:down, it holds the base images
 BED_DOCKER_EXEC=$BED_RUN/docker-exec       # exec-root (runtime state, the managed containerd)
-# The docker CLI on PATH may be newer than the engine; both speak the engine's API version.
-BED_DOCKER_CLI=${BED_DOCKER_CLI:-$(command -v docker || echo /usr/bin/docker)}
+# Debian's docker CLI (20.10, from docker.io) matches the engine and has BuildKit built in; a newer
+# CLI elsewhere on PATH needs the buildx plugin for BuildKit builds, which is not to be had here.
+if [ -z "${BED_DOCKER_CLI:-}" ]; then
+  if [ -x /usr/bin/docker ]; then BED_DOCKER_CLI=/usr/bin/docker; else BED_DOCKER_CLI=$(command -v docker || echo docker); fi
+fi
 
 bed_docker() { DOCKER_HOST="unix://$BED_DOCKER_SOCK" "$BED_DOCKER_CLI" "$@"; }
 
@@ -53,5 +56,6 @@ docker_status() {
     status_line dockerd "$v" "unix://$BED_DOCKER_SOCK" ok
   else
     status_line dockerd "-" "unix://$BED_DOCKER_SOCK" "$(down_or_dead dockerd)"
+    unhealthy
   fi
 }

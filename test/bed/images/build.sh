@@ -1,0 +1,178 @@
+# Local stand-ins for the official base images that the packs' FROM lines name. Nothing can be
+# pulled here, so each ref is built from a recipe (images/recipes/<repository>.sh) on top of one
+# debootstrap'd Debian bookworm rootfs. See test/bed/README.md for what each stand-in provides.
+# shellcheck shell=bash
+
+BED_IMG_HOME=$BED_HOME/images
+BED_RECIPES=$BED_DIR/images/recipes
+BED_ROOTFS_REPO=draft-bed/bookworm-rootfs
+BED_IMG_LABEL=org.draft.bed.key
+
+# --- the rootfs -------------------------------------------------------------------------------
+
+rootfs_stamp() { cat "$BED_DIR/images/rootfs.sh" | sha256sum | cut -c1-12; }
+
+# Prints the image ref of the imported rootfs, building it when missing.
+images_rootfs() {
+  local stamp ref tar
+  stamp=$(rootfs_stamp)
+  ref=$BED_ROOTFS_REPO:$stamp
+  tar=$BED_IMG_HOME/rootfs-$stamp.tar
+  if bed_docker image inspect "$ref" >/dev/null 2>&1; then echo "$ref"; return 0; fi
+  mkdir -p "$BED_IMG_HOME"
+  if [ ! -s "$tar" ]; then
+    local t0
+    t0=$(now)
+    log "rootfs: debootstrap bookworm (minbase) into $BED_IMG_HOME/rootfs.tmp" >&2
+    bash "$BED_DIR/images/rootfs.sh" "$BED_IMG_HOME/rootfs.tmp" "$tar.tmp" >"$BED_IMG_HOME/rootfs.log" 2>&1 || {
+      tail -n 30 "$BED_IMG_HOME/rootfs.log" >&2
+      die "rootfs: debootstrap failed (log: $BED_IMG_HOME/rootfs.log)"
+    }
+    mv "$tar.tmp" "$tar"
+    log "rootfs: built in $(elapsed "$t0") ($(du -h "$tar" | cut -f1))" >&2
+  fi
+  bed_docker import --change 'CMD ["bash"]' \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    "$tar" "$ref" >/dev/null || die "rootfs: docker import of $tar failed"
+  # Older rootfs tarballs are of no further use.
+  find "$BED_IMG_HOME" -maxdepth 1 -name 'rootfs-*.tar' ! -name "rootfs-$stamp.tar" -delete
+  echo "$ref"
+}
+
+# --- refs and recipes -------------------------------------------------------------------------
+
+# normalize REF: drops docker.io/ and library/, adds :latest; prints "repository tag".
+ref_split() {
+  local ref=$1 repo tag
+  ref=${ref#docker.io/}
+  ref=${ref#library/}
+  [[ $ref == *@* ]] && die "base image $1: pinned by digest; the bed builds stand-ins by tag only"
+  if [[ ${ref##*/} == *:* ]]; then tag=${ref##*:} repo=${ref%:*}; else tag=latest repo=$ref; fi
+  echo "$repo $tag"
+}
+
+recipe_file() { echo "$BED_RECIPES/$(echo "$1" | tr '/' '_').sh"; }
+
+# Runs a recipe function in a subshell with the recipe sourced: recipe_call REPO TAG FN [ARGS...]
+recipe_call() {
+  local repo=$1 tag=$2 fn=$3
+  shift 3
+  (
+    set -euo pipefail
+    REPO=$repo TAG=$tag
+    . "$BED_DIR/images/recipe-lib.sh"
+    . "$(recipe_file "$repo")"
+    recipe_resolve
+    "$fn" "$@"
+  )
+}
+
+# Fails loudly for a ref that no recipe covers or whose tag names a version we cannot provide.
+ref_check() {
+  local repo tag f known
+  read -r repo tag < <(ref_split "$1")
+  f=$(recipe_file "$repo")
+  if [ ! -f "$f" ]; then
+    known=$(cd "$BED_RECIPES" && ls -- *.sh | sed 's/\.sh$//; s/_/\//g' | tr '\n' ' ')
+    die "base image '$1': the bed has no recipe for repository '$repo'. Known: $known. Add test/bed/images/recipes/$(echo "$repo" | tr '/' '_').sh, or use a base image the bed can provide."
+  fi
+  recipe_call "$repo" "$tag" true || die "base image '$1': recipe $(basename "$f") cannot provide tag '$tag' (see the reason above)"
+}
+
+# images_build REF...: builds each ref (and the refs its recipe builds on) unless it is current.
+images_build() {
+  [ $# -gt 0 ] || die "images: no image refs given"
+  local ref
+  for ref in "$@"; do ref_check "$ref"; done
+  local rootfs
+  rootfs=$(images_rootfs)
+  declare -A done_refs=()
+  for ref in "$@"; do image_build_one "$ref" "$rootfs"; done
+}
+
+image_build_one() {
+  local ref=$1 rootfs=$2 repo tag deps dep key f ctx t0 id
+  read -r repo tag < <(ref_split "$ref")
+  local canon="$repo:$tag"
+  [ -n "${done_refs[$canon]:-}" ] && return 0
+  deps=$(recipe_call "$repo" "$tag" recipe_deps)
+  local dep_ids=""
+  for dep in $deps; do
+    ref_check "$dep"
+    image_build_one "$dep" "$rootfs"
+    dep_ids="$dep_ids $(bed_docker image inspect --format '{{.Id}}' "$dep")"
+  done
+  f=$(recipe_file "$repo")
+  key=$({
+    cat "$f" "$BED_DIR/images/recipe-lib.sh"
+    echo "$canon $rootfs $dep_ids"
+    recipe_call "$repo" "$tag" recipe_fingerprint
+  } | sha256sum | cut -c1-16)
+  if [ "$(bed_docker image inspect --format "{{index .Config.Labels \"$BED_IMG_LABEL\"}}" "$canon" 2>/dev/null)" = "$key" ]; then
+    log "  $canon: current"
+    done_refs[$canon]=1
+    return 0
+  fi
+  t0=$(now)
+  log "  $canon: building"
+  local note
+  note=$(recipe_call "$repo" "$tag" recipe_note)
+  [ -z "$note" ] || warn "$canon: $note"
+  ctx=$BED_IMG_HOME/ctx/$(echo "$canon" | tr '/:' '__')
+  rm -rf "$ctx" && mkdir -p "$ctx"
+  ROOTFS=$rootfs BED_IMG_HOME=$BED_IMG_HOME recipe_call "$repo" "$tag" recipe_context "$ctx" ||
+    die "base image $canon: preparing the build context failed"
+  mkdir -p "$BED_IMG_HOME/logs"
+  if ! DOCKER_BUILDKIT=1 bed_docker build --network host --progress plain \
+    --label "$BED_IMG_LABEL=$key" --label org.draft.bed.standin=true \
+    --label "org.draft.bed.provides=$(recipe_call "$repo" "$tag" recipe_provides)" \
+    -t "$canon" "$ctx" >"$BED_IMG_HOME/logs/$(basename "$ctx").log" 2>&1; then
+    tail -n 30 "$BED_IMG_HOME/logs/$(basename "$ctx").log" >&2
+    die "base image $canon: docker build failed (log: $BED_IMG_HOME/logs/$(basename "$ctx").log)"
+  fi
+  rm -rf "$ctx"
+  id=$(bed_docker image inspect --format '{{.Size}}' "$canon")
+  log "  $canon: built in $(elapsed "$t0") ($((id / 1000000)) MB)"
+  done_refs[$canon]=1
+}
+
+# --- which refs -------------------------------------------------------------------------------
+
+# The base images the packs use: `draft create --dry-run --json` on every pack fixture reports them
+# (FROM lines with ARGs resolved). Needs the CLI built (dist/).
+images_derive_refs() {
+  local fx out
+  [ -f "$REPO_DIR/bin/run.js" ] && [ -d "$REPO_DIR/dist" ] || return 0
+  for fx in "$REPO_DIR"/packs/*/fixtures/*/; do
+    [ -d "$fx" ] || continue
+    if ! out=$(cd "$REPO_DIR" && node bin/run.js create "$fx" --dry-run --json 2>/dev/null); then
+      warn "images: 'draft create --dry-run --json' failed for fixture ${fx#"$REPO_DIR"/}; its base images are not derived"
+      continue
+    fi
+    printf '%s' "$out" | node -e '
+      let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+        try {
+          const j = JSON.parse(s); const plan = j.plan ?? j
+          for (const r of plan.baseImages ?? []) console.log(typeof r === "string" ? r : r.ref ?? r.image)
+        } catch (e) { console.error("images: unreadable JSON from draft create: " + e.message); process.exit(1) }
+      })' || warn "images: fixture ${fx#"$REPO_DIR"/} gave no readable plan"
+  done | sort -u
+}
+
+images_ensure_default() {
+  local refs
+  if [ -n "${DRAFT_BED_IMAGES:-}" ]; then
+    refs=$DRAFT_BED_IMAGES
+    log "images: from DRAFT_BED_IMAGES"
+  else
+    refs=$(images_derive_refs)
+    if [ -n "$refs" ]; then
+      log "images: derived from the packs' fixtures: $(echo "$refs" | tr '\n' ' ')"
+    else
+      refs=$(grep -v '^#' "$BED_DIR/images/starter-refs.txt")
+      log "images: no pack fixtures to derive from yet (or no dist/); building the starter list images/starter-refs.txt"
+    fi
+  fi
+  # shellcheck disable=SC2086
+  images_build $refs
+}
