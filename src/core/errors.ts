@@ -109,6 +109,18 @@ const catalogue = {
     message: `pack "${c.pack}" tried to write ${c.path}, which is outside the app folder`,
     fix: 'A pack may only write relative paths inside the app. Fix the [files] table of the pack.',
   }),
+  CONTEXT_UNREADABLE: (c: {path: string; reason: string}): Advice => ({
+    message: `cannot read ${c.path} in the build context: ${c.reason}`,
+    fix: `Make ${c.path} readable by your user, or leave it out of the image by adding it to .dockerignore.`,
+  }),
+  DOCKERFILE_MISSING: (c: {path: string}): Advice => ({
+    message: `the Dockerfile ${c.path} does not exist or is not a file`,
+    fix: `Create ${c.path} (\`draft create\` writes one), or set \`dockerfile\` in draft.toml to the Dockerfile you use.`,
+  }),
+  DOCKERIGNORE_INVALID: (c: {file: string; line: number; pattern: string; reason: string}): Advice => ({
+    message: `${c.file}:${c.line}: the pattern ${JSON.stringify(c.pattern)} is invalid: ${c.reason}`,
+    fix: `Fix or remove line ${c.line} of ${c.file} (docker build rejects it too). Use \\ before [ ] * ? to mean the character itself.`,
+  }),
 } as const
 
 export type ErrorCode = keyof typeof catalogue
