@@ -109,6 +109,80 @@ const catalogue = {
     message: `pack "${c.pack}" tried to write ${c.path}, which is outside the app folder`,
     fix: 'A pack may only write relative paths inside the app. Fix the [files] table of the pack.',
   }),
+  CONFIG_MISSING: (c: {path: string}): Advice => ({
+    message: `${c.path} has no draft.toml`,
+    fix: 'Run `draft create` in the app folder first: it writes the Dockerfile, the chart and draft.toml.',
+  }),
+  CONFIG_INVALID: (c: {file: string; line?: number; key: string; problem: string; fix: string}): Advice => ({
+    message: `${c.file}${c.line ? `:${c.line}` : ''}: ${c.key}: ${c.problem}`,
+    fix: c.fix,
+  }),
+  UNKNOWN_ENVIRONMENT: (c: {file: string; env: string; available: readonly string[]}): Advice => ({
+    message: `${c.file} has no environment "${c.env}"`,
+    fix: c.available.length
+      ? `Choose one of ${list(c.available)} with --env or DRAFT_ENV, or add [environments.${c.env}] to draft.toml.`
+      : `Add [environments.${c.env}] to draft.toml (draft create writes one).`,
+  }),
+  CHART_MISSING: (c: {chart: string; file: string}): Advice => ({
+    message: `the chart ${c.chart} named in ${c.file} does not exist`,
+    fix: 'Run `draft create` to add the chart, or fix `chart` in draft.toml.',
+  }),
+  DOCKERFILE_NOT_FOUND: (c: {dockerfile: string; file: string}): Advice => ({
+    message: `the Dockerfile ${c.dockerfile} named in ${c.file} does not exist`,
+    fix: 'Run `draft create` to add one, or fix `dockerfile` in draft.toml.',
+  }),
+  NO_REGISTRY: (c: {context: string}): Advice => ({
+    message: `no registry is set, and the cluster of context "${c.context}" cannot see local images`,
+    fix: 'Pass --registry HOST[:PORT][/NAMESPACE] or set `registry` in draft.toml (e.g. registry = "ghcr.io/you").',
+  }),
+  DOCKER_UNAVAILABLE: (c: {host: string; reason: string}): Advice => ({
+    message: `Docker is not running or not reachable at ${c.host}: ${c.reason}`,
+    fix: 'Start Docker, or set DOCKER_HOST to the engine you use (e.g. unix:///var/run/docker.sock).',
+  }),
+  BUILD_FAILED: (c: {step: string; reason: string; log: string; details?: string[]}): Advice => ({
+    message: `the image build failed at ${c.step}: ${c.reason}`,
+    fix: `Fix the Dockerfile or the code it builds, then run again. The full build log is in ${c.log}.`,
+  }),
+  PUSH_FAILED: (c: {image: string; reason: string}): Advice => ({
+    message: `pushing ${c.image} failed: ${c.reason}`,
+    fix: 'Check that the registry is up and that you may push to it (`docker login HOST`), then run again.',
+  }),
+  KUBE_NO_CONTEXT: (c: {kubeconfig: string; wanted?: string; available: readonly string[]}): Advice => ({
+    message: c.wanted
+      ? `the kube context "${c.wanted}" is not in ${c.kubeconfig}`
+      : `no current Kubernetes context in ${c.kubeconfig}`,
+    fix: c.available.length
+      ? `Choose one with --kube-context (${list(c.available)}) or \`kubectl config use-context NAME\`.`
+      : 'Point KUBECONFIG at a cluster\'s kubeconfig, or create a local cluster (kind, minikube, k3d).',
+  }),
+  KUBE_UNREACHABLE: (c: {context: string; server: string; reason: string}): Advice => ({
+    message: `cannot reach the Kubernetes API of context "${c.context}" at ${c.server}: ${c.reason}`,
+    fix: 'Check that the cluster is running and that your kubeconfig and VPN are right (`kubectl get nodes` should work).',
+  }),
+  NAMESPACE_FORBIDDEN: (c: {namespace: string; user: string; verb: string}): Advice => ({
+    message: `${c.user} may not ${c.verb} in namespace "${c.namespace}"`,
+    fix: 'Use a namespace you may deploy to (--namespace), or ask a cluster admin for a Role there.',
+  }),
+  HELM_MISSING: (c: {binary: string}): Advice => ({
+    message: `${c.binary} is not installed or does not run (draft deploys with helm 3.8 or newer)`,
+    fix: 'Install helm 3 (https://helm.sh/docs/intro/install/) and make sure `helm` is on your PATH.',
+  }),
+  HELM_TOO_OLD: (c: {version: string}): Advice => ({
+    message: `helm ${c.version} is too old: draft needs helm 3.8 or newer`,
+    fix: 'Upgrade helm to a current 3.x release.',
+  }),
+  HELM_FAILED: (c: {release: string; reason: string; fix: string}): Advice => ({
+    message: `helm could not upgrade release "${c.release}": ${c.reason}`,
+    fix: c.fix,
+  }),
+  ROLLOUT_FAILED: (c: {deployment: string; cause: string; fix: string; details?: string[]}): Advice => ({
+    message: `deployment ${c.deployment} did not become available: ${c.cause}`,
+    fix: c.fix,
+  }),
+  ABORTED: (c: {stage: string}): Advice => ({
+    message: `interrupted during ${c.stage}`,
+    fix: 'Nothing was deployed by this run; the previous release keeps running. Run draft up again when ready.',
+  }),
   CONTEXT_UNREADABLE: (c: {path: string; reason: string}): Advice => ({
     message: `cannot read ${c.path} in the build context: ${c.reason}`,
     fix: `Make ${c.path} readable by your user, or leave it out of the image by adding it to .dockerignore.`,

@@ -1,0 +1,235 @@
+import {existsSync, readFileSync, statSync} from 'node:fs'
+import {isAbsolute, join, relative, resolve} from 'node:path'
+
+import {DraftError} from '../core/errors.js'
+import {TomlSyntaxError, parseToml} from '../util/toml.js'
+import {parseDuration} from '../util/duration.js'
+
+export const CONFIG_FILE = 'draft.toml'
+export const DEFAULT_ENV = 'development'
+
+/** Everything `draft up` needs to know, resolved: flags over the environment's keys over defaults. */
+export interface DeployConfig {
+  appDir: string
+  file: string
+  env: string
+  release: string
+  namespace: string
+  /** Registry host, optionally with a namespace path (`ghcr.io/me`). Empty: a local cluster must see local images. */
+  registry: string
+  image: string
+  dockerfile: string
+  context: string
+  chart: string
+  target: string
+  buildArgs: Record<string, string>
+  buildNetwork: string
+  values: string[]
+  set: Record<string, string>
+  kubeContext: string
+  timeoutMs: number
+  watch: {quietMs: number; maxWaitMs: number}
+}
+
+export interface ConfigOverrides {
+  env?: string
+  registry?: string
+  namespace?: string
+  kubeContext?: string
+  release?: string
+  /** helm --set KEY=VALUE, added to (and winning over) the file's [set] table. */
+  set?: readonly string[]
+  buildNetwork?: string
+  timeout?: string
+  quiet?: string
+}
+
+type KeyKind = 'string' | 'table' | 'string-list' | 'duration' | 'watch'
+const KEYS: Record<string, KeyKind> = {
+  release: 'string',
+  namespace: 'string',
+  registry: 'string',
+  image: 'string',
+  dockerfile: 'string',
+  context: 'string',
+  chart: 'string',
+  target: 'string',
+  'build-args': 'table',
+  'build-network': 'string',
+  values: 'string-list',
+  set: 'table',
+  'kube-context': 'string',
+  timeout: 'duration',
+  watch: 'watch',
+}
+const WATCH_KEYS = ['quiet', 'max-wait']
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+
+/** Read draft.toml, choose the environment, validate every key, and apply the flags. */
+export function loadConfig(appDir: string, overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): DeployConfig {
+  const root = resolve(appDir)
+  const file = join(root, CONFIG_FILE)
+  const shown = relative(process.cwd(), file) || CONFIG_FILE
+  if (!existsSync(file)) throw new DraftError('CONFIG_MISSING', {path: relative(process.cwd(), root) || '.'})
+
+  let doc
+  try {
+    doc = parseToml(readFileSync(file, 'utf8'))
+  } catch (error) {
+    if (error instanceof TomlSyntaxError) {
+      throw new DraftError('CONFIG_INVALID', {file: shown, line: error.line, key: 'syntax', problem: error.message, fix: 'Fix the TOML syntax on that line.'}, {location: {file, line: error.line}})
+    }
+    throw error
+  }
+  const invalid = (path: (string | number)[], problem: string, fix: string): DraftError => {
+    const line = doc.lineOf(path)
+    return new DraftError('CONFIG_INVALID', {file: shown, line, key: path.join('.'), problem, fix}, {location: {file, line}})
+  }
+
+  for (const key of Object.keys(doc.data)) {
+    if (key !== 'environments') throw invalid([key], 'unknown top-level key', 'Put settings under [environments.<name>], e.g. [environments.development].')
+  }
+  const environments = (doc.data.environments ?? {}) as Record<string, Record<string, unknown>>
+  const envName = overrides.env || env.DRAFT_ENV || DEFAULT_ENV
+  const section = environments[envName]
+  if (!section) throw new DraftError('UNKNOWN_ENVIRONMENT', {file: shown, env: envName, available: Object.keys(environments)})
+
+  const at = (key: string): (string | number)[] => ['environments', envName, key]
+  for (const [key, value] of Object.entries(section)) {
+    const kind = KEYS[key]
+    if (!kind) {
+      const guess = suggest(key, Object.keys(KEYS))
+      throw invalid(at(key), 'unknown key', guess ? `Did you mean "${guess}"? Valid keys: ${Object.keys(KEYS).join(', ')}.` : `Valid keys: ${Object.keys(KEYS).join(', ')}.`)
+    }
+    checkKind(key, kind, value, at(key), invalid)
+  }
+
+  const str = (key: string, fallback: string): string => (section[key] as string | undefined) ?? fallback
+  const table = (key: string): Record<string, string> =>
+    Object.fromEntries(Object.entries((section[key] as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, String(v)]))
+  const watch = (section.watch as Record<string, string> | undefined) ?? {}
+
+  const setFlags: Record<string, string> = {}
+  for (const pair of overrides.set ?? []) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) throw new DraftError('BAD_SET', {input: pair, reason: 'expected KEY=VALUE (a helm value path, e.g. replicaCount=2)'})
+    setFlags[pair.slice(0, eq)] = pair.slice(eq + 1)
+  }
+
+  const duration = (value: string, path: (string | number)[], flag: string): number => {
+    const ms = parseDuration(value)
+    if (ms === undefined) throw flagOrKey(flag, path, `"${value}" is not a duration`, 'Write it like "300ms", "30s" or "5m".')
+    return ms
+  }
+  const flagOrKey = (flag: string, path: (string | number)[], problem: string, fix: string): DraftError =>
+    flag ? new DraftError('CONFIG_INVALID', {file: `--${flag}`, key: flag, problem, fix}) : invalid(path, problem, fix)
+
+  const release = overrides.release ?? str('release', '')
+  if (!release || release.length > 53 || !DNS_LABEL.test(release)) {
+    throw flagOrKey(overrides.release ? 'release' : '', at('release'), `"${release}" is not a valid release name`, 'Use lower-case letters, digits and dashes (at most 53 characters).')
+  }
+  const namespace = overrides.namespace ?? str('namespace', 'default')
+  if (namespace.length > 63 || !DNS_LABEL.test(namespace)) {
+    throw flagOrKey(overrides.namespace ? 'namespace' : '', at('namespace'), `"${namespace}" is not a valid namespace`, 'Use lower-case letters, digits and dashes (at most 63 characters).')
+  }
+  const registry = (overrides.registry ?? str('registry', '')).replace(/^https?:\/\//, '').replace(/\/+$/, '')
+  const image = str('image', release)
+  if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(image)) {
+    throw invalid(at('image'), `"${image}" is not a valid image name`, 'Use lower-case letters, digits, and . _ - / separators.')
+  }
+
+  const inApp = (key: string, value: string): string => {
+    const path = isAbsolute(value) ? value : join(root, value)
+    return path
+  }
+  const chart = inApp('chart', str('chart', `charts/${release}`))
+  if (!existsSync(join(chart, 'Chart.yaml'))) throw new DraftError('CHART_MISSING', {chart: relative(root, chart) || chart, file: shown}, {location: {file, line: doc.lineOf(at('chart'))}})
+  const context = inApp('context', str('context', '.'))
+  if (!existsSync(context) || !statSync(context).isDirectory()) throw invalid(at('context'), `${relative(root, context) || '.'} is not a folder`, 'Point `context` at the folder to send to the build (usually ".").')
+  const dockerfile = isAbsolute(str('dockerfile', 'Dockerfile')) ? str('dockerfile', 'Dockerfile') : join(context === root ? root : root, str('dockerfile', 'Dockerfile'))
+  if (!existsSync(dockerfile)) throw new DraftError('DOCKERFILE_NOT_FOUND', {dockerfile: relative(root, dockerfile), file: shown}, {location: {file, line: doc.lineOf(at('dockerfile'))}})
+
+  const values = ((section.values as string[] | undefined) ?? []).map(v => inApp('values', v))
+  values.forEach((v, i) => {
+    if (!existsSync(v)) throw invalid([...at('values'), i], `values file ${relative(root, v)} does not exist`, 'Fix the path (relative to the app folder) or remove it.')
+  })
+
+  return {
+    appDir: root,
+    file,
+    env: envName,
+    release,
+    namespace,
+    registry,
+    image,
+    dockerfile,
+    context,
+    chart,
+    target: str('target', ''),
+    buildArgs: table('build-args'),
+    buildNetwork: overrides.buildNetwork ?? str('build-network', ''),
+    values,
+    set: {...table('set'), ...setFlags},
+    kubeContext: overrides.kubeContext ?? str('kube-context', ''),
+    timeoutMs: overrides.timeout ? duration(overrides.timeout, [], 'timeout') : duration(str('timeout', '5m'), at('timeout'), ''),
+    watch: {
+      quietMs: overrides.quiet ? duration(overrides.quiet, [], 'quiet') : duration(watch.quiet ?? '300ms', [...at('watch'), 'quiet'], ''),
+      maxWaitMs: duration(watch['max-wait'] ?? '5s', [...at('watch'), 'max-wait'], ''),
+    },
+  }
+}
+
+function checkKind(
+  key: string,
+  kind: KeyKind,
+  value: unknown,
+  path: (string | number)[],
+  invalid: (path: (string | number)[], problem: string, fix: string) => DraftError,
+): void {
+  const type = Array.isArray(value) ? 'a list' : value === null ? 'null' : typeof value === 'object' ? 'a table' : `a ${typeof value}`
+  switch (kind) {
+    case 'string':
+    case 'duration':
+      if (typeof value !== 'string') throw invalid(path, `must be a string, not ${type}`, `Quote it: ${key} = "${String(value)}".`)
+      return
+    case 'string-list':
+      if (!Array.isArray(value) || value.some(v => typeof v !== 'string')) throw invalid(path, `must be a list of strings, not ${type}`, `Write it like ${key} = ["values-dev.yaml"].`)
+      return
+    case 'table':
+      if (type !== 'a table') throw invalid(path, `must be a table, not ${type}`, `Write it as [environments.<name>.${key}] with KEY = "VALUE" lines.`)
+      for (const [k, v] of Object.entries(value as object)) {
+        if (typeof v === 'object' && v !== null) throw invalid([...path, k], 'must be a string, number or boolean', `Use dotted keys for nested values, e.g. "${k}.sub" = "x".`)
+      }
+      return
+    case 'watch':
+      if (type !== 'a table') throw invalid(path, `must be a table, not ${type}`, 'Write it as [environments.<name>.watch] with quiet and max-wait.')
+      for (const [k, v] of Object.entries(value as object)) {
+        if (!WATCH_KEYS.includes(k)) throw invalid([...path, k], 'unknown key', `Valid keys: ${WATCH_KEYS.join(', ')}.`)
+        if (typeof v !== 'string' || parseDuration(v) === undefined) throw invalid([...path, k], `"${String(v)}" is not a duration`, 'Write it like "300ms", "2s" or "1m".')
+      }
+  }
+}
+
+/** The closest valid key, for "did you mean". */
+function suggest(key: string, valid: readonly string[]): string | undefined {
+  let best: {key: string; distance: number} | undefined
+  for (const candidate of valid) {
+    const d = distance(key.toLowerCase().replace(/_/g, '-'), candidate)
+    if (!best || d < best.distance) best = {key: candidate, distance: d}
+  }
+  return best && best.distance <= Math.max(2, Math.floor(key.length / 3)) ? best.key : undefined
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({length: b.length + 1}, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
+      previous = current
+    }
+  }
+  return row[b.length]!
+}

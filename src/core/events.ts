@@ -1,0 +1,21 @@
+/**
+ * The event stream of a deploy. The core emits these; renderers (TTY, plain lines, JSON lines) draw
+ * them. Timings are milliseconds; `at` is milliseconds since the run started.
+ */
+export type Stage = 'connect' | 'tag' | 'build' | 'push' | 'load' | 'deploy' | 'rollout'
+
+export interface StageError {
+  code: string
+  message: string
+  fix: string
+  details?: string[]
+}
+
+export type UpEvent =
+  | {type: 'stage-started'; stage: Stage; at: number; message: string}
+  | {type: 'stage-progress'; stage: Stage; at: number; message: string; step?: number; steps?: number; bytesDone?: number; bytesTotal?: number}
+  | {type: 'stage-finished'; stage: Stage; at: number; ms: number; message: string}
+  | {type: 'stage-skipped'; stage: Stage; at: number; message: string}
+  | {type: 'stage-failed'; stage: Stage; at: number; ms: number; error: StageError}
+
+export type Emit = (event: UpEvent) => void

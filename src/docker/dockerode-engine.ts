@@ -1,0 +1,367 @@
+import {createRequire} from 'node:module'
+import type {Readable} from 'node:stream'
+
+import type Dockerode from 'dockerode'
+
+import {DraftError} from '../core/errors.js'
+import {decodeStatus, stepPosition} from './buildkit-status.js'
+import type {
+  BuildProgress,
+  BuildRequest,
+  BuildResult,
+  ContainerSpec,
+  DockerEngine,
+  EngineInfo,
+  PushProgress,
+  PushRequest,
+} from './docker-engine.js'
+
+const require = createRequire(import.meta.url)
+
+interface StreamMessage {
+  stream?: string
+  status?: string
+  id?: string
+  error?: string
+  errorDetail?: {message?: string}
+  aux?: unknown
+  progressDetail?: {current?: number; total?: number}
+}
+
+/** The real engine, through dockerode. DOCKER_HOST (and DOCKER_TLS_VERIFY/DOCKER_CERT_PATH) choose it. */
+export class DockerodeEngine implements DockerEngine {
+  private readonly docker: Dockerode
+  private readonly host: string
+  private infoCache?: Promise<EngineInfo>
+
+  constructor(env: NodeJS.ProcessEnv = process.env) {
+    const Docker = require('dockerode') as typeof Dockerode
+    this.docker = new Docker()
+    this.host = env.DOCKER_HOST || 'unix:///var/run/docker.sock'
+  }
+
+  info(): Promise<EngineInfo> {
+    this.infoCache ??= this.docker.version().then(
+      version => ({
+        host: this.host,
+        serverVersion: version.Version,
+        apiVersion: version.ApiVersion,
+        // The builder-version-2 API exists from API 1.39 on Linux engines; DOCKER_BUILDKIT=0 opts out.
+        buildkit: version.Os === 'linux' && apiAtLeast(version.ApiVersion, '1.39') && process.env.DOCKER_BUILDKIT !== '0',
+      }),
+      (error: NodeJS.ErrnoException) => {
+        this.infoCache = undefined
+        throw new DraftError('DOCKER_UNAVAILABLE', {host: this.host, reason: connectionReason(error)}, {cause: error})
+      },
+    )
+    return this.infoCache
+  }
+
+  async build(request: BuildRequest): Promise<BuildResult> {
+    const info = await this.info()
+    const builder = info.buildkit ? 'buildkit' : 'classic'
+    const options: Record<string, unknown> = {
+      t: request.tags[0],
+      dockerfile: request.dockerfile,
+      buildargs: request.buildArgs,
+      version: builder === 'buildkit' ? '2' : '1',
+      abortSignal: request.signal,
+      rm: true,
+      forcerm: true,
+    }
+    if (request.target) options.target = request.target
+    if (request.networkMode) options.networkmode = request.networkMode
+    if (request.registryAuth && Object.keys(request.registryAuth).length) options.registryconfig = request.registryAuth
+
+    const stream = (await this.docker.buildImage(request.context as unknown as NodeJS.ReadableStream, options).catch(error => {
+      throw abortOr(error, request.signal, () => new DraftError('BUILD_FAILED', {step: 'the start of the build', reason: String((error as Error).message), log: ''}))
+    })) as Readable
+    const result = builder === 'buildkit' ? await followBuildKit(stream, request) : await followClassic(stream, request)
+    for (const tag of request.tags.slice(1)) await this.tag(request.tags[0]!, tag)
+    return {...result, builder}
+  }
+
+  async push(request: PushRequest): Promise<{digest: string}> {
+    const {repository, tag} = splitRef(request.ref)
+    const image = this.docker.getImage(repository)
+    // The daemon insists on an X-Registry-Auth header, even an empty one.
+    const authconfig = request.auth ?? {serveraddress: repository.split('/')[0]}
+    const push = image.push.bind(image) as unknown as (options: object) => Promise<Readable>
+    const stream = await push({tag, authconfig, abortSignal: request.signal}).catch((error: unknown) => {
+      throw abortOr(error, request.signal, () => new DraftError('PUSH_FAILED', {image: request.ref, reason: (error as Error).message}))
+    })
+    const layers = new Map<string, {current: number; total: number; done: boolean}>()
+    let digest = ''
+    await followLines(stream, request.signal, message => {
+      if (message.error || message.errorDetail) {
+        throw new DraftError('PUSH_FAILED', {image: request.ref, reason: message.errorDetail?.message ?? message.error ?? 'unknown error'})
+      }
+      const aux = message.aux as {Digest?: string} | undefined
+      if (aux?.Digest) digest = aux.Digest
+      if (message.id && message.status) {
+        const layer = layers.get(message.id) ?? {current: 0, total: 0, done: false}
+        if (message.progressDetail?.total) {
+          layer.current = message.progressDetail.current ?? layer.current
+          layer.total = message.progressDetail.total
+        }
+        if (/^(Pushed|Layer already exists|Mounted from)/.test(message.status)) layer.done = true
+        layers.set(message.id, layer)
+        request.onProgress?.(pushProgress(layers))
+      }
+    })
+    if (!digest) throw new DraftError('PUSH_FAILED', {image: request.ref, reason: 'the registry returned no digest'})
+    return {digest}
+  }
+
+  async tag(source: string, target: string): Promise<void> {
+    const {repository, tag} = splitRef(target)
+    await this.docker.getImage(source).tag({repo: repository, tag})
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(ref).inspect()
+      return true
+    } catch (error) {
+      if ((error as {statusCode?: number}).statusCode === 404) return false
+      throw error
+    }
+  }
+
+  async imageSize(ref: string): Promise<number | undefined> {
+    try {
+      return (await this.docker.getImage(ref).inspect()).Size
+    } catch {
+      return undefined
+    }
+  }
+
+  async startContainer(spec: ContainerSpec): Promise<string> {
+    const container = await this.docker.createContainer({
+      Image: spec.image,
+      name: spec.name,
+      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      Labels: {'dev.draft.owner': 'draft'},
+      HostConfig: {NetworkMode: spec.networkMode},
+    })
+    await container.start()
+    return container.id
+  }
+
+  async containerLogs(id: string): Promise<string> {
+    const buffer = (await this.docker.getContainer(id).logs({stdout: true, stderr: true, follow: false})) as unknown as Buffer
+    return demux(buffer)
+  }
+
+  async containerRunning(id: string): Promise<boolean> {
+    try {
+      return Boolean((await this.docker.getContainer(id).inspect()).State.Running)
+    } catch {
+      return false
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.docker.getContainer(id).remove({force: true}).catch(() => undefined)
+  }
+}
+
+async function followBuildKit(stream: Readable, request: BuildRequest): Promise<Omit<BuildResult, 'builder'>> {
+  const vertexes = new Map<string, {name: string; cached: boolean; completed: boolean; error: string}>()
+  const logsByVertex = new Map<string, string[]>()
+  let imageId = ''
+  let current = ''
+  let failure: {step: string; reason: string} | undefined
+  await followLines(stream, request.signal, message => {
+    if (message.id === 'moby.image.id') {
+      imageId = (message.aux as {ID?: string}).ID ?? imageId
+      return
+    }
+    if (message.id === 'moby.buildkit.trace' && typeof message.aux === 'string') {
+      const status = decodeStatus(Buffer.from(message.aux, 'base64'))
+      for (const v of status.vertexes) {
+        const known = vertexes.get(v.digest) ?? {name: v.name, cached: false, completed: false, error: ''}
+        Object.assign(known, {name: v.name || known.name, cached: known.cached || v.cached, completed: known.completed || v.completed, error: v.error || known.error})
+        vertexes.set(v.digest, known)
+        if (v.error) failure ??= {step: known.name, reason: v.error}
+        if (v.started && !v.completed && known.name && known.name !== current) {
+          current = known.name
+          request.onProgress?.({step: known.name, ...stepPosition(known.name)} satisfies BuildProgress)
+        }
+        if (v.completed) request.onLog?.(`${v.cached ? 'CACHED ' : 'DONE '}${known.name}`)
+      }
+      for (const log of status.logs) {
+        const lines = log.message.split('\n').filter(l => l.trim())
+        const list = logsByVertex.get(log.vertex) ?? []
+        list.push(...lines)
+        if (list.length > 200) list.splice(0, list.length - 200)
+        logsByVertex.set(log.vertex, list)
+        const name = vertexes.get(log.vertex)?.name ?? ''
+        for (const line of lines) request.onLog?.(`${name ? `${name}: ` : ''}${line}`)
+      }
+      return
+    }
+    if (message.error || message.errorDetail) {
+      const reason = message.errorDetail?.message ?? message.error ?? 'unknown error'
+      request.onLog?.(`ERROR ${reason}`)
+      failure ??= {step: current || 'the build', reason}
+      failure = {...failure, reason: failure.reason || reason}
+      return
+    }
+    if (message.stream) for (const line of message.stream.split('\n').filter(Boolean)) request.onLog?.(line)
+  })
+  if (failure) {
+    const digest = [...vertexes.entries()].find(([, v]) => v.name === failure!.step)?.[0]
+    const tail = (digest ? logsByVertex.get(digest) : undefined)?.slice(-15) ?? []
+    throw new BuildFailure(failure.step, failure.reason, tail)
+  }
+  if (!imageId) throw new BuildFailure('the end of the build', 'the engine reported no image id', [])
+  const steps = [...vertexes.values()].filter(v => /^\[.*\d+\/\d+\]/.test(v.name))
+  return {imageId, steps: steps.length, cachedSteps: steps.filter(v => v.cached).length}
+}
+
+async function followClassic(stream: Readable, request: BuildRequest): Promise<Omit<BuildResult, 'builder'>> {
+  let imageId = ''
+  let step = ''
+  let steps = 0
+  let cached = 0
+  const tail: string[] = []
+  let failure: string | undefined
+  await followLines(stream, request.signal, message => {
+    if (message.error || message.errorDetail) {
+      failure = message.errorDetail?.message ?? message.error
+      request.onLog?.(`ERROR ${failure}`)
+      return
+    }
+    const aux = message.aux as {ID?: string} | undefined
+    if (aux?.ID) imageId = aux.ID
+    for (const line of (message.stream ?? '').split('\n').filter(Boolean)) {
+      request.onLog?.(line)
+      const stepLine = /^Step (\d+)\/(\d+) : (.*)$/.exec(line)
+      if (stepLine) {
+        step = stepLine[3]!
+        steps++
+        tail.length = 0
+        request.onProgress?.({step, index: Number(stepLine[1]), total: Number(stepLine[2])})
+      } else {
+        if (/Using cache/.test(line)) cached++
+        tail.push(line)
+        if (tail.length > 15) tail.shift()
+      }
+    }
+  })
+  if (failure) throw new BuildFailure(step || 'the build', failure, tail)
+  return {imageId, steps, cachedSteps: cached}
+}
+
+/** A failed build: the step, the engine's reason and the step's last output lines. */
+export class BuildFailure extends Error {
+  constructor(readonly step: string, readonly reason: string, readonly tail: string[]) {
+    super(`${step}: ${reason}`)
+  }
+}
+
+/** Read a JSON-lines stream from the engine; a throw from the handler stops it and rejects. */
+function followLines(stream: Readable, signal: AbortSignal | undefined, handle: (message: StreamMessage) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let rest = ''
+    let settled = false
+    const finish = (error?: unknown): void => {
+      if (settled) return
+      settled = true
+      signal?.removeEventListener('abort', onAbort)
+      if (error) {
+        stream.destroy()
+        reject(error)
+      } else resolve()
+    }
+    const onAbort = (): void => finish(new DraftError('ABORTED', {stage: 'the image transfer'}))
+    signal?.addEventListener('abort', onAbort, {once: true})
+    if (signal?.aborted) return onAbort()
+    stream.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString('utf8')).split('\n')
+      rest = lines.pop() ?? ''
+      for (const line of lines) {
+        if (!line.trim()) continue
+        let message: StreamMessage
+        try {
+          message = JSON.parse(line) as StreamMessage
+        } catch {
+          message = {stream: line}
+        }
+        try {
+          handle(message)
+        } catch (error) {
+          return finish(error)
+        }
+      }
+    })
+    stream.on('end', () => {
+      if (rest.trim()) {
+        try {
+          handle(JSON.parse(rest) as StreamMessage)
+        } catch (error) {
+          return finish(error)
+        }
+      }
+      finish()
+    })
+    stream.on('error', error => finish(abortOr(error, signal, () => error)))
+    stream.on('close', () => finish())
+  })
+}
+
+function pushProgress(layers: Map<string, {current: number; total: number; done: boolean}>): PushProgress {
+  let bytesDone = 0
+  let bytesTotal = 0
+  let layersDone = 0
+  for (const l of layers.values()) {
+    bytesTotal += l.total
+    bytesDone += l.done ? l.total : l.current
+    if (l.done) layersDone++
+  }
+  return {layers: layers.size, layersDone, bytesDone, bytesTotal}
+}
+
+export function splitRef(ref: string): {repository: string; tag: string} {
+  const slash = ref.lastIndexOf('/')
+  const colon = ref.lastIndexOf(':')
+  return colon > slash ? {repository: ref.slice(0, colon), tag: ref.slice(colon + 1)} : {repository: ref, tag: 'latest'}
+}
+
+function apiAtLeast(version: string, minimum: string): boolean {
+  const [a = 0, b = 0] = version.split('.').map(Number)
+  const [c = 0, d = 0] = minimum.split('.').map(Number)
+  return a > c || (a === c && b >= d)
+}
+
+function connectionReason(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return 'connection refused'
+    case 'ENOENT':
+      return 'no socket there'
+    case 'EACCES':
+      return 'permission denied on the socket (are you in the docker group?)'
+    default:
+      return error.message
+  }
+}
+
+function abortOr(error: unknown, signal: AbortSignal | undefined, otherwise: () => unknown): unknown {
+  if (signal?.aborted || (error as {name?: string}).name === 'AbortError') return new DraftError('ABORTED', {stage: 'the image transfer'})
+  return otherwise()
+}
+
+/** Split Docker's multiplexed log stream (8-byte frame headers) into text. */
+function demux(buffer: Buffer): string {
+  if (buffer.length < 8 || buffer[0]! > 2 || buffer[1] !== 0) return buffer.toString('utf8')
+  let out = ''
+  let pos = 0
+  while (pos + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(pos + 4)
+    out += buffer.subarray(pos + 8, pos + 8 + size).toString('utf8')
+    pos += 8 + size
+  }
+  return out
+}

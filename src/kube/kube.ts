@@ -1,0 +1,77 @@
+/**
+ * What draft needs from the Kubernetes API. `ClientNodeKube` is the real one
+ * (@kubernetes/client-node); `FakeKube` keeps objects in memory for unit tests.
+ */
+export interface KubeTarget {
+  context: string
+  cluster: string
+  server: string
+  user: string
+  kubeconfig: string
+}
+
+/** The parts of a Deployment's status a rollout is judged on. */
+export interface DeploymentState {
+  name: string
+  generation: number
+  observedGeneration: number
+  replicas: number
+  updatedReplicas: number
+  readyReplicas: number
+  availableReplicas: number
+  unavailableReplicas: number
+  /** matchLabels as a label selector string. */
+  selector: string
+  conditions: {type: string; status: string; reason: string; message: string}[]
+}
+
+export interface ContainerState {
+  name: string
+  ready: boolean
+  restartCount: number
+  waiting?: {reason: string; message: string}
+  terminated?: {reason: string; exitCode: number; message: string}
+}
+
+export interface PodState {
+  name: string
+  phase: string
+  /** Pod template hash: tells pods of the new ReplicaSet from the old. */
+  templateHash: string
+  image: string
+  conditions: {type: string; status: string; reason: string; message: string}[]
+  containers: ContainerState[]
+}
+
+export interface EventState {
+  object: string
+  type: string
+  reason: string
+  message: string
+  count: number
+  lastSeen: string
+}
+
+/** KEP-1755: how a local cluster advertises its registry. */
+export interface LocalRegistryHosting {
+  host?: string
+  hostFromClusterNetwork?: string
+  hostFromContainerRuntime?: string
+  help?: string
+}
+
+export interface Kube {
+  /** The context to use; throws KUBE_NO_CONTEXT. */
+  target(): KubeTarget
+  /** Throws KUBE_UNREACHABLE. */
+  ping(): Promise<string>
+  ensureNamespace(namespace: string): Promise<'exists' | 'created'>
+  /** Create or replace a Secret. */
+  applySecret(namespace: string, secret: {metadata: {name: string; labels?: Record<string, string>}; type: string; data: Record<string, string>}): Promise<void>
+  localRegistryHosting(): Promise<LocalRegistryHosting | undefined>
+  deployment(namespace: string, name: string): Promise<DeploymentState | undefined>
+  /** The ReplicaSet template hash the Deployment's newest ReplicaSet uses. */
+  newestTemplateHash(namespace: string, deployment: DeploymentState): Promise<string | undefined>
+  pods(namespace: string, selector: string): Promise<PodState[]>
+  events(namespace: string, objects: readonly string[]): Promise<EventState[]>
+}

@@ -1,0 +1,156 @@
+import type {Stage, UpEvent} from '../core/events.js'
+import type {UpResult} from '../up/up-engine.js'
+import {formatDuration} from '../util/duration.js'
+import {formatBytes} from '../util/format.js'
+import {bold, cyan, dim, green, red, symbols, yellow} from './style.js'
+
+/** Draws the event stream of `draft up`: live on a TTY, plain lines elsewhere, JSON lines with --json. */
+export interface UpRenderer {
+  event(event: UpEvent): void
+  result(result: UpResult): void
+  close(): void
+}
+
+const write = (text: string): void => {
+  process.stdout.write(text)
+}
+
+export class JsonLinesRenderer implements UpRenderer {
+  event(event: UpEvent): void {
+    write(`${JSON.stringify(event)}\n`)
+  }
+
+  result(result: UpResult): void {
+    write(`${JSON.stringify({type: 'result', ...result})}\n`)
+  }
+
+  close(): void {}
+}
+
+const label = (stage: Stage): string => stage.padEnd(8)
+
+export class PlainRenderer implements UpRenderer {
+  event(event: UpEvent): void {
+    switch (event.type) {
+      case 'stage-started':
+        write(`${symbols.arrow} ${label(event.stage)} ${event.message}\n`)
+        break
+      case 'stage-progress':
+        write(`  ${label(event.stage)} ${event.message}\n`)
+        break
+      case 'stage-finished':
+        write(`${green(symbols.ok)} ${label(event.stage)} ${event.message} ${dim(`(${formatDuration(event.ms)})`)}\n`)
+        break
+      case 'stage-skipped':
+        write(`${dim(`- ${label(event.stage)} skipped: ${event.message}`)}\n`)
+        break
+      case 'stage-failed':
+        write(`${red(`${symbols.fail} ${label(event.stage)} failed after ${formatDuration(event.ms)}`)}\n`)
+        break
+    }
+  }
+
+  result(result: UpResult): void {
+    write(summary(result))
+  }
+
+  close(): void {}
+}
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
+
+/** One live line for the running stage (spinner, elapsed, latest progress); finished stages stay. */
+export class TtyRenderer implements UpRenderer {
+  private current?: {stage: Stage; started: number; message: string}
+  private frame = 0
+  private readonly timer: NodeJS.Timeout
+
+  constructor(private readonly now: () => number = () => performance.now()) {
+    this.timer = setInterval(() => this.draw(), 100)
+    this.timer.unref()
+  }
+
+  event(event: UpEvent): void {
+    switch (event.type) {
+      case 'stage-started':
+        this.current = {stage: event.stage, started: this.now(), message: event.message}
+        break
+      case 'stage-progress':
+        if (this.current) this.current.message = event.message
+        break
+      case 'stage-finished':
+        this.settle(`${green(symbols.ok)} ${bold(label(event.stage))} ${event.message} ${dim(formatDuration(event.ms))}`)
+        break
+      case 'stage-skipped':
+        this.settle(dim(`- ${label(event.stage)} ${event.message}`))
+        break
+      case 'stage-failed':
+        this.settle(`${red(symbols.fail)} ${bold(label(event.stage))} ${red(`failed after ${formatDuration(event.ms)}`)}`)
+        break
+    }
+    this.draw()
+  }
+
+  result(result: UpResult): void {
+    this.clearLine()
+    write(summary(result))
+  }
+
+  close(): void {
+    clearInterval(this.timer)
+    this.clearLine()
+  }
+
+  private settle(line: string): void {
+    this.current = undefined
+    this.clearLine()
+    write(`${line}\n`)
+  }
+
+  private draw(): void {
+    if (!this.current) return
+    const width = process.stdout.columns || 100
+    const elapsed = formatDuration(this.now() - this.current.started)
+    const text = `${cyan(SPINNER[this.frame++ % SPINNER.length]!)} ${bold(label(this.current.stage))} ${dim(elapsed.padStart(6))} ${this.current.message}`
+    write(`\r\u001B[2K${truncate(text, width - 1)}`)
+  }
+
+  private clearLine(): void {
+    write('\r\u001B[2K')
+  }
+}
+
+function truncate(text: string, width: number): string {
+  // Escape sequences do not take columns; count only visible characters.
+  let visible = 0
+  let out = ''
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\u001B') {
+      const end = text.indexOf('m', i)
+      out += text.slice(i, end + 1)
+      i = end
+      continue
+    }
+    if (visible >= width) break
+    out += text[i]
+    visible++
+  }
+  return `${out}\u001B[0m`
+}
+
+export function summary(r: UpResult): string {
+  const stages = (Object.entries(r.timings) as [Stage, number][]).filter(([, ms]) => ms > 0).map(([s, ms]) => `${s} ${formatDuration(ms)}`)
+  const headline = r.upToDate
+    ? `${green(symbols.ok)} ${bold(r.release)} is up to date: revision ${r.revision} already runs this image, chart and values`
+    : `${green(symbols.ok)} ${bold(r.release)} deployed: revision ${r.revision} in namespace ${r.namespace}`
+  const lines = [
+    '',
+    headline,
+    `  image    ${r.image}${r.digest ? dim(` (${r.digest.slice(0, 19)}…)`) : ''}${r.built ? '' : dim(' (no build needed)')}`,
+    `  context  ${r.context.files} files, ${formatBytes(r.context.bytes)}`,
+    `  timings  ${stages.join(' · ')} ${dim(`= ${formatDuration(r.totalMs)}`)}`,
+    `  next     ${cyan(`kubectl -n ${r.namespace} port-forward svc/${r.release} 8080:80`)}   ${dim('or')}   ${cyan('draft up --watch')}`,
+  ]
+  if (r.delivery !== 'registry') lines.splice(3, 0, `  cluster  ${r.cluster}: ${yellow(r.delivery === 'load' ? 'image loaded into the cluster' : 'the cluster uses local images')}`)
+  return `${lines.join('\n')}\n`
+}

@@ -1,0 +1,354 @@
+import {createHash} from 'node:crypto'
+import {createWriteStream, mkdirSync, readFileSync, readdirSync, statSync} from 'node:fs'
+import {join, relative} from 'node:path'
+
+import type {DeployConfig} from '../config/draft-toml.js'
+import {DraftError} from '../core/errors.js'
+import type {Emit, Stage} from '../core/events.js'
+import type {DockerEngine, RegistryAuth} from '../docker/docker-engine.js'
+import {BuildFailure} from '../docker/dockerode-engine.js'
+import type {Helm, HelmRelease} from '../helm/helm.js'
+import type {Kube} from '../kube/kube.js'
+import type {ProcessRunner} from '../process/process-runner.js'
+import type {CredentialStore, FoundCredentials} from '../registry/credentials.js'
+import {pullSecret, pullSecretName} from '../registry/pull-secret.js'
+import type {Registry} from '../registry/registry.js'
+import {formatBytes} from '../util/format.js'
+import {type ClusterInfo, type Delivery, chooseDelivery, recognizeCluster} from './cluster.js'
+import type {ContextProvider, PreparedContext} from './context-provider.js'
+import {deploymentsIn, judgeRollout} from './rollout.js'
+import {StageClock} from './stages.js'
+
+export interface UpDependencies {
+  docker: DockerEngine
+  registry: Registry
+  credentials: CredentialStore
+  helm: Helm
+  kube: Kube
+  runner: ProcessRunner
+  contexts: ContextProvider
+  env?: NodeJS.ProcessEnv
+  now?: () => number
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
+  /** How often the rollout is polled. */
+  pollMs?: number
+}
+
+export interface UpOptions {
+  emit: Emit
+  /** Ctrl-C: aborts the build and the push; a helm upgrade in flight is let finish. */
+  signal?: AbortSignal
+  /** A newer change: aborts the build only (the watch loop starts over from the newest state). */
+  buildSignal?: AbortSignal
+}
+
+export interface UpResult {
+  release: string
+  namespace: string
+  revision: number
+  image: string
+  tag: string
+  digest?: string
+  context: {files: number; bytes: number}
+  delivery: Delivery['mode']
+  cluster: ClusterInfo['kind']
+  built: boolean
+  pushed: boolean
+  /** Nothing changed: same image, chart and values as the deployed revision, so no new revision. */
+  upToDate: boolean
+  timings: Partial<Record<Stage, number>>
+  totalMs: number
+  buildLog?: string
+}
+
+/**
+ * `draft up`: config is resolved by the caller; this runs connect -> context (content tag) -> build ->
+ * push (or load) -> deploy -> rollout, each stage visible as events, each failure a DraftError with
+ * the fix named. Every external system comes in through the constructor.
+ */
+export class UpEngine {
+  private readonly env: NodeJS.ProcessEnv
+  private readonly now: () => number
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>
+
+  constructor(private readonly deps: UpDependencies) {
+    this.env = deps.env ?? process.env
+    this.now = deps.now ?? (() => performance.now())
+    this.sleep = deps.sleep ?? defaultSleep
+  }
+
+  async run(config: DeployConfig, options: UpOptions): Promise<UpResult> {
+    const {docker, kube, helm, registry, credentials} = this.deps
+    const clock = new StageClock(options.emit, this.now)
+    const signal = options.signal
+    const checkAbort = (stage: string): void => {
+      if (signal?.aborted) throw new DraftError('ABORTED', {stage})
+    }
+
+    const target = kube.target()
+    const cluster = recognizeCluster(target, this.env)
+    const connected = await clock.run(
+      'connect',
+      `Docker, Kubernetes (${target.context}) and helm`,
+      async () => {
+        const ping = kube.ping()
+        const [server, engine, helmVersion, hosting] = await Promise.all([
+          ping,
+          docker.info(),
+          helm.version(),
+          config.registry ? undefined : ping.then(() => kube.localRegistryHosting()),
+        ])
+        return {engine, server, helmVersion, hosting}
+      },
+      c => `docker ${c.engine.serverVersion}${c.engine.buildkit ? ' (BuildKit)' : ''} · kubernetes ${c.server} · helm ${c.helmVersion}`,
+    )
+    const delivery = chooseDelivery({registry: config.registry, image: config.image, cluster, hosting: connected.hosting})
+    if (delivery.mode === 'none') throw new DraftError('NO_REGISTRY', {context: target.context})
+    checkAbort('connect')
+
+    const checked = await clock.run(
+      'tag',
+      'content tag of the build context',
+      async () => {
+        const context = await this.deps.contexts.prepare(config)
+        const pushRef = `${delivery.mode === 'registry' ? delivery.pushRepository : delivery.pullRepository}:${context.tag}`
+        if (delivery.mode !== 'registry') return {context, pushRef, auth: undefined, present: await docker.imageExists(pushRef)}
+        const auth = await credentials.forRegistry(delivery.registry)
+        await registry.access(delivery.registry, auth, {signal})
+        return {context, pushRef, auth, present: await registry.hasTag(pushRef, auth, {signal})}
+      },
+      c => `${c.context.tag} (${c.context.files} files, ${formatBytes(c.context.bytes)})${c.present ? ' · already built' : ''}`,
+    )
+    const {context, pushRef, auth, present} = checked
+    const pullRef = `${delivery.pullRepository}:${context.tag}`
+    checkAbort('the registry check')
+
+    let built = false
+    let pushed = false
+    let digest: string | undefined
+    let buildLog: string | undefined
+    if (present) {
+      clock.skip('build', delivery.mode === 'registry' ? `${pushRef} is already in the registry` : `${pushRef} is already built`)
+    } else {
+      buildLog = await this.build(config, context, pushRef, connected.engine.buildkit, clock, options)
+      built = true
+    }
+    if (delivery.mode === 'registry') {
+      if (present) clock.skip('push', 'nothing to push')
+      else {
+        digest = await clock.run(
+          'push',
+          `pushing ${pushRef}`,
+          async progress => {
+            const result = await docker.push({
+              ref: pushRef,
+              ...(auth ? {auth: registryAuth(delivery.registry, auth)} : {}),
+              signal,
+              onProgress: p => progress({message: `${p.layersDone}/${p.layers} layers, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal}),
+            })
+            return result.digest
+          },
+          d => `${pushRef} (${d.slice(0, 19)})`,
+        )
+        pushed = true
+      }
+    } else if (delivery.mode === 'load') {
+      if (!built) clock.skip('load', `${pushRef} is already built; loading it again in case the cluster was reset`)
+      await clock.run(
+        'load',
+        `${delivery.command} ${delivery.args(pushRef).join(' ')}`,
+        async () => {
+          const result = await this.deps.runner.run(delivery.command, delivery.args(pushRef), {signal})
+          if (result.exitCode !== 0) throw new DraftError('PUSH_FAILED', {image: pushRef, reason: `${delivery.command} failed: ${result.stderr.trim().split('\n').pop() ?? ''}`})
+        },
+        () => `loaded into the ${cluster.kind} cluster`,
+      )
+    } else {
+      clock.skip('push', delivery.reason)
+    }
+    checkAbort('the push')
+
+    const fingerprint = this.fingerprint(config, pullRef)
+    const deployed = await clock.run(
+      'deploy',
+      `helm upgrade --install ${config.release} (namespace ${config.namespace})`,
+      async progress => {
+        const namespace = await kube.ensureNamespace(config.namespace)
+        if (namespace === 'created') progress({message: `created namespace ${config.namespace}`})
+        const setString: Record<string, string> = {'image.repository': delivery.pullRepository, 'image.tag': context.tag}
+        const set: Record<string, string> = {...config.set}
+        if (auth?.credentials.kind === 'basic' && delivery.mode === 'registry') {
+          const secret = pullSecret({release: config.release, namespace: config.namespace, registry: delivery.registry, credentials: auth.credentials})
+          await kube.applySecret(config.namespace, secret)
+          set['imagePullSecrets[0].name'] = pullSecretName(config.release)
+          progress({message: `image pull secret ${pullSecretName(config.release)} is up to date`})
+        }
+        if (delivery.mode !== 'registry') setString['image.pullPolicy'] = 'IfNotPresent'
+        const current = await helm.status(config.release, config.namespace, config.kubeContext || undefined)
+        if (current?.status === 'deployed' && current.description === fingerprint) return {release: current, upToDate: true}
+        const release = await helm.upgrade({
+          release: config.release,
+          chart: config.chart,
+          namespace: config.namespace,
+          ...(config.kubeContext ? {kubeContext: config.kubeContext} : {}),
+          valuesFiles: config.values,
+          set,
+          setString,
+          description: fingerprint,
+        })
+        return {release, upToDate: false}
+      },
+      d => (d.upToDate ? `release ${config.release} revision ${d.release.revision} is up to date` : `release ${config.release} revision ${d.release.revision}`),
+    )
+
+    if (signal?.aborted) {
+      clock.skip('rollout', `interrupted: revision ${deployed.release.revision} is deployed and rolls out on its own`)
+    } else {
+      await this.waitForRollout(config, deployed.release, clock, signal)
+    }
+
+    return {
+      release: config.release,
+      namespace: config.namespace,
+      revision: deployed.release.revision,
+      image: pullRef,
+      tag: context.tag,
+      ...(digest ? {digest} : {}),
+      context: {files: context.files, bytes: context.bytes},
+      delivery: delivery.mode,
+      cluster: cluster.kind,
+      built,
+      pushed,
+      upToDate: deployed.upToDate,
+      timings: clock.timings,
+      totalMs: clock.elapsed(),
+      ...(buildLog ? {buildLog} : {}),
+    }
+  }
+
+  private async build(config: DeployConfig, context: PreparedContext, ref: string, buildkit: boolean, clock: StageClock, options: UpOptions): Promise<string> {
+    const logDir = join(config.appDir, '.draft', 'logs')
+    mkdirSync(logDir, {recursive: true})
+    const logPath = join(logDir, 'build.log')
+    const log = createWriteStream(logPath)
+    const signal = anySignal(options.signal, options.buildSignal)
+    try {
+      await clock.run(
+        'build',
+        `building ${ref} with ${buildkit ? 'BuildKit' : 'the classic builder'}`,
+        async progress => {
+          try {
+            return await this.deps.docker.build({
+              context: context.open(signal),
+              dockerfile: context.dockerfile,
+              tags: [ref],
+              buildArgs: config.buildArgs,
+              ...(config.target ? {target: config.target} : {}),
+              ...(config.buildNetwork ? {networkMode: config.buildNetwork} : {}),
+              signal,
+              onProgress: p => progress({message: p.step, ...(p.index ? {step: p.index} : {}), ...(p.total ? {steps: p.total} : {})}),
+              onLog: line => log.write(`${line}\n`),
+            })
+          } catch (error) {
+            if (error instanceof BuildFailure) {
+              throw new DraftError('BUILD_FAILED', {step: error.step, reason: error.reason, log: relative(process.cwd(), logPath) || logPath, details: error.tail})
+            }
+            throw error
+          }
+        },
+        r => `${r.builder === 'buildkit' ? 'BuildKit' : 'classic'}: ${r.steps} steps, ${r.cachedSteps} cached`,
+      )
+    } finally {
+      await new Promise<void>(resolve => log.end(resolve))
+    }
+    return logPath
+  }
+
+  private async waitForRollout(config: DeployConfig, release: HelmRelease, clock: StageClock, signal?: AbortSignal): Promise<void> {
+    const {kube, helm} = this.deps
+    const manifest = release.manifest ?? (await helm.status(config.release, config.namespace, config.kubeContext || undefined))?.manifest ?? ''
+    const names = deploymentsIn(manifest)
+    if (names.length === 0) {
+      clock.skip('rollout', 'the chart has no Deployment to wait for')
+      return
+    }
+    const containerPort = numberValue(config.set.containerPort)
+    await clock.run(
+      'rollout',
+      `waiting for ${names.join(', ')} (timeout ${Math.round(config.timeoutMs / 1000)}s)`,
+      async progress => {
+        const deadline = this.now() + config.timeoutMs
+        for (const name of names) {
+          let last = ''
+          for (;;) {
+            const deployment = await kube.deployment(config.namespace, name)
+            const hash = deployment ? await kube.newestTemplateHash(config.namespace, deployment) : undefined
+            const pods = deployment ? (await kube.pods(config.namespace, deployment.selector)).filter(p => !hash || p.templateHash === hash) : []
+            const timedOut = this.now() > deadline
+            const problems = pods.some(p => p.phase !== 'Running' || p.containers.some(c => !c.ready))
+            const events = problems || timedOut ? await kube.events(config.namespace, pods.map(p => p.name)) : []
+            const verdict = judgeRollout({namespace: config.namespace, deployment, pods, events, timedOut, ...(containerPort ? {containerPort} : {})})
+            if (verdict.state === 'done') break
+            if (verdict.state === 'failed') {
+              throw new DraftError('ROLLOUT_FAILED', {deployment: `${config.namespace}/${name}`, cause: verdict.cause, fix: verdict.fix, details: verdict.details})
+            }
+            if (verdict.message !== last) progress({message: `${name}: ${verdict.message}`})
+            last = verdict.message
+            if (signal?.aborted) return 'interrupted'
+            await this.sleep(this.deps.pollMs ?? 250, signal)
+          }
+        }
+        return 'available'
+      },
+      state => (state === 'available' ? `${names.join(', ')} available` : 'stopped waiting (interrupted); the rollout continues in the cluster'),
+    )
+  }
+
+  /**
+   * What a deploy is made of: the image, the chart's files, the values files, the --set values and
+   * where it goes. Recorded as the revision's description, so an unchanged `draft up` is a no-op.
+   */
+  private fingerprint(config: DeployConfig, image: string): string {
+    const hash = createHash('sha256')
+    hash.update(`image=${image}\nrelease=${config.release}\nnamespace=${config.namespace}\n`)
+    for (const file of walk(config.chart)) hash.update(`chart:${relative(config.chart, file)}\n`).update(readFileSync(file))
+    for (const file of config.values) hash.update(`values:${file}\n`).update(readFileSync(file))
+    for (const key of Object.keys(config.set).sort()) hash.update(`set:${key}=${config.set[key]}\n`)
+    return `draft ${hash.digest('hex').slice(0, 24)}`
+  }
+}
+
+function walk(dir: string): string[] {
+  const out: string[] = []
+  for (const entry of readdirSync(dir, {withFileTypes: true}).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) out.push(...walk(path))
+    else if (entry.isFile() && statSync(path).size < 5 * 1024 * 1024) out.push(path)
+  }
+  return out
+}
+
+function registryAuth(host: string, found: FoundCredentials): RegistryAuth {
+  const c = found.credentials
+  return c.kind === 'basic'
+    ? {username: c.username, password: c.password, serveraddress: host}
+    : {username: c.username ?? '<token>', password: c.identityToken, serveraddress: host}
+}
+
+function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const real = signals.filter((s): s is AbortSignal => Boolean(s))
+  if (real.length <= 1) return real[0]
+  return AbortSignal.any(real)
+}
+
+const numberValue = (value: string | undefined): number | undefined => (value && /^\d+$/.test(value) ? Number(value) : undefined)
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise(resolve => {
+    const timer = setTimeout(resolve, ms)
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer)
+      resolve()
+    }, {once: true})
+  })
+}
