@@ -6,9 +6,10 @@ import {nodeInspector} from './node.js'
 import {phpInspector} from './php.js'
 import {pythonInspector} from './python.js'
 import {rubyInspector} from './ruby.js'
+import {rustInspector} from './rust.js'
 
 /** Every built-in inspector. Packs refer to their facts as `inspector.fact` (e.g. `node.port`). */
-export const INSPECTORS: readonly Inspector[] = [nodeInspector, javaInspector, goInspector, pythonInspector, rubyInspector, phpInspector]
+export const INSPECTORS: readonly Inspector[] = [nodeInspector, javaInspector, goInspector, rustInspector, pythonInspector, rubyInspector, phpInspector]
 
 export function inspectAll(snapshot: Snapshot, inspectors: readonly Inspector[] = INSPECTORS): Facts {
   const facts: Facts = {}
