@@ -219,4 +219,7 @@ bed_pids() {
   return 0
 }
 
+BED_UNHEALTHY=0
+unhealthy() { BED_UNHEALTHY=1; }
+
 curl_ok() { curl -fsS --max-time 3 "$@" >/dev/null; }

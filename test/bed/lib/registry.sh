@@ -67,7 +67,7 @@ registries_status() {
   local v
   v=$(docker-registry --version 2>/dev/null | awk '{print $3}')
   if registry_health; then status_line registry "${v:--}" "$BED_HOST:$BED_PORT_REGISTRY (open)" ok
-  else status_line registry "${v:--}" "$BED_HOST:$BED_PORT_REGISTRY (open)" "$(down_or_dead registry)"; touch "$BED_RUN/.unhealthy" 2>/dev/null || true; fi
+  else status_line registry "${v:--}" "$BED_HOST:$BED_PORT_REGISTRY (open)" "$(down_or_dead registry)"; unhealthy; fi
   if auth_registry_health; then status_line registry-auth "${v:--}" "$BED_HOST:$BED_PORT_AUTH_REGISTRY (basic auth)" ok
-  else status_line registry-auth "${v:--}" "$BED_HOST:$BED_PORT_AUTH_REGISTRY (basic auth)" "$(down_or_dead registry-auth)"; touch "$BED_RUN/.unhealthy" 2>/dev/null || true; fi
+  else status_line registry-auth "${v:--}" "$BED_HOST:$BED_PORT_AUTH_REGISTRY (basic auth)" "$(down_or_dead registry-auth)"; unhealthy; fi
 }

@@ -36,7 +36,7 @@ build_k8s() {
 }
 
 build_kwok() {
-  local dest=$BED_KWOK_DIR stamp=$BED_KWOK_VERSION-1 src f
+  local dest=$BED_KWOK_DIR stamp=$BED_KWOK_VERSION-2 src f
   if stamp_ok "$dest" "$stamp"; then return 0; fi
   log "building kwok $BED_KWOK_VERSION"
   rm -rf "$dest.tmp" && mkdir -p "$dest.tmp/bin"
@@ -55,6 +55,12 @@ build_kwok() {
     pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
     [ -f "$src/kustomize/stage/$f" ] || die "kwok: default stage $f not found in $src"
     { echo "---"; cat "$src/kustomize/stage/$f"; } >>"$dest.tmp/stages.yaml"
+  done
+  # The CRDs of kwok's simulated port-forward and logs, so tests can point a pod's port-forward or
+  # logs at something real (a container run with host networking, a file).
+  : >"$dest.tmp/crds.yaml"
+  for f in portforwards clusterportforwards logs clusterlogs; do
+    { echo "---"; cat "$src/kustomize/crd/bases/kwok.x-k8s.io_$f.yaml"; } >>"$dest.tmp/crds.yaml"
   done
   echo "$stamp" >"$dest.tmp/.stamp"
   rm -rf "$dest" && mv "$dest.tmp" "$dest"
@@ -79,11 +85,11 @@ build_helm() {
 }
 
 build_kubeconform() {
-  local dest=$BED_KUBECONFORM_DIR stamp=$BED_KUBECONFORM_VERSION-1
+  local dest=$BED_KUBECONFORM_DIR stamp=$BED_KUBECONFORM_VERSION-2
   if stamp_ok "$dest" "$stamp"; then return 0; fi
   log "building kubeconform $BED_KUBECONFORM_VERSION"
   rm -rf "$dest.tmp" && mkdir -p "$dest.tmp/bin"
-  env GOBIN="$dest.tmp/bin" "${BED_GO_ENV[@]}" go install -trimpath -ldflags="-s -w" \
+  env GOBIN="$dest.tmp/bin" "${BED_GO_ENV[@]}" go install -trimpath -ldflags="-s -w -X main.version=$BED_KUBECONFORM_VERSION" \
     "github.com/yannh/kubeconform/cmd/kubeconform@$BED_KUBECONFORM_VERSION" >"$BED_TOOLS/kubeconform-build.log" 2>&1 || {
     tail -n 30 "$BED_TOOLS/kubeconform-build.log" >&2
     die "go install of kubeconform failed (log: $BED_TOOLS/kubeconform-build.log)"

@@ -93,7 +93,7 @@ RUN set -e; rm -rf /etc/nginx/sites-enabled /etc/nginx/sites-available /var/www/
     printf '<!DOCTYPE html>\\n<html><head><title>Error</title></head><body><h1>An error occurred.</h1></body></html>\\n' >/usr/share/nginx/html/50x.html; \\
     ln -sf /dev/stdout /var/log/nginx/access.log; ln -sf /dev/stderr /var/log/nginx/error.log; \\
     chown -R 101:0 /var/cache/nginx /etc/nginx/conf.d /var/lib/nginx /usr/share/nginx/html; \\
-    chmod -R g+w /var/cache/nginx /etc/nginx/conf.d /var/lib/nginx; nginx -t
+    chmod -R g+w /var/cache/nginx /etc/nginx/conf.d /var/lib/nginx; nginx -t; rm -rf /tmp/* /var/run/nginx.pid
 ENTRYPOINT ["/docker-entrypoint.sh"]
 EXPOSE $NGINX_PORT
 STOPSIGNAL SIGQUIT

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The test bed: Docker Engine, two registries, a Kubernetes control plane with a kwok node, helm,
+# kubeconform and local base images, all on 127.0.0.1. See test/bed/README.md.
+#   bed.sh up | status | down | env | tools | images [REF...]
+set -euo pipefail
+
+BED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$BED_DIR/lib/common.sh"
+. "$BED_DIR/lib/tools.sh"
+. "$BED_DIR/lib/docker.sh"
+. "$BED_DIR/lib/registry.sh"
+. "$BED_DIR/lib/kube.sh"
+. "$BED_DIR/images/build.sh"
+
+status_line() { printf '  %-24s %-28s %-40s %s\n' "$1" "$2" "$3" "$4"; }
+down_or_dead() {
+  if [ -f "$(pidfile "$1")" ] && [ -z "$(pid_of "$1")" ]; then echo "DEAD (stale pid file)"
+  elif [ -n "$(pid_of "$1")" ]; then echo "UNHEALTHY (pid $(pid_of "$1"))"
+  else echo "down"; fi
+}
+
+cmd_up() {
+  need_root
+  local t0
+  t0=$(now)
+  mkdir -p "$BED_HOME" "$BED_RUN/pids" "$BED_RUN/logs"
+  step "tools (k8s $BED_K8S_VERSION, etcd $BED_ETCD_VERSION, kwok $BED_KWOK_VERSION, helm $BED_HELM_VERSION, kubeconform $BED_KUBECONFORM_VERSION)" tools_ensure
+  step "dockerd" docker_up
+  step "registries" registries_up
+  step "kubernetes control plane" kube_up
+  if [ "${DRAFT_BED_SKIP_IMAGES:-}" != 1 ]; then
+    step "base images" images_ensure_default
+  fi
+  log "bed is up in $(elapsed "$t0"). Use it with: eval \"\$(npm run -s bed:env)\""
+}
+
+cmd_down() {
+  local p
+  kube_down
+  registries_down
+  docker_down
+  # Anything of ours still alive without a pid file (a crash, a killed bed.sh) goes too, by pid.
+  for p in $(bed_pids); do
+    warn "stopping leftover bed process $(cat "/proc/$p/comm" 2>/dev/null) (pid $p)"
+    stop_pid "$p" leftover
+  done
+  if [ -d "$BED_RUN" ]; then
+    # The docker exec-root may hold mounts from containers; unmount before removing.
+    grep -o " $BED_RUN[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    rm -rf "$BED_RUN"
+  fi
+  log "bed is down (caches kept in $BED_HOME)"
+}
+
+cmd_status() {
+  echo "draft test bed (run dir $BED_RUN, cache $BED_HOME)"
+  status_line COMPONENT VERSION ADDRESS HEALTH
+  docker_status
+  registries_status
+  kube_status
+  tools_status
+  [ "$BED_UNHEALTHY" = 0 ]
+}
+
+cmd_env() {
+  cat <<EOF
+export KUBECONFIG=$BED_KUBECONFIG
+export DOCKER_HOST=unix://$BED_DOCKER_SOCK
+export DRAFT_BED_REGISTRY=$BED_HOST:$BED_PORT_REGISTRY
+export DRAFT_BED_AUTH_REGISTRY=$BED_HOST:$BED_PORT_AUTH_REGISTRY
+export DRAFT_BED_AUTH_USER=$BED_AUTH_USER
+export DRAFT_BED_AUTH_PASSWORD=$BED_AUTH_PASSWORD
+export DRAFT_BED_CONTEXT=$BED_CONTEXT
+export DRAFT_BED_NODE=$BED_NODE_NAME
+export DRAFT_BED_KUBECONFORM_SCHEMAS=$BED_KUBECONFORM_SCHEMAS
+export DRAFT_BED_RUN=$BED_RUN
+export PATH=$BED_BIN:\$PATH
+EOF
+}
+
+case ${1:-} in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  env) cmd_env ;;
+  tools) need_root; step tools tools_ensure ;;
+  images) shift; need_root; docker_up; images_build "$@" ;;
+  *) echo "usage: $0 up|status|down|env|tools|images [REF...]" >&2; exit 2 ;;
+esac
