@@ -1,0 +1,279 @@
+import {DraftError} from '../core/errors.js'
+import type {FoundCredentials} from './credentials.js'
+import {apiHost, type ImageRef, parseImageRef} from './image-ref.js'
+
+/**
+ * The registry's HTTP API (OCI distribution), for the two questions `draft up` asks before it
+ * builds: can I talk to this registry with these credentials, and does it already have this tag.
+ * Pushing itself is Docker's job (src/docker/), which talks to the registry on its own.
+ */
+export type RegistryStatus = 'ok' | 'unauthorized' | 'unreachable'
+
+export interface RequestOptions {
+  /** Aborts the request (Ctrl-C); the abort reason is thrown as is, not turned into a DraftError. */
+  signal?: AbortSignal
+}
+
+export interface Registry {
+  /** GET /v2/: never throws for a refused connection or refused credentials. */
+  check(registry: string, auth?: FoundCredentials, options?: RequestOptions): Promise<RegistryStatus>
+  /** Like check, but throws REGISTRY_UNREACHABLE or REGISTRY_UNAUTHORIZED with the reason. */
+  access(registry: string, auth?: FoundCredentials, options?: RequestOptions): Promise<void>
+  /** Whether `ref`'s tag has a manifest; false for a missing tag or repository. */
+  hasTag(ref: ImageRef | string, auth?: FoundCredentials, options?: RequestOptions): Promise<boolean>
+}
+
+export const MANIFEST_ACCEPT = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ')
+
+/** Hosts Docker talks plain HTTP to without configuration: localhost and 127.0.0.0/8 (and ::1). */
+export function isLoopbackRegistry(registry: string): boolean {
+  const host = registry.startsWith('[') ? registry.slice(1, registry.indexOf(']')) : registry.replace(/:\d+$/, '')
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+}
+
+export interface Challenge {
+  scheme: string
+  params: Record<string, string>
+}
+
+/** Parses WWW-Authenticate, which may hold several challenges joined by commas. */
+export function parseChallenges(header: string): Challenge[] {
+  const challenges: Challenge[] = []
+  // Either a scheme name, or a name=value (value quoted or bare), each followed by an optional comma.
+  const item = /\s*([A-Za-z][\w-]*)\s*(=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*)))?\s*,?/y
+  let current: Challenge | undefined
+  while (item.lastIndex < header.length) {
+    const m = item.exec(header)
+    if (!m || m[0] === '' || m[1] === undefined) break
+    if (m[2] === undefined) {
+      current = {scheme: m[1].toLowerCase(), params: {}}
+      challenges.push(current)
+    } else if (current) {
+      current.params[m[1].toLowerCase()] = m[3] !== undefined ? m[3].replace(/\\(.)/g, '$1') : (m[4] ?? '')
+    }
+  }
+  return challenges
+}
+
+export interface HttpRegistryOptions {
+  /** Injected for tests; Node's fetch otherwise. */
+  fetch?: typeof fetch
+  /** Per request, including the token request. */
+  timeoutMs?: number
+  /** Extra hosts to reach over plain HTTP (the daemon's insecure-registries). */
+  insecureRegistries?: readonly string[]
+}
+
+interface Target {
+  registry: string
+  auth?: FoundCredentials
+  signal?: AbortSignal
+}
+
+const basic = (c: {username: string; password: string}): string =>
+  `Basic ${Buffer.from(`${c.username}:${c.password}`, 'utf8').toString('base64')}`
+
+export class HttpRegistry implements Registry {
+  private readonly fetch: typeof fetch
+  private readonly timeoutMs: number
+  private readonly insecure: ReadonlySet<string>
+
+  constructor(options: HttpRegistryOptions = {}) {
+    this.fetch = options.fetch ?? globalThis.fetch
+    this.timeoutMs = options.timeoutMs ?? 10_000
+    this.insecure = new Set(options.insecureRegistries ?? [])
+  }
+
+  async check(registry: string, auth?: FoundCredentials, options: RequestOptions = {}): Promise<RegistryStatus> {
+    try {
+      await this.access(registry, auth, options)
+      return 'ok'
+    } catch (error) {
+      if (error instanceof DraftError && error.code === 'REGISTRY_UNREACHABLE') return 'unreachable'
+      if (error instanceof DraftError && error.code === 'REGISTRY_UNAUTHORIZED') return 'unauthorized'
+      throw error
+    }
+  }
+
+  async access(registry: string, auth?: FoundCredentials, options: RequestOptions = {}): Promise<void> {
+    const target = {registry, auth, signal: options.signal}
+    const response = await this.send(target, 'GET', '/v2/', {}, undefined)
+    await discard(response)
+    if (response.status === 200) return
+    throw this.statusError(target, 'GET /v2/', response)
+  }
+
+  async hasTag(ref: ImageRef | string, auth?: FoundCredentials, options: RequestOptions = {}): Promise<boolean> {
+    const image = typeof ref === 'string' ? parseImageRef(ref) : ref
+    const reference = image.digest ?? image.tag ?? 'latest'
+    const path = `/v2/${image.path}/manifests/${reference}`
+    const target = {registry: image.registry, auth, signal: options.signal}
+    const scope = `repository:${image.path}:pull`
+    const headers = {Accept: MANIFEST_ACCEPT}
+
+    let method = 'HEAD'
+    let response = await this.send(target, method, path, headers, scope)
+    // A few registries do not implement HEAD on manifests.
+    if (response.status === 405 || response.status === 501) {
+      await discard(response)
+      method = 'GET'
+      response = await this.send(target, method, path, headers, scope)
+    }
+    await discard(response)
+    if (response.status === 200) return true
+    if (response.status === 404) return false
+    throw this.statusError(target, `${method} ${path}`, response)
+  }
+
+  private scheme(registry: string): 'http' | 'https' {
+    return isLoopbackRegistry(registry) || this.insecure.has(registry) ? 'http' : 'https'
+  }
+
+  /** One request, answering a 401 challenge (basic or bearer token) once, as Docker does. */
+  private async send(target: Target, method: string, path: string, headers: Record<string, string>, scope: string | undefined): Promise<Response> {
+    const url = `${this.scheme(target.registry)}://${apiHost(target.registry)}${path}`
+    const first = await this.request(target, url, {method, headers})
+    if (first.status !== 401) return first
+
+    const challenges = parseChallenges(first.headers.get('www-authenticate') ?? '')
+    await discard(first)
+    const bearer = challenges.find(c => c.scheme === 'bearer')
+    const credentials = target.auth?.credentials
+    let authorization: string | undefined
+    if (bearer) {
+      authorization = `Bearer ${await this.token(target, bearer, scope)}`
+    } else if (credentials?.kind === 'basic' && challenges.some(c => c.scheme === 'basic')) {
+      authorization = basic(credentials)
+    } else {
+      return first
+    }
+    return this.request(target, url, {method, headers: {...headers, Authorization: authorization}})
+  }
+
+  private async token(target: Target, challenge: Challenge, scope: string | undefined): Promise<string> {
+    const realm = challenge.params.realm
+    let url: URL
+    try {
+      url = new URL(realm ?? '')
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme')
+    } catch {
+      throw this.failed(target, 'GET /v2/', 'a Bearer challenge without a valid realm URL')
+    }
+    const credentials = target.auth?.credentials
+    if (credentials && url.protocol === 'http:' && !isLoopbackRegistry(url.host)) {
+      // Docker would send them; we will not put credentials on the wire in clear text.
+      throw this.failed(target, 'GET /v2/', `a token service on plain HTTP (${url.host}), where credentials would travel unencrypted`)
+    }
+    const service = challenge.params.service
+    const scopes = [scope ?? challenge.params.scope].filter((s): s is string => Boolean(s))
+
+    let response: Response
+    if (credentials?.kind === 'identity-token') {
+      const form = new URLSearchParams({grant_type: 'refresh_token', refresh_token: credentials.identityToken, client_id: 'draft'})
+      if (service) form.set('service', service)
+      if (scopes.length) form.set('scope', scopes.join(' '))
+      response = await this.request(target, url.toString(), {
+        method: 'POST',
+        headers: {'Content-Type': 'application/x-www-form-urlencoded'},
+        body: form.toString(),
+      })
+    } else {
+      if (service) url.searchParams.set('service', service)
+      for (const s of scopes) url.searchParams.append('scope', s)
+      const headers: Record<string, string> = credentials ? {Authorization: basic(credentials)} : {}
+      response = await this.request(target, url.toString(), {method: 'GET', headers})
+    }
+
+    if (response.status === 401 || response.status === 403) {
+      await discard(response)
+      throw this.unauthorized(target)
+    }
+    if (response.status !== 200) {
+      await discard(response)
+      throw this.failed(target, `its token service (${url.host})`, `HTTP ${response.status}`)
+    }
+    let body: unknown
+    try {
+      body = await response.json()
+    } catch {
+      throw this.failed(target, `its token service (${url.host})`, 'an answer that is not JSON')
+    }
+    const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}
+    const token = typeof value.token === 'string' && value.token ? value.token : value.access_token
+    if (typeof token !== 'string' || token === '') {
+      throw this.failed(target, `its token service (${url.host})`, 'an answer without a token')
+    }
+    return token
+  }
+
+  private async request(target: Target, url: string, init: RequestInit): Promise<Response> {
+    const timeout = AbortSignal.timeout(this.timeoutMs)
+    const signal = target.signal ? AbortSignal.any([target.signal, timeout]) : timeout
+    try {
+      return await this.fetch(url, {...init, signal, redirect: 'follow'})
+    } catch (error) {
+      if (target.signal?.aborted) throw target.signal.reason
+      const host = new URL(url).host
+      const prefix = host === apiHost(target.registry) ? '' : `${host}: `
+      throw new DraftError(
+        'REGISTRY_UNREACHABLE',
+        {registry: target.registry, reason: prefix + this.networkReason(error), local: isLoopbackRegistry(target.registry)},
+        {cause: error},
+      )
+    }
+  }
+
+  private networkReason(error: unknown): string {
+    const e = error as {name?: string; cause?: {code?: string; message?: string}}
+    if (e.name === 'TimeoutError') return `no answer within ${Math.round(this.timeoutMs / 100) / 10}s`
+    const code = e.cause?.code ?? ''
+    const known: Record<string, string> = {
+      ECONNREFUSED: 'connection refused',
+      ENOTFOUND: 'host not found (DNS)',
+      EAI_AGAIN: 'host name lookup failed (DNS)',
+      ECONNRESET: 'the connection was reset',
+      ETIMEDOUT: 'the connection timed out',
+      EHOSTUNREACH: 'no route to host',
+      ENETUNREACH: 'network unreachable',
+      UND_ERR_SOCKET: 'the connection closed unexpectedly',
+      UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+      EPROTO: 'the TLS handshake failed (does it serve HTTPS?)',
+      ERR_SSL_WRONG_VERSION_NUMBER: 'the TLS handshake failed (does it serve HTTPS?)',
+    }
+    if (known[code]) return known[code]
+    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) return `its TLS certificate is not trusted (${code})`
+    return code || e.cause?.message || 'the request failed'
+  }
+
+  private statusError(target: Target, request: string, response: Response): DraftError {
+    if (response.status === 401 || response.status === 403) return this.unauthorized(target)
+    return this.failed(target, request, `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`)
+  }
+
+  private unauthorized(target: Target): DraftError<'REGISTRY_UNAUTHORIZED'> {
+    return new DraftError('REGISTRY_UNAUTHORIZED', {
+      registry: target.registry,
+      login: target.registry,
+      ...(target.auth ? {source: target.auth.source} : {}),
+    })
+  }
+
+  private failed(target: Target, request: string, reason: string): DraftError<'REGISTRY_FAILED'> {
+    return new DraftError('REGISTRY_FAILED', {registry: target.registry, request, reason})
+  }
+}
+
+/** Frees the connection of a response whose body we do not read. */
+async function discard(response: Response): Promise<void> {
+  if (response.bodyUsed || !response.body) return
+  try {
+    await response.body.cancel()
+  } catch {
+    // Nothing to free.
+  }
+}
