@@ -1,0 +1,229 @@
+// Smoke tests of the test bed itself (test/bed): the Docker engine builds with BuildKit, both
+// registries take pushes and give pulls, helm deploys a chart whose pod becomes Ready on the kwok
+// node. Every other integration test relies on these; run `npm run bed:up` first.
+import assert from 'node:assert/strict'
+import {spawnSync, type SpawnSyncOptions} from 'node:child_process'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+const REQUIRED = [
+  'KUBECONFIG',
+  'DOCKER_HOST',
+  'DRAFT_BED_REGISTRY',
+  'DRAFT_BED_AUTH_REGISTRY',
+  'DRAFT_BED_AUTH_USER',
+  'DRAFT_BED_AUTH_PASSWORD',
+] as const
+
+function bedEnv(): Record<(typeof REQUIRED)[number], string> {
+  const missing = REQUIRED.filter((k) => !process.env[k])
+  if (missing.length > 0) {
+    throw new Error(
+      `The test bed is not in this environment (missing ${missing.join(', ')}). ` +
+        'Start it with `npm run bed:up`, then `eval "$(npm run -s bed:env)"` in this shell.',
+    )
+  }
+  return Object.fromEntries(REQUIRED.map((k) => [k, process.env[k] as string])) as Record<(typeof REQUIRED)[number], string>
+}
+
+interface Result {
+  status: number | null
+  stdout: string
+  stderr: string
+}
+
+function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): Result {
+  const r = spawnSync(cmd, args, {encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024, ...opts})
+  if (r.error) throw new Error(`${cmd} ${args.join(' ')}: ${r.error.message}`)
+  return {status: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '')}
+}
+
+function ok(cmd: string, args: string[], opts: SpawnSyncOptions = {}): string {
+  const r = run(cmd, args, opts)
+  if (r.status !== 0) {
+    throw new Error(`\`${cmd} ${args.join(' ')}\` exited ${r.status}\n${r.stderr.slice(-3000)}\n${r.stdout.slice(-2000)}`)
+  }
+  return r.stdout
+}
+
+async function registryGet(host: string, path: string, auth?: string): Promise<Response> {
+  const headers: Record<string, string> = {Accept: 'application/vnd.docker.distribution.manifest.v2+json'}
+  if (auth) headers.Authorization = `Basic ${Buffer.from(auth).toString('base64')}`
+  return fetch(`http://${host}${path}`, {headers})
+}
+
+describe('test bed smoke', function () {
+  const id = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`
+  let env: ReturnType<typeof bedEnv>
+  let work: string
+
+  before(function () {
+    env = bedEnv()
+    work = mkdtempSync(join(tmpdir(), 'bed-smoke-'))
+  })
+
+  after(function () {
+    if (work) rmSync(work, {recursive: true, force: true})
+  })
+
+  describe('docker engine and registries', function () {
+    const local = `bed-smoke/app:${id}`
+    let dockerConfig: string
+
+    before(function () {
+      dockerConfig = join(work, 'docker-config')
+      mkdirSync(dockerConfig)
+      writeFileSync(join(dockerConfig, 'config.json'), '{"auths":{}}\n')
+    })
+
+    after(function () {
+      for (const ref of [local, `${env.DRAFT_BED_REGISTRY}/${local}`, `${env.DRAFT_BED_AUTH_REGISTRY}/${local}`]) {
+        run('docker', ['rmi', '-f', ref])
+      }
+    })
+
+    // A DOCKER_CONFIG of our own: no credentials unless this test logs in.
+    const docker = (args: string[]) => run('docker', args, {env: {...process.env, DOCKER_CONFIG: dockerConfig}})
+    const dockerOk = (args: string[]) => ok('docker', args, {env: {...process.env, DOCKER_CONFIG: dockerConfig}})
+
+    it('builds with BuildKit on the host network from a local base image', function () {
+      const ctx = join(work, 'ctx')
+      mkdirSync(ctx)
+      writeFileSync(join(ctx, 'Dockerfile'), 'FROM debian:bookworm-slim\nARG STAMP\nRUN echo "built $STAMP" > /built.txt\nCMD ["cat", "/built.txt"]\n')
+      ok('docker', ['build', '--network', 'host', '--progress', 'plain', '--build-arg', `STAMP=${id}`, '-t', local, ctx], {
+        env: {...process.env, DOCKER_BUILDKIT: '1', DOCKER_CONFIG: dockerConfig},
+      })
+      assert.equal(dockerOk(['run', '--rm', '--network', 'host', local]).trim(), `built ${id}`)
+    })
+
+    it('pushes to the open registry without credentials', async function () {
+      const ref = `${env.DRAFT_BED_REGISTRY}/${local}`
+      dockerOk(['tag', local, ref])
+      dockerOk(['push', ref])
+      const tags = (await (await registryGet(env.DRAFT_BED_REGISTRY, '/v2/bed-smoke/app/tags/list')).json()) as {tags: string[]}
+      assert.ok(tags.tags.includes(id), `tag ${id} not listed: ${JSON.stringify(tags)}`)
+    })
+
+    it('refuses a push to the auth registry without credentials', function () {
+      const ref = `${env.DRAFT_BED_AUTH_REGISTRY}/${local}`
+      dockerOk(['tag', local, ref])
+      const r = docker(['push', ref])
+      assert.notEqual(r.status, 0, 'push without credentials should fail')
+      assert.match(r.stderr + r.stdout, /auth|unauthorized/i)
+    })
+
+    it('pushes to the auth registry with credentials from a temporary DOCKER_CONFIG', async function () {
+      const ref = `${env.DRAFT_BED_AUTH_REGISTRY}/${local}`
+      ok('docker', ['login', '-u', env.DRAFT_BED_AUTH_USER, '--password-stdin', env.DRAFT_BED_AUTH_REGISTRY], {
+        env: {...process.env, DOCKER_CONFIG: dockerConfig},
+        input: env.DRAFT_BED_AUTH_PASSWORD,
+      })
+      dockerOk(['push', ref])
+      const denied = await registryGet(env.DRAFT_BED_AUTH_REGISTRY, '/v2/bed-smoke/app/tags/list')
+      assert.equal(denied.status, 401)
+      const res = await registryGet(env.DRAFT_BED_AUTH_REGISTRY, '/v2/bed-smoke/app/tags/list', `${env.DRAFT_BED_AUTH_USER}:${env.DRAFT_BED_AUTH_PASSWORD}`)
+      assert.equal(res.status, 200)
+      assert.ok(((await res.json()) as {tags: string[]}).tags.includes(id))
+    })
+
+    it('pulls both back and runs them', function () {
+      for (const reg of [env.DRAFT_BED_REGISTRY, env.DRAFT_BED_AUTH_REGISTRY]) {
+        const ref = `${reg}/${local}`
+        dockerOk(['rmi', '-f', ref])
+        dockerOk(['pull', ref])
+        assert.equal(dockerOk(['run', '--rm', '--network', 'host', ref]).trim(), `built ${id}`)
+      }
+    })
+
+    it('deletes the tags again (delete is enabled on both registries)', async function () {
+      for (const [reg, auth] of [
+        [env.DRAFT_BED_REGISTRY, undefined],
+        [env.DRAFT_BED_AUTH_REGISTRY, `${env.DRAFT_BED_AUTH_USER}:${env.DRAFT_BED_AUTH_PASSWORD}`],
+      ] as const) {
+        const head = await registryGet(reg, `/v2/bed-smoke/app/manifests/${id}`, auth)
+        assert.equal(head.status, 200)
+        const digest = head.headers.get('docker-content-digest')
+        assert.ok(digest)
+        const headers: Record<string, string> = auth ? {Authorization: `Basic ${Buffer.from(auth).toString('base64')}`} : {}
+        const del = await fetch(`http://${reg}/v2/bed-smoke/app/manifests/${digest}`, {method: 'DELETE', headers})
+        assert.equal(del.status, 202, `DELETE on ${reg} answered ${del.status}`)
+      }
+    })
+  })
+
+  describe('kubernetes', function () {
+    const ns = `bed-smoke-${id}`
+
+    after(function () {
+      run('helm', ['uninstall', 'smoke', '--namespace', ns])
+      run('kubectl', ['delete', 'namespace', ns, '--wait=false'])
+    })
+
+    it('shows the kwok node Ready', function () {
+      const nodes = JSON.parse(ok('kubectl', ['get', 'nodes', '-o', 'json'])) as {
+        items: {metadata: {name: string; annotations?: Record<string, string>}; status: {conditions: {type: string; status: string}[]}}[]
+      }
+      const kwok = nodes.items.filter((n) => n.metadata.annotations?.['kwok.x-k8s.io/node'] === 'fake')
+      assert.ok(kwok.length > 0, 'no kwok node')
+      for (const n of kwok) {
+        const ready = n.status.conditions.find((c) => c.type === 'Ready')
+        assert.equal(ready?.status, 'True', `node ${n.metadata.name} is not Ready`)
+      }
+    })
+
+    it('installs a chart with helm whose pod becomes Ready, and the chart passes kubeconform', function () {
+      const chart = join(work, 'chart')
+      mkdirSync(join(chart, 'templates'), {recursive: true})
+      writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: smoke\nversion: 0.1.0\nappVersion: "1"\n')
+      writeFileSync(join(chart, 'values.yaml'), `image:\n  repository: ${env.DRAFT_BED_REGISTRY}/bed-smoke/app\n  tag: "${id}"\nport: 8080\n`)
+      writeFileSync(
+        join(chart, 'templates', 'deployment.yaml'),
+        `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+  labels: {app.kubernetes.io/name: smoke, app.kubernetes.io/instance: {{ .Release.Name }}}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app.kubernetes.io/name: smoke, app.kubernetes.io/instance: {{ .Release.Name }}}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: smoke, app.kubernetes.io/instance: {{ .Release.Name }}}
+    spec:
+      containers:
+        - name: app
+          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+          ports: [{containerPort: {{ .Values.port }}}]
+          readinessProbe: {tcpSocket: {port: {{ .Values.port }}}}
+          resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 64Mi}}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  selector: {app.kubernetes.io/name: smoke, app.kubernetes.io/instance: {{ .Release.Name }}}
+  ports: [{port: 80, targetPort: {{ .Values.port }}}]
+`,
+      )
+      const rendered = ok('helm', ['template', 'smoke', chart])
+      const conform = ok('kubeconform', ['-strict', '-summary'], {input: rendered})
+      assert.match(conform, /Valid: 2, Invalid: 0, Errors: 0/)
+      ok('helm', ['upgrade', '--install', 'smoke', chart, '--namespace', ns, '--create-namespace', '--wait', '--timeout', '90s'])
+      const pods = JSON.parse(ok('kubectl', ['-n', ns, 'get', 'pods', '-l', 'app.kubernetes.io/instance=smoke', '-o', 'json'])) as {
+        items: {status: {phase: string; conditions?: {type: string; status: string}[]}}[]
+      }
+      assert.equal(pods.items.length, 1)
+      assert.equal(pods.items[0]?.status.phase, 'Running')
+      assert.equal(pods.items[0]?.status.conditions?.find((c) => c.type === 'Ready')?.status, 'True')
+    })
+
+    it('rejects an invalid manifest with kubeconform, offline', function () {
+      const bad = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {replicas: "two", selector: {}, template: {}}\n'
+      const r = run('kubeconform', ['-strict', '-summary'], {input: bad})
+      assert.notEqual(r.status, 0, `kubeconform accepted an invalid Deployment:\n${r.stdout}`)
+    })
+  })
+})
