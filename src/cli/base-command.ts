@@ -27,10 +27,12 @@ export abstract class DraftCommand extends Command {
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (!isDraftError(error)) return super.catch(error)
     if (this.json) {
-      process.stdout.write(`${JSON.stringify({error: error.toJSON()}, null, 2)}\n`)
+      process.stdout.write(`${JSON.stringify({type: 'error', error: error.toJSON()})}\n`)
     } else {
       const where = error.location ? `${error.location.file}${error.location.line ? `:${error.location.line}` : ''}: ` : ''
-      process.stderr.write(`${red(`${symbols.fail} ${where}${error.message}`)}\n  ${bold('fix:')} ${error.fix}\n${dim(`  (${error.code})`)}\n`)
+      const details = (error.context as {details?: string[]}).details ?? []
+      const shown = details.length ? `${details.map(d => dim(`  │ ${d}`)).join('\n')}\n` : ''
+      process.stderr.write(`${red(`${symbols.fail} ${where}${error.message}`)}\n${shown}  ${bold('fix:')} ${error.fix}\n${dim(`  (${error.code})`)}\n`)
     }
     process.exitCode = 1
     return undefined

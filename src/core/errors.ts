@@ -216,11 +216,13 @@ export class DraftError<C extends ErrorCode = ErrorCode> extends Error {
     this.location = options.location
   }
 
-  toJSON(): {code: string; message: string; fix: string; file?: string; line?: number} {
+  toJSON(): {code: string; message: string; fix: string; file?: string; line?: number; details?: string[]} {
+    const details = (this.context as {details?: string[]}).details
     return {
       code: this.code,
       message: this.message,
       fix: this.fix,
+      ...(details?.length ? {details} : {}),
       ...(this.location ? {file: this.location.file, line: this.location.line} : {}),
     }
   }

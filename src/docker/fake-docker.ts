@@ -1,0 +1,77 @@
+import {DraftError} from '../core/errors.js'
+import type {BuildRequest, BuildResult, ContainerSpec, DockerEngine, EngineInfo, PushRequest} from './docker-engine.js'
+import {BuildFailure} from './dockerode-engine.js'
+
+/**
+ * An engine in memory: builds "succeed" by draining the context stream, pushes record the ref.
+ * Set `unavailable`, `failBuild` or `failPush` to script failures; `buildGate` holds a build until
+ * the test releases it (to test cancellation).
+ */
+export class FakeDocker implements DockerEngine {
+  readonly images = new Set<string>()
+  readonly builds: {tags: string[]; bytes: number; networkMode?: string}[] = []
+  readonly pushes: string[] = []
+  unavailable = false
+  failBuild?: {step: string; reason: string; tail: string[]}
+  failPush?: string
+  buildGate?: Promise<void>
+  buildkit = true
+
+  async info(): Promise<EngineInfo> {
+    if (this.unavailable) throw new DraftError('DOCKER_UNAVAILABLE', {host: 'unix:///fake.sock', reason: 'connection refused'})
+    return {host: 'unix:///fake.sock', serverVersion: '28.0.0-fake', apiVersion: '1.47', buildkit: this.buildkit}
+  }
+
+  async build(request: BuildRequest): Promise<BuildResult> {
+    await this.info()
+    let bytes = 0
+    for await (const chunk of request.context) bytes += (chunk as Buffer).length
+    request.onProgress?.({step: '[1/2] COPY . .', index: 1, total: 2})
+    if (this.buildGate) {
+      await Promise.race([
+        this.buildGate,
+        new Promise((_, reject) => request.signal?.addEventListener('abort', () => reject(new DraftError('ABORTED', {stage: 'the image transfer'})), {once: true})),
+      ])
+    }
+    if (request.signal?.aborted) throw new DraftError('ABORTED', {stage: 'the image transfer'})
+    if (this.failBuild) throw new BuildFailure(this.failBuild.step, this.failBuild.reason, this.failBuild.tail)
+    request.onLog?.('DONE [2/2] RUN true')
+    for (const tag of request.tags) this.images.add(tag)
+    this.builds.push({tags: request.tags, bytes, ...(request.networkMode ? {networkMode: request.networkMode} : {})})
+    return {imageId: `sha256:${'0'.repeat(64)}`, builder: this.buildkit ? 'buildkit' : 'classic', steps: 2, cachedSteps: 0}
+  }
+
+  async push(request: PushRequest): Promise<{digest: string}> {
+    if (this.failPush) throw new DraftError('PUSH_FAILED', {image: request.ref, reason: this.failPush})
+    if (!this.images.has(request.ref)) throw new DraftError('PUSH_FAILED', {image: request.ref, reason: 'no such image'})
+    request.onProgress?.({layers: 1, layersDone: 1, bytesDone: 10, bytesTotal: 10})
+    this.pushes.push(request.ref)
+    return {digest: `sha256:${'1'.repeat(64)}`}
+  }
+
+  async tag(source: string, target: string): Promise<void> {
+    if (this.images.has(source)) this.images.add(target)
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    return this.images.has(ref)
+  }
+
+  async imageSize(): Promise<number | undefined> {
+    return 1234
+  }
+
+  async startContainer(spec: ContainerSpec): Promise<string> {
+    return `container-${spec.name}`
+  }
+
+  async containerLogs(): Promise<string> {
+    return ''
+  }
+
+  async containerRunning(): Promise<boolean> {
+    return true
+  }
+
+  async removeContainer(): Promise<void> {}
+}

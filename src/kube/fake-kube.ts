@@ -1,0 +1,90 @@
+import {DraftError} from '../core/errors.js'
+import type {DeploymentState, EventState, Kube, KubeTarget, LocalRegistryHosting, PodState} from './kube.js'
+
+/**
+ * A cluster in memory. Deployments become available `readyAfterPolls` polls after they appear;
+ * `podProblem` puts a waiting reason on the new pods instead (ImagePullBackOff, CrashLoopBackOff...).
+ */
+export class FakeKube implements Kube {
+  readonly namespaces = new Set(['default', 'kube-system', 'kube-public'])
+  readonly secrets = new Map<string, {type: string; data: Record<string, string>}>()
+  hosting?: LocalRegistryHosting
+  unreachable = false
+  forbiddenNamespaces = new Set<string>()
+  readyAfterPolls = 1
+  podProblem?: {reason: string; message: string; restartCount?: number}
+  events_: EventState[] = []
+  private polls = new Map<string, number>()
+
+  constructor(private readonly resolved: KubeTarget = {context: 'fake', cluster: 'fake', server: 'https://127.0.0.1:6443', user: 'tester', kubeconfig: '/fake/kubeconfig'}) {}
+
+  target(): KubeTarget {
+    return this.resolved
+  }
+
+  async ping(): Promise<string> {
+    if (this.unreachable) throw new DraftError('KUBE_UNREACHABLE', {context: this.resolved.context, server: this.resolved.server, reason: 'ECONNREFUSED'})
+    return 'v1.34.0-fake'
+  }
+
+  async ensureNamespace(namespace: string): Promise<'exists' | 'created'> {
+    if (this.namespaces.has(namespace)) return 'exists'
+    if (this.forbiddenNamespaces.has(namespace)) throw new DraftError('NAMESPACE_FORBIDDEN', {namespace, user: this.resolved.user, verb: 'create the namespace'})
+    this.namespaces.add(namespace)
+    return 'created'
+  }
+
+  async applySecret(namespace: string, secret: {metadata: {name: string}; type: string; data: Record<string, string>}): Promise<void> {
+    this.secrets.set(`${namespace}/${secret.metadata.name}`, {type: secret.type, data: secret.data})
+  }
+
+  async localRegistryHosting(): Promise<LocalRegistryHosting | undefined> {
+    return this.hosting
+  }
+
+  /** Called by tests after a helm upgrade to make the rollout start over. */
+  restartRollout(namespace: string, name: string): void {
+    this.polls.set(`${namespace}/${name}`, 0)
+  }
+
+  async deployment(namespace: string, name: string): Promise<DeploymentState | undefined> {
+    const key = `${namespace}/${name}`
+    const polls = (this.polls.get(key) ?? 0) + 1
+    this.polls.set(key, polls)
+    const ready = !this.podProblem && polls > this.readyAfterPolls
+    return {
+      name,
+      generation: 2,
+      observedGeneration: 2,
+      replicas: 1,
+      updatedReplicas: 1,
+      readyReplicas: ready ? 1 : 0,
+      availableReplicas: ready ? 1 : 0,
+      unavailableReplicas: ready ? 0 : 1,
+      selector: `app.kubernetes.io/instance=${name}`,
+      conditions: [],
+    }
+  }
+
+  async newestTemplateHash(): Promise<string | undefined> {
+    return 'abc123'
+  }
+
+  async pods(): Promise<PodState[]> {
+    const problem = this.podProblem
+    return [
+      {
+        name: 'app-abc123-xyz',
+        phase: problem ? 'Pending' : 'Running',
+        templateHash: 'abc123',
+        image: 'image:tag',
+        conditions: [],
+        containers: [{name: 'app', ready: !problem, restartCount: problem?.restartCount ?? 0, ...(problem ? {waiting: {reason: problem.reason, message: problem.message}} : {})}],
+      },
+    ]
+  }
+
+  async events(): Promise<EventState[]> {
+    return this.events_
+  }
+}

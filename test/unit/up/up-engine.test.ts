@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {Readable} from 'node:stream'
+
+import type {DeployConfig} from '../../../src/config/draft-toml.js'
+import {DraftError} from '../../../src/core/errors.js'
+import type {UpEvent} from '../../../src/core/events.js'
+import {FakeDocker} from '../../../src/docker/fake-docker.js'
+import {FakeHelm} from '../../../src/helm/fake-helm.js'
+import {FakeKube} from '../../../src/kube/fake-kube.js'
+import {FakeRunner} from '../../../src/process/fake-runner.js'
+import {FakeCredentialStore, FakeRegistry} from '../../../src/registry/fake-registry.js'
+import type {ContextProvider} from '../../../src/up/context-provider.js'
+import {type UpDependencies, UpEngine} from '../../../src/up/up-engine.js'
+
+class FakeContexts implements ContextProvider {
+  tag = 'draft-0000000000000001'
+  async prepare() {
+    return {tag: this.tag, files: 3, bytes: 300, dockerfile: 'Dockerfile', open: () => Readable.from([Buffer.from('tar bytes')])}
+  }
+}
+
+const REGISTRY = '127.0.0.1:45000'
+
+describe('UpEngine', () => {
+  let dir: string
+  let config: DeployConfig
+  let docker: FakeDocker
+  let helm: FakeHelm
+  let kube: FakeKube
+  let registry: FakeRegistry
+  let contexts: FakeContexts
+  let runner: FakeRunner
+  let events: UpEvent[]
+  let credentials: FakeCredentialStore
+
+  const engine = (overrides: Partial<UpDependencies> = {}): UpEngine =>
+    new UpEngine({docker, helm, kube, registry, credentials, contexts, runner, env: {}, sleep: async () => {}, pollMs: 0, ...overrides})
+  const run = (e = engine(), options: {signal?: AbortSignal} = {}) => e.run(config, {emit: ev => events.push(ev), ...options})
+  const failure = async (promise: Promise<unknown>): Promise<DraftError> => {
+    try {
+      await promise
+    } catch (error) {
+      assert.ok(error instanceof DraftError, String(error))
+      return error
+    }
+    assert.fail('expected a DraftError')
+  }
+  const stages = (type: UpEvent['type']) => events.filter(e => e.type === type).map(e => e.stage)
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'draft-up-'))
+    mkdirSync(join(dir, 'charts', 'app', 'templates'), {recursive: true})
+    writeFileSync(join(dir, 'charts', 'app', 'Chart.yaml'), 'apiVersion: v2\nname: app\nversion: 0.1.0\n')
+    writeFileSync(join(dir, 'charts', 'app', 'values.yaml'), 'replicaCount: 1\n')
+    config = {
+      appDir: dir, file: join(dir, 'draft.toml'), env: 'development', release: 'app', namespace: 'default', registry: REGISTRY, image: 'app',
+      dockerfile: join(dir, 'Dockerfile'), context: dir, chart: join(dir, 'charts', 'app'), target: '', buildArgs: {}, buildNetwork: 'host',
+      values: [], set: {}, kubeContext: '', timeoutMs: 60_000, watch: {quietMs: 300, maxWaitMs: 5000},
+    }
+    docker = new FakeDocker()
+    helm = new FakeHelm()
+    kube = new FakeKube()
+    registry = new FakeRegistry()
+    contexts = new FakeContexts()
+    runner = new FakeRunner()
+    credentials = new FakeCredentialStore()
+    events = []
+  })
+  afterEach(() => rmSync(dir, {recursive: true, force: true}))
+
+  it('builds, pushes, deploys revision 1 and waits for the rollout, stage by stage', async () => {
+    const result = await run()
+    assert.equal(result.revision, 1)
+    assert.equal(result.image, `${REGISTRY}/app:draft-0000000000000001`)
+    assert.deepEqual(stages('stage-finished'), ['connect', 'tag', 'build', 'push', 'deploy', 'rollout'])
+    assert.deepEqual(docker.pushes, [`${REGISTRY}/app:draft-0000000000000001`])
+    assert.equal(docker.builds[0]?.networkMode, 'host')
+    const upgrade = helm.upgrades[0]!
+    assert.deepEqual(upgrade.setString, {'image.repository': `${REGISTRY}/app`, 'image.tag': 'draft-0000000000000001'})
+    assert.match(upgrade.description, /^draft [0-9a-f]{24}$/)
+    assert.ok(result.built && result.pushed && !result.upToDate)
+    assert.ok(events.some(e => e.type === 'stage-progress' && e.stage === 'build'))
+  })
+
+  it('is a no-op when nothing changed: no build, no push, no new revision', async () => {
+    await run()
+    registry.addTag(`${REGISTRY}/app:draft-0000000000000001`)
+    events = []
+    const second = await run()
+    assert.equal(docker.builds.length, 1)
+    assert.equal(docker.pushes.length, 1)
+    assert.equal(helm.upgrades.length, 1)
+    assert.equal(second.revision, 1)
+    assert.ok(second.upToDate && !second.built && !second.pushed)
+    assert.deepEqual(stages('stage-skipped'), ['build', 'push'])
+  })
+
+  it('deploys a new revision when the content tag or a helm value changes', async () => {
+    await run()
+    contexts.tag = 'draft-0000000000000002'
+    assert.equal((await run()).revision, 2)
+    config.set = {replicaCount: '2'}
+    registry.addTag(`${REGISTRY}/app:draft-0000000000000002`)
+    const third = await run()
+    assert.equal(third.revision, 3)
+    assert.ok(!third.built)
+    assert.deepEqual(helm.upgrades[2]!.set, {replicaCount: '2'})
+  })
+
+  it('creates an image pull secret when the registry needs credentials', async () => {
+    credentials = new FakeCredentialStore({[REGISTRY]: {kind: 'basic', username: 'ci', password: 's3cret'}})
+    registry.requireCredentials(REGISTRY, {kind: 'basic', username: 'ci', password: 's3cret'})
+    await run()
+    const secret = kube.secrets.get('default/app-registry')
+    assert.equal(secret?.type, 'kubernetes.io/dockerconfigjson')
+    assert.equal(helm.upgrades[0]!.set['imagePullSecrets[0].name'], 'app-registry')
+    assert.ok(!JSON.stringify(events).includes('s3cret'), 'the secret never reaches an event')
+  })
+
+  it('maps refused credentials to REGISTRY_UNAUTHORIZED before building', async () => {
+    registry.requireCredentials(REGISTRY, {kind: 'basic', username: 'ci', password: 'x'})
+    const error = await failure(run())
+    assert.equal(error.code, 'REGISTRY_UNAUTHORIZED')
+    assert.equal(docker.builds.length, 0)
+    assert.deepEqual(stages('stage-failed'), ['tag'])
+  })
+
+  it('loads the image into a kind cluster instead of pushing', async () => {
+    config.registry = ''
+    kube = new FakeKube({context: 'kind-dev', cluster: 'kind-dev', server: 'https://127.0.0.1:41000', user: 'kind-dev', kubeconfig: '/k'})
+    runner.on('kind', {exitCode: 0})
+    const result = await run()
+    assert.equal(result.delivery, 'load')
+    assert.deepEqual(runner.calls[0]?.args, ['load', 'docker-image', 'app:draft-0000000000000001', '--name', 'dev'])
+    assert.equal(docker.pushes.length, 0)
+    assert.equal(helm.upgrades[0]!.setString['image.pullPolicy'], 'IfNotPresent')
+  })
+
+  it('uses local images on Docker Desktop: no push at all', async () => {
+    config.registry = ''
+    kube = new FakeKube({context: 'docker-desktop', cluster: 'docker-desktop', server: 'https://kubernetes.docker.internal:6443', user: 'docker-desktop', kubeconfig: '/k'})
+    const result = await run()
+    assert.equal(result.delivery, 'local-images')
+    assert.equal(docker.pushes.length, 0)
+    assert.equal(helm.upgrades[0]!.setString['image.repository'], 'app')
+  })
+
+  it('pushes to the registry a cluster advertises (KEP-1755) and pulls through its runtime name', async () => {
+    config.registry = ''
+    kube.hosting = {host: 'localhost:5001', hostFromContainerRuntime: 'kind-registry:5000'}
+    await run()
+    assert.deepEqual(docker.pushes, ['localhost:5001/app:draft-0000000000000001'])
+    assert.equal(helm.upgrades[0]!.setString['image.repository'], 'kind-registry:5000/app')
+  })
+
+  it('refuses a remote cluster with no registry, naming --registry', async () => {
+    config.registry = ''
+    const error = await failure(run())
+    assert.equal(error.code, 'NO_REGISTRY')
+    assert.match(error.fix, /--registry/)
+  })
+
+  it('reports a failed build with its step and last lines, and deploys nothing', async () => {
+    docker.failBuild = {step: '[deps 2/3] RUN npm ci', reason: 'exit code: 1', tail: ['npm ERR! missing script', 'npm ERR! code 1']}
+    const error = await failure(run())
+    assert.equal(error.code, 'BUILD_FAILED')
+    assert.match(error.message, /\[deps 2\/3\] RUN npm ci: exit code: 1/)
+    assert.deepEqual(error.toJSON().details, ['npm ERR! missing script', 'npm ERR! code 1'])
+    assert.equal(helm.upgrades.length, 0)
+    assert.deepEqual(stages('stage-failed'), ['build'])
+  })
+
+  it('names ImagePullBackOff with the image and the fix when the rollout cannot pull', async () => {
+    kube.podProblem = {reason: 'ImagePullBackOff', message: 'Back-off pulling image "x"', restartCount: 1}
+    const error = await failure(run())
+    assert.equal(error.code, 'ROLLOUT_FAILED')
+    assert.match(error.message, /ImagePullBackOff: the cluster cannot pull/)
+  })
+
+  it('stops at Ctrl-C during the build: nothing is pushed or deployed', async () => {
+    let release!: () => void
+    docker.buildGate = new Promise(resolve => (release = resolve))
+    const interrupt = new AbortController()
+    const running = run(engine(), {signal: interrupt.signal})
+    setTimeout(() => interrupt.abort(), 5)
+    const error = await failure(running)
+    release()
+    assert.equal(error.code, 'ABORTED')
+    assert.equal(docker.pushes.length, 0)
+    assert.equal(helm.upgrades.length, 0)
+  })
+
+  it('says Docker is not running at connect', async () => {
+    docker.unavailable = true
+    const error = await failure(run())
+    assert.equal(error.code, 'DOCKER_UNAVAILABLE')
+    assert.deepEqual(stages('stage-failed'), ['connect'])
+  })
+})
