@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict'
+
+import {helmError} from '../../../src/helm/helm-cli.js'
+import type {DeploymentState, PodState} from '../../../src/kube/kube.js'
+import {chooseDelivery, recognizeCluster} from '../../../src/up/cluster.js'
+import {deploymentsIn, judgeRollout} from '../../../src/up/rollout.js'
+
+const target = (context: string, cluster = context, server = 'https://127.0.0.1:6443') => ({context, cluster, server})
+
+describe('recognizeCluster', () => {
+  it('knows kind, k3d, minikube, Docker Desktop and Rancher Desktop contexts', () => {
+    assert.deepEqual(pick(recognizeCluster(target('kind-dev'))), {kind: 'kind', name: 'dev', seesLocalImages: false, load: 'kind load docker-image img --name dev'})
+    assert.deepEqual(pick(recognizeCluster(target('k3d-web'))), {kind: 'k3d', name: 'web', seesLocalImages: false, load: 'k3d image import img --cluster web'})
+    assert.deepEqual(pick(recognizeCluster(target('minikube'))), {kind: 'minikube', name: 'minikube', seesLocalImages: false, load: 'minikube image load img --profile minikube'})
+    assert.equal(recognizeCluster(target('minikube'), {MINIKUBE_ACTIVE_DOCKERD: 'minikube'}).seesLocalImages, true)
+    assert.equal(recognizeCluster(target('docker-desktop')).seesLocalImages, true)
+    assert.equal(recognizeCluster(target('rancher-desktop')).kind, 'rancher-desktop')
+    assert.equal(recognizeCluster(target('gke_proj_zone_prod')).kind, 'remote')
+    assert.equal(recognizeCluster(target('admin@kind-x', 'kind-x')).kind, 'kind', 'a renamed context still points at the kind cluster')
+  })
+})
+
+function pick(c: ReturnType<typeof recognizeCluster>) {
+  return {kind: c.kind, name: c.name, seesLocalImages: c.seesLocalImages, ...(c.load ? {load: `${c.load.command} ${c.load.args('img').join(' ')}`} : {})}
+}
+
+describe('chooseDelivery', () => {
+  const kind = recognizeCluster(target('kind-dev'))
+  it('prefers an explicit registry, even on a local cluster', () => {
+    const d = chooseDelivery({registry: 'ghcr.io/me', image: 'app', cluster: kind})
+    assert.equal(d.mode, 'registry')
+    assert.equal(d.mode === 'registry' && d.registry, 'ghcr.io')
+    assert.equal(d.mode === 'registry' && d.pushRepository, 'ghcr.io/me/app')
+  })
+  it('falls back to the advertised registry, then shared images, then the load tool', () => {
+    assert.equal(chooseDelivery({registry: '', image: 'app', cluster: kind, hosting: {host: 'localhost:5001'}}).mode, 'registry')
+    assert.equal(chooseDelivery({registry: '', image: 'app', cluster: recognizeCluster(target('docker-desktop'))}).mode, 'local-images')
+    assert.equal(chooseDelivery({registry: '', image: 'app', cluster: kind}).mode, 'load')
+    assert.equal(chooseDelivery({registry: '', image: 'app', cluster: recognizeCluster(target('prod'))}).mode, 'none')
+  })
+})
+
+const deployment = (overrides: Partial<DeploymentState> = {}): DeploymentState => ({
+  name: 'app', generation: 2, observedGeneration: 2, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, unavailableReplicas: 0,
+  selector: 'app=x', conditions: [], ...overrides,
+})
+const pod = (overrides: Partial<PodState> = {}): PodState => ({name: 'app-1', phase: 'Running', templateHash: 'h', image: 'reg/app:t', conditions: [], containers: [{name: 'app', ready: true, restartCount: 0}], ...overrides})
+const judge = (input: Partial<Parameters<typeof judgeRollout>[0]>) => judgeRollout({namespace: 'default', deployment: deployment(), pods: [pod()], events: [], timedOut: false, ...input})
+
+describe('judgeRollout', () => {
+  it('is done when every replica is updated and available', () => {
+    assert.equal(judge({}).state, 'done')
+  })
+  it('waits while replicas update, and says how far it got', () => {
+    assert.deepEqual(judge({deployment: deployment({updatedReplicas: 1})}), {state: 'waiting', message: '1 of 2 pods updated'})
+    assert.deepEqual(judge({deployment: deployment({observedGeneration: 1})}), {state: 'waiting', message: 'waiting for the new spec to be observed'})
+    assert.deepEqual(judge({deployment: deployment({availableReplicas: 1})}), {state: 'waiting', message: '1 of 2 updated pods available'})
+  })
+  it('fails at once on ImagePullBackOff and CrashLoopBackOff, naming the cause', () => {
+    const pull = judge({deployment: deployment({availableReplicas: 0}), pods: [pod({phase: 'Pending', containers: [{name: 'app', ready: false, restartCount: 0, waiting: {reason: 'ImagePullBackOff', message: 'Back-off pulling image'}}]})]})
+    assert.equal(pull.state, 'failed')
+    assert.match(pull.state === 'failed' ? pull.cause : '', /^ImagePullBackOff: the cluster cannot pull reg\/app:t/)
+    const crash = judge({deployment: deployment({availableReplicas: 0}), pods: [pod({containers: [{name: 'app', ready: false, restartCount: 3, waiting: {reason: 'CrashLoopBackOff', message: ''}, terminated: {reason: 'Error', exitCode: 1, message: ''}}]})]})
+    assert.equal(crash.state, 'failed')
+    assert.match(crash.state === 'failed' ? crash.cause : '', /exit code 1, Error/)
+    assert.match(crash.state === 'failed' ? crash.fix : '', /kubectl logs -n default app-1 --previous/)
+  })
+  it('waits on a failing probe or an unschedulable pod, and fails with that cause at the timeout', () => {
+    const probeInput = {
+      deployment: deployment({availableReplicas: 0}),
+      pods: [pod({containers: [{name: 'app', ready: false, restartCount: 0}]})],
+      events: [{object: 'Pod/app-1', type: 'Warning', reason: 'Unhealthy', message: 'Readiness probe failed: connection refused', count: 4, lastSeen: ''}],
+      containerPort: 8080,
+    }
+    assert.equal(judge(probeInput).state, 'waiting')
+    const timedOut = judge({...probeInput, timedOut: true})
+    assert.equal(timedOut.state, 'failed')
+    assert.match(timedOut.state === 'failed' ? timedOut.fix : '', /on port 8080/)
+    const pending = judge({deployment: deployment({availableReplicas: 0}), timedOut: true, pods: [pod({phase: 'Pending', containers: [], conditions: [{type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient cpu.'}]})]})
+    assert.match(pending.state === 'failed' ? pending.cause : '', /Pending: Unschedulable: 0\/1 nodes are available: 1 Insufficient cpu/)
+  })
+  it('finds the Deployments of a manifest', () => {
+    const manifest = '---\n# Source: x/templates/service.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  labels:\n    name: not-this\n  name: web\n'
+    assert.deepEqual(deploymentsIn(manifest), ['web'])
+  })
+})
+
+describe('helmError', () => {
+  it('turns helm messages into advice', () => {
+    assert.match(helmError('app', 'dev', 'Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress').fix, /helm rollback app -n dev/)
+    assert.match(helmError('app', 'dev', 'Error: UPGRADE FAILED: "app" has no deployed releases').fix, /helm uninstall app -n dev/)
+    assert.match(helmError('app', 'dev', 'Error: values don\'t meet the specifications of the schema(s)').fix, /values.schema.json/)
+    assert.match(helmError('app', 'dev', 'Error: create: failed to create: secrets is forbidden: User "x" cannot create').fix, /namespace "dev"/)
+    assert.equal(helmError('app', 'dev', 'Error: Kubernetes cluster unreachable: connection refused').code, 'HELM_FAILED')
+  })
+})
