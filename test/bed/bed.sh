@@ -59,6 +59,13 @@ cmd_status() {
   registries_status
   kube_status
   tools_status
+  if [ -f "$BED_RUN/base-images.txt" ]; then
+    local n_ok n_bad
+    n_ok=$(grep -c '^ok ' "$BED_RUN/base-images.txt" || true)
+    n_bad=$(grep -c '^unavailable ' "$BED_RUN/base-images.txt" || true)
+    status_line base-images "$n_ok built" "$BED_RUN/base-images.txt" "$([ "$n_bad" = 0 ] && echo ok || echo "$n_bad unavailable")"
+    grep '^unavailable ' "$BED_RUN/base-images.txt" | cut -d' ' -f2- | sed 's/^/      unavailable: /' || true
+  fi
   [ "$BED_UNHEALTHY" = 0 ]
 }
 
@@ -74,6 +81,7 @@ export DRAFT_BED_CONTEXT=$BED_CONTEXT
 export DRAFT_BED_NODE=$BED_NODE_NAME
 export DRAFT_BED_KUBECONFORM_SCHEMAS=$BED_KUBECONFORM_SCHEMAS
 export DRAFT_BED_RUN=$BED_RUN
+export DRAFT_BED_BASE_IMAGES=$BED_RUN/base-images.txt
 export PATH=$BED_BIN:\$PATH
 EOF
 }

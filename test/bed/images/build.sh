@@ -67,19 +67,30 @@ recipe_call() {
   )
 }
 
-# Fails loudly for a ref that no recipe covers or whose tag names a version we cannot provide.
-ref_check() {
-  local repo tag f known
+# ref_reason REF: prints why the bed cannot provide REF (no recipe, or a tag the recipe refuses);
+# prints nothing when it can.
+ref_reason() {
+  local repo tag f known out
   read -r repo tag < <(ref_split "$1")
   f=$(recipe_file "$repo")
   if [ ! -f "$f" ]; then
     known=$(cd "$BED_RECIPES" && ls -- *.sh | sed 's/\.sh$//; s/_/\//g' | tr '\n' ' ')
-    die "base image '$1': the bed has no recipe for repository '$repo'. Known: $known. Add test/bed/images/recipes/$(echo "$repo" | tr '/' '_').sh, or use a base image the bed can provide."
+    echo "no recipe for repository '$repo' (add test/bed/images/recipes/$(echo "$repo" | tr '/' '_').sh; recipes: $known)"
+    return 0
   fi
-  recipe_call "$repo" "$tag" true || die "base image '$1': recipe $(basename "$f") cannot provide tag '$tag' (see the reason above)"
+  if ! out=$(recipe_call "$repo" "$tag" true 2>&1); then
+    echo "${out:-recipe $(basename "$f") refused tag '$tag'}" | sed "s/^\[bed\] $(printf '%s' "$repo:$tag" | sed 's/[].[\/*^$]/\\&/g'): //" | tail -n 1
+  fi
+}
+
+ref_check() {
+  local why
+  why=$(ref_reason "$1")
+  [ -z "$why" ] || die "base image '$1' cannot be built: $why"
 }
 
 # images_build REF...: builds each ref (and the refs its recipe builds on) unless it is current.
+# Strict: a ref the bed cannot provide is an error.
 images_build() {
   [ $# -gt 0 ] || die "images: no image refs given"
   local ref
@@ -88,6 +99,7 @@ images_build() {
   rootfs=$(images_rootfs)
   declare -A done_refs=()
   for ref in "$@"; do image_build_one "$ref" "$rootfs"; done
+  return 0
 }
 
 image_build_one() {
@@ -159,20 +171,52 @@ images_derive_refs() {
   done | sort -u
 }
 
+# The refs bed:up builds, and a report of what it could not provide: $BED_RUN/base-images.txt has
+# one line per ref, "ok REF" or "unavailable REF REASON", for tests to skip what cannot build here.
 images_ensure_default() {
-  local refs
+  local refs ref why report=$BED_RUN/base-images.txt
   if [ -n "${DRAFT_BED_IMAGES:-}" ]; then
     refs=$DRAFT_BED_IMAGES
     log "images: from DRAFT_BED_IMAGES"
   else
-    refs=$(images_derive_refs)
+    refs=$(images_derived_cached)
     if [ -n "$refs" ]; then
       log "images: derived from the packs' fixtures: $(echo "$refs" | tr '\n' ' ')"
     else
       refs=$(grep -v '^#' "$BED_DIR/images/starter-refs.txt")
-      log "images: no pack fixtures to derive from yet (or no dist/); building the starter list images/starter-refs.txt"
+      log "images: no pack fixtures to derive from yet (or no dist/: run npm run build); building the starter list images/starter-refs.txt"
     fi
   fi
-  # shellcheck disable=SC2086
-  images_build $refs
+  local good=() bad=()
+  : >"$report.tmp"
+  for ref in $refs; do
+    why=$(ref_reason "$ref")
+    if [ -z "$why" ]; then good+=("$ref"); echo "ok $ref" >>"$report.tmp"
+    else bad+=("$ref: $why"); echo "unavailable $ref $why" >>"$report.tmp"; fi
+  done
+  mv "$report.tmp" "$report"
+  if [ ${#bad[@]} -gt 0 ]; then
+    printf '%s[bed] ERROR: %d base image(s) named by the packs cannot be provided by the bed:%s\n' "$_c_r" "${#bad[@]}" "$_c_0" >&2
+    printf '%s\n' "${bad[@]}" | sed 's/^/[bed]   /' >&2
+    printf '[bed]   Fixtures that build FROM these cannot be built here (listed in %s).\n' "$report" >&2
+    [ "${DRAFT_BED_STRICT_IMAGES:-0}" != 1 ] || die "images: DRAFT_BED_STRICT_IMAGES=1 and some base images cannot be provided"
+  fi
+  [ ${#good[@]} -gt 0 ] || return 0
+  images_build "${good[@]}"
+}
+
+# Deriving spawns the CLI once per fixture (about 2 s each), so the result is cached by the content
+# of packs/ and dist/.
+images_derived_cached() {
+  [ -d "$REPO_DIR/dist" ] || return 0
+  local key f
+  key=$(cd "$REPO_DIR" && find packs dist -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum 2>/dev/null | sha256sum | cut -c1-16)
+  f=$BED_IMG_HOME/derived/$key.txt
+  if [ ! -f "$f" ]; then
+    mkdir -p "$BED_IMG_HOME/derived"
+    images_derive_refs >"$f.tmp"
+    mv "$f.tmp" "$f"
+    find "$BED_IMG_HOME/derived" -name '*.txt' ! -name "$key.txt" -delete
+  fi
+  cat "$f"
 }

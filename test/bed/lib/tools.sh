@@ -32,6 +32,7 @@ build_k8s() {
   # The etcd main package is go.etcd.io/etcd/server/v3, so go names its binary "server".
   mv "$dest.tmp/bin/server" "$dest.tmp/bin/etcd"
   echo "$stamp" >"$dest.tmp/.stamp"
+  BED_TOOLS_BUILT=1
   rm -rf "$dest" && mv "$dest.tmp" "$dest"
 }
 
@@ -63,6 +64,7 @@ build_kwok() {
     { echo "---"; cat "$src/kustomize/crd/bases/kwok.x-k8s.io_$f.yaml"; } >>"$dest.tmp/crds.yaml"
   done
   echo "$stamp" >"$dest.tmp/.stamp"
+  BED_TOOLS_BUILT=1
   rm -rf "$dest" && mv "$dest.tmp" "$dest"
 }
 
@@ -81,6 +83,7 @@ build_helm() {
     die "go install of helm failed (log: $BED_TOOLS/helm-build.log)"
   }
   echo "$stamp" >"$dest.tmp/.stamp"
+  BED_TOOLS_BUILT=1
   rm -rf "$dest" && mv "$dest.tmp" "$dest"
 }
 
@@ -95,6 +98,7 @@ build_kubeconform() {
     die "go install of kubeconform failed (log: $BED_TOOLS/kubeconform-build.log)"
   }
   echo "$stamp" >"$dest.tmp/.stamp"
+  BED_TOOLS_BUILT=1
   rm -rf "$dest" && mv "$dest.tmp" "$dest"
 }
 
@@ -129,6 +133,8 @@ tools_ensure() {
     "build_$t"
     log "  $t ready ($(elapsed "$t0"))"
   done
+  # The compile cache (about 4 GB) is of no use once the binaries are cached by version.
+  [ "${BED_TOOLS_BUILT:-0}" = 0 ] || rm -rf "$BED_HOME/go/build"
   link_tools
 }
 
