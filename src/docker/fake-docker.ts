@@ -27,7 +27,7 @@ export class FakeDocker implements DockerEngine {
     let bytes = 0
     for await (const chunk of request.context) bytes += (chunk as Buffer).length
     request.onProgress?.({step: '[1/2] COPY . .', index: 1, total: 2})
-    if (this.buildGate) {
+    if (this.buildGate && !request.signal?.aborted) {
       await Promise.race([
         this.buildGate,
         new Promise((_, reject) => request.signal?.addEventListener('abort', () => reject(new DraftError('ABORTED', {stage: 'the image transfer'})), {once: true})),

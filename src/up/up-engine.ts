@@ -40,6 +40,8 @@ export interface UpOptions {
   signal?: AbortSignal
   /** A newer change: aborts the build only (the watch loop starts over from the newest state). */
   buildSignal?: AbortSignal
+  /** The last good deploy of this process: with the same tag and fingerprint, nothing is asked of anyone. */
+  previous?: Pick<UpResult, 'tag' | 'fingerprint' | 'revision' | 'image'> & Partial<UpResult>
 }
 
 export interface UpResult {
@@ -56,6 +58,8 @@ export interface UpResult {
   pushed: boolean
   /** Nothing changed: same image, chart and values as the deployed revision, so no new revision. */
   upToDate: boolean
+  /** Digest of image, chart, values and settings; recorded on the helm revision. */
+  fingerprint: string
   timings: Partial<Record<Stage, number>>
   totalMs: number
   buildLog?: string
@@ -112,14 +116,24 @@ export class UpEngine {
       async () => {
         const context = await this.deps.contexts.prepare(config)
         const pushRef = `${delivery.mode === 'registry' ? delivery.pushRepository : delivery.pullRepository}:${context.tag}`
-        if (delivery.mode !== 'registry') return {context, pushRef, auth: undefined, present: await docker.imageExists(pushRef)}
+        const fingerprint = this.fingerprint(config, `${delivery.pullRepository}:${context.tag}`)
+        const previous = options.previous
+        const unchanged = previous !== undefined && previous.tag === context.tag && previous.fingerprint === fingerprint
+        if (unchanged || delivery.mode !== 'registry') {
+          return {context, pushRef, fingerprint, unchanged, auth: undefined, present: unchanged || (await docker.imageExists(pushRef))}
+        }
         const auth = await credentials.forRegistry(delivery.registry)
         await registry.access(delivery.registry, auth, {signal})
-        return {context, pushRef, auth, present: await registry.hasTag(pushRef, auth, {signal})}
+        return {context, pushRef, fingerprint, unchanged, auth, present: await registry.hasTag(pushRef, auth, {signal})}
       },
-      c => `${c.context.tag} (${c.context.files} files, ${formatBytes(c.context.bytes)})${c.present ? ' · already built' : ''}`,
+      c => `${c.context.tag} (${c.context.files} files, ${formatBytes(c.context.bytes)})${c.unchanged ? ' · unchanged' : c.present ? ' · already built' : ''}`,
     )
-    const {context, pushRef, auth, present} = checked
+    const {context, pushRef, auth, present, fingerprint} = checked
+    const previous = options.previous
+    if (previous && checked.unchanged) {
+      for (const stage of ['build', 'push', 'deploy', 'rollout'] as const) clock.skip(stage, 'unchanged since the last deploy')
+      return {...(previous as UpResult), upToDate: true, built: false, pushed: false, timings: clock.timings, totalMs: clock.elapsed()}
+    }
     const pullRef = `${delivery.pullRepository}:${context.tag}`
     checkAbort('the registry check')
 
@@ -168,7 +182,6 @@ export class UpEngine {
     }
     checkAbort('the push')
 
-    const fingerprint = this.fingerprint(config, pullRef)
     const deployed = await clock.run(
       'deploy',
       `helm upgrade --install ${config.release} (namespace ${config.namespace})`,
@@ -220,6 +233,7 @@ export class UpEngine {
       built,
       pushed,
       upToDate: deployed.upToDate,
+      fingerprint,
       timings: clock.timings,
       totalMs: clock.elapsed(),
       ...(buildLog ? {buildLog} : {}),

@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {Readable} from 'node:stream'
+
+import {loadConfig} from '../../../src/config/draft-toml.js'
+import {FakeDocker} from '../../../src/docker/fake-docker.js'
+import {FakeHelm} from '../../../src/helm/fake-helm.js'
+import {FakeKube} from '../../../src/kube/fake-kube.js'
+import {Coalescer} from '../../../src/loop/coalescer.js'
+import {routeChange, unwatched} from '../../../src/loop/route.js'
+import {type LoopEvent, WatchLoop, layoutOf} from '../../../src/loop/watch-loop.js'
+import {FakeRunner} from '../../../src/process/fake-runner.js'
+import {FakeCredentialStore, FakeRegistry} from '../../../src/registry/fake-registry.js'
+import {UpEngine} from '../../../src/up/up-engine.js'
+import {FakeWatcher} from '../../../src/watch/fake-watcher.js'
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+
+describe('Coalescer', () => {
+  it('is due after the quiet period, or at the maximum wait during an endless burst', () => {
+    const c = new Coalescer(300, 1000)
+    assert.equal(c.dueAt(), undefined)
+    c.add(0)
+    c.add(200)
+    assert.equal(c.dueAt(), 500)
+    for (let t = 250; t < 2000; t += 100) c.add(t)
+    assert.equal(c.dueAt(), 1000)
+    assert.ok(c.isDue(1000) && !c.isDue(999))
+    c.reset()
+    assert.ok(!c.pending())
+  })
+})
+
+describe('routing changes', () => {
+  let dir: string
+  before(() => {
+    dir = app()
+  })
+  after(() => rmSync(dir, {recursive: true, force: true}))
+
+  it('rebuilds for context files and the Dockerfile, redeploys for draft.toml and the chart, ignores the rest', () => {
+    const layout = layoutOf(dir, loadConfig(dir, {}, {}))
+    assert.equal(routeChange('src/app.js', layout), 'build')
+    assert.equal(routeChange('Dockerfile', layout), 'build')
+    assert.equal(routeChange('.dockerignore', layout), 'build')
+    assert.equal(routeChange('draft.toml', layout), 'deploy')
+    assert.equal(routeChange('charts/app/values.yaml', layout), 'deploy')
+    for (const path of ['node_modules/x/index.js', 'src/.app.js.swp', 'src/app.js~', 'src/.#app.js', 'src/4913', '.git/HEAD', '.draft/logs/build.log', 'notes.md', 'src/#app.js#']) {
+      assert.equal(routeChange(path, layout), 'none', path)
+    }
+  })
+
+  it('does not even watch ignored trees, but keeps the folders that hold deploy inputs', () => {
+    const layout = layoutOf(dir, loadConfig(dir, {}, {}))
+    assert.ok(unwatched('node_modules', true, layout))
+    assert.ok(unwatched('.git', true, layout))
+    assert.ok(!unwatched('src', true, layout))
+    assert.ok(!unwatched('charts', true, layout), '.dockerignore excludes charts, but the chart is a deploy input')
+    assert.ok(!unwatched('charts/app/templates', true, layout))
+  })
+})
+
+/** An app folder with draft.toml, a chart, a Dockerfile and a .dockerignore like draft create writes. */
+function app(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'draft-loop-'))
+  mkdirSync(join(dir, 'charts', 'app', 'templates'), {recursive: true})
+  mkdirSync(join(dir, 'src'))
+  writeFileSync(join(dir, 'charts', 'app', 'Chart.yaml'), 'apiVersion: v2\nname: app\nversion: 0.1.0\n')
+  writeFileSync(join(dir, 'charts', 'app', 'values.yaml'), 'replicaCount: 1\n')
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM scratch\n')
+  writeFileSync(join(dir, '.dockerignore'), 'node_modules\ncharts\ndraft.toml\n*.md\n')
+  writeFileSync(join(dir, 'src', 'app.js'), 'v1\n')
+  writeFileSync(join(dir, 'draft.toml'), '[environments.development]\nrelease = "app"\nregistry = "127.0.0.1:45000"\nchart = "charts/app"\n\n[environments.development.watch]\nquiet = "40ms"\nmax-wait = "400ms"\n')
+  return dir
+}
+
+describe('WatchLoop', function () {
+  this.timeout(20_000)
+  let dir: string
+  let watcher: FakeWatcher
+  let docker: FakeDocker
+  let helm: FakeHelm
+  let registry: FakeRegistry
+  let events: LoopEvent[]
+  let content: string
+  let stop: AbortController
+  let running: Promise<void>
+
+  const start = (): void => {
+    const engine = new UpEngine({
+      docker, helm, registry, kube: new FakeKube(), credentials: new FakeCredentialStore(), runner: new FakeRunner(), env: {}, pollMs: 0, sleep: async () => {},
+      contexts: {prepare: async () => ({tag: `draft-${content.padStart(16, '0')}`, files: 1, bytes: 1, dockerfile: 'Dockerfile', open: () => Readable.from([Buffer.from(content)])})},
+    })
+    const loop = new WatchLoop({watcher, up: (config, options) => engine.run(config, options), loadConfig: () => loadConfig(dir, {}, {})})
+    running = loop.run(dir, {emit: e => events.push(e), signal: stop.signal})
+  }
+  const of = (type: LoopEvent['type']) => events.filter(e => e.type === type)
+  const until = async (predicate: () => boolean, ms = 5000): Promise<void> => {
+    const deadline = Date.now() + ms
+    while (!predicate()) {
+      if (Date.now() > deadline) assert.fail(`timed out; events: ${events.map(e => e.type).join(', ')}`)
+      await sleep(5)
+    }
+  }
+  const deployedTag = (): string | undefined => helm.upgrades.at(-1)?.setString['image.tag']
+
+  beforeEach(() => {
+    dir = app()
+    watcher = new FakeWatcher()
+    docker = new FakeDocker()
+    helm = new FakeHelm()
+    registry = new FakeRegistry()
+    events = []
+    content = '1'
+    stop = new AbortController()
+  })
+  afterEach(async () => {
+    stop.abort()
+    await running
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('deploys at start, then turns a burst of 100 saves into one cycle that deploys the final tree', async () => {
+    start()
+    await until(() => of('cycle-finished').length === 1)
+    for (let i = 2; i <= 101; i++) {
+      content = String(i)
+      watcher.emit('src/app.js')
+      if (i % 10 === 0) await sleep(2)
+    }
+    await until(() => of('cycle-finished').length >= 2)
+    await sleep(150)
+    assert.ok(of('cycle-started').length <= 3, `${of('cycle-started').length} cycles`)
+    assert.equal(deployedTag(), `draft-${'101'.padStart(16, '0')}`)
+  })
+
+  it('aborts a build made stale by a newer save, and deploys the newest content', async () => {
+    start()
+    await until(() => of('cycle-finished').length === 1)
+    let release!: () => void
+    docker.buildGate = new Promise(resolve => (release = resolve))
+    content = '2'
+    watcher.emit('src/app.js')
+    await until(() => events.some(e => e.type === 'stage' && e.cycle === 2 && e.event.type === 'stage-started' && e.event.stage === 'build'))
+    content = '3'
+    watcher.emit('src/app.js')
+    await until(() => of('cycle-cancelled').length === 1)
+    docker.buildGate = undefined
+    release()
+    await until(() => of('cycle-finished').length === 2)
+    assert.equal(deployedTag(), `draft-${'3'.padStart(16, '0')}`)
+    assert.ok(!helm.upgrades.some(u => u.setString['image.tag'] === `draft-${'2'.padStart(16, '0')}`), 'the stale image was never deployed')
+  })
+
+  it('survives a broken build and ends at the fix', async () => {
+    start()
+    await until(() => of('cycle-finished').length === 1)
+    docker.failBuild = {step: '[2/2] RUN make', reason: 'exit code: 2', tail: ['syntax error']}
+    content = 'broken'
+    watcher.emit('src/app.js')
+    await until(() => of('cycle-failed').length === 1)
+    const failure = of('cycle-failed')[0] as Extract<LoopEvent, {type: 'cycle-failed'}>
+    assert.equal(failure.error.code, 'BUILD_FAILED')
+    docker.failBuild = undefined
+    content = 'fixed'
+    watcher.emit('src/app.js')
+    await until(() => of('cycle-finished').length === 2)
+    assert.equal(deployedTag(), `draft-${'fixed'.padStart(16, '0')}`)
+    assert.equal(helm.upgrades.length, 2)
+  })
+
+  it('ignores changes to ignored files, and redeploys without a build for draft.toml', async () => {
+    start()
+    await until(() => of('cycle-finished').length === 1)
+    registry.addTag(docker.pushes[0]!)
+    assert.equal(watcher.emit('node_modules/x/index.js'), false, 'node_modules is not even watched')
+    watcher.emit('README.md')
+    watcher.emit('src/.app.js.swp')
+    await sleep(150)
+    assert.equal(of('cycle-started').length, 1)
+    writeFileSync(join(dir, 'draft.toml'), '[environments.development]\nrelease = "app"\nregistry = "127.0.0.1:45000"\nchart = "charts/app"\n\n[environments.development.set]\nreplicaCount = 2\n\n[environments.development.watch]\nquiet = "40ms"\n')
+    watcher.emit('draft.toml')
+    await until(() => of('cycle-finished').length === 2)
+    const cycle = of('cycle-started')[1] as Extract<LoopEvent, {type: 'cycle-started'}>
+    assert.equal(cycle.route, 'deploy')
+    assert.equal(docker.builds.length, 1, 'no rebuild')
+    assert.equal(helm.upgrades.at(-1)?.set.replicaCount, '2')
+  })
+
+  it('skips a save that changed nothing', async () => {
+    start()
+    await until(() => of('cycle-finished').length === 1)
+    watcher.emit('src/app.js')
+    await until(() => of('cycle-finished').length === 2)
+    const second = of('cycle-finished')[1] as Extract<LoopEvent, {type: 'cycle-finished'}>
+    assert.ok(second.result.upToDate)
+    assert.equal(helm.upgrades.length, 1)
+    assert.equal(registry.calls.filter(c => c.method === 'hasTag').length, 1, 'the unchanged cycle asked nothing of the registry')
+  })
+
+  it('stops at SIGINT during a build, closes the watcher and starts nothing more', async () => {
+    docker.buildGate = new Promise(() => undefined)
+    start()
+    await until(() => events.some(e => e.type === 'stage' && e.event.type === 'stage-started' && e.event.stage === 'build'))
+    stop.abort()
+    await running
+    assert.ok(watcher.closed)
+    assert.equal(of('stopped').length, 1)
+    assert.equal(helm.upgrades.length, 0)
+    watcher.emit('src/app.js')
+    await sleep(100)
+    assert.equal(of('cycle-started').length, 1)
+  })
+})
