@@ -230,7 +230,8 @@ export function runtimeFacts(snapshot: Snapshot, signals: AppSignals): FactSet {
   if (!facts.port && (!framework || ['ktor', 'javalin', 'spark', 'helidon'].includes(framework))) {
     const literal =
       findIn(snapshot, sources, /getOrDefault\(\s*"\w*PORT"\s*,\s*"(\d{2,5})"/) ??
-      findIn(snapshot, sources, /getenv\(\s*"\w*PORT"\s*\)\s*(?:\?:|\?\?|,)\s*"?(\d{2,5})/) ??
+      findIn(snapshot, sources, /getenv\(\s*"\w*PORT"\s*\)[^;\n]*?(?:\?:|\?\?|,)\s*"?(\d{2,5})/) ??
+      findIn(snapshot, sources, /==\s*null\s*\?\s*(\d{2,5})\s*:|!=\s*null\s*\?[^:;\n]+:\s*(\d{2,5})\b/) ??
       findIn(snapshot, sources, /new\s+InetSocketAddress\(\s*(?:"[^"]*"\s*,\s*)?(\d{2,5})\s*\)/) ??
       findIn(snapshot, sources, /InetSocketAddress\(\s*(?:"[^"]*"\s*,\s*)?(\d{2,5})\s*\)/) ??
       findIn(snapshot, sources, /\bport\s*=\s*(\d{2,5})\b/) ??
