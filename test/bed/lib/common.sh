@@ -76,8 +76,11 @@ pid_of() {
   f=$(pidfile "$1")
   [ -f "$f" ] || return 0
   pid=$(cat "$f")
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then echo "$pid"; fi
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ! is_zombie "$pid"; then echo "$pid"; fi
 }
+
+# A killed process whose parent has gone may linger as a zombie until init reaps it: it is dead.
+is_zombie() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 
 log_tail() {
   local f
@@ -134,7 +137,7 @@ stop_pid() {
   local pid=$1 label=$2 i
   kill -TERM "$pid" 2>/dev/null || return 0
   for i in $(seq 1 150); do
-    kill -0 "$pid" 2>/dev/null || return 0
+    kill -0 "$pid" 2>/dev/null && ! is_zombie "$pid" || return 0
     sleep 0.1
   done
   warn "$label (pid $pid) ignored TERM for 15 s; killing it"
