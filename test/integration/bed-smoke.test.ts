@@ -220,6 +220,24 @@ spec:
       assert.equal(pods.items[0]?.status.conditions?.find((c) => c.type === 'Ready')?.status, 'True')
     })
 
+    it('simulates a failing pod on request (annotation draft.bed/simulate)', async function () {
+      run('kubectl', ['create', 'namespace', ns]) // exists already when the helm test ran first
+      const pod = `apiVersion: v1
+kind: Pod
+metadata: {name: pull-fails, namespace: ${ns}, annotations: {draft.bed/simulate: ImagePullBackOff}}
+spec: {containers: [{name: app, image: "${env.DRAFT_BED_REGISTRY}/bed-smoke/absent:1"}]}
+`
+      ok('kubectl', ['apply', '-f', '-'], {input: pod})
+      let reason = ''
+      for (let i = 0; i < 50 && !reason; i++) {
+        await new Promise((r) => setTimeout(r, 200))
+        reason = ok('kubectl', ['-n', ns, 'get', 'pod', 'pull-fails', '-o', 'jsonpath={.status.containerStatuses[0].state.waiting.reason}']).trim()
+      }
+      assert.equal(reason, 'ImagePullBackOff')
+      const ready = ok('kubectl', ['-n', ns, 'get', 'pod', 'pull-fails', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).trim()
+      assert.equal(ready, 'False')
+    })
+
     it('rejects an invalid manifest with kubeconform, offline', function () {
       const bad = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {replicas: "two", selector: {}, template: {}}\n'
       const r = run('kubeconform', ['-strict', '-summary'], {input: bad})

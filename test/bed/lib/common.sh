@@ -146,6 +146,7 @@ stop_pid() {
 }
 
 # start_component NAME HEALTH_FN PORTS -- CMD...
+#   BED_SIG_FILES: config files the command reads; BED_PRE_START: a function run just before a start.
 # Idempotent: a running instance with the same command line that passes its health check is kept;
 # one with another command line, or unhealthy, is restarted. Fails with the log tail when the new
 # process dies or stays unhealthy for BED_START_TIMEOUT seconds.
@@ -155,7 +156,8 @@ start_component() {
   local pid f sig old t0 i timeout=${BED_START_TIMEOUT:-90}
   mkdir -p "$BED_RUN/pids" "$BED_RUN/logs"
   f=$(pidfile "$name")
-  sig=$(printf '%s\0' "$@" | sha256sum | cut -c1-16)
+  # The signature covers the command line and, through BED_SIG_FILES, the config files it reads.
+  sig=$({ printf '%s\0' "$@"; for p in ${BED_SIG_FILES:-}; do cat "$p" 2>/dev/null; done; } | sha256sum | cut -c1-16)
   pid=$(pid_of "$name")
   if [ -n "$pid" ]; then
     old=$(cat "$f.sig" 2>/dev/null || true)
@@ -176,6 +178,7 @@ start_component() {
   local p
   for p in $ports; do free_port "$name" "$p"; done
   t0=$(now)
+  [ -z "${BED_PRE_START:-}" ] || "$BED_PRE_START"
   log "$name: starting"
   {
     echo "=== $(date -Is) starting $name"

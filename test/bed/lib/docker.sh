@@ -22,7 +22,7 @@ docker_up() {
   # No bridge, no NAT, no forwarding: nothing gets an address outside loopback. The address pool is
   # set to a non-private range so that even a stray `docker network create` cannot take 172.x/192.168.x.
   # 127.0.0.0/8 registries are insecure-by-default in Docker, so no --insecure-registry is needed.
-  start_component dockerd docker_health "" -- \
+  BED_SIG_FILES="$BED_RUN/daemon.json" start_component dockerd docker_health "" -- \
     dockerd \
     --host "unix://$BED_DOCKER_SOCK" \
     --data-root "$BED_DOCKER_ROOT" \

@@ -151,7 +151,7 @@ kube_up() {
   bed_kubectl wait --for condition=Established --timeout 60s -f "$BED_KWOK_DIR/crds.yaml" >/dev/null ||
     die "kwok: its CRDs were not established within 60s"
   kwok_config >"$BED_RUN/kwok.yaml"
-  start_component kwok kwok_health "$BED_PORT_KWOK" -- \
+  BED_SIG_FILES="$BED_RUN/kwok.yaml" BED_PRE_START=kwok_release_lease start_component kwok kwok_health "$BED_PORT_KWOK" -- \
     "$BED_KWOK_DIR/bin/kwok" \
     --kubeconfig "$BED_RUN/kwok.kubeconfig" \
     --config "$BED_RUN/kwok.yaml" \
@@ -163,6 +163,12 @@ kube_up() {
     --enable-crds PortForward,ClusterPortForward,Logs,ClusterLogs
 
   kube_seed
+}
+
+# A new kwok process waits for the node lease of the one before it to expire (40 s) before it
+# manages the node's pods again; the lease is released for it instead.
+kwok_release_lease() {
+  bed_kubectl -n kube-node-lease delete lease "$BED_NODE_NAME" --ignore-not-found >/dev/null 2>&1 || true
 }
 
 kwok_config() {
@@ -180,7 +186,17 @@ options:
   enableDebuggingHandlers: true
   enableProfilingHandler: false
 EOF
-  cat "$BED_KWOK_DIR/stages.yaml"
+  # kwok's pod-ready stage, except for pods that ask for a simulated failure (see kwok-failure-stages.yaml).
+  awk '
+    /^  name: pod-ready$/ { ready = 1 }
+    { print }
+    ready && /^    matchExpressions:$/ {
+      print "    - key: '"'"'.metadata.annotations[\"draft.bed/simulate\"]'"'"'"
+      print "      operator: '"'"'DoesNotExist'"'"'"
+      ready = 0
+    }' "$BED_KWOK_DIR/stages.yaml"
+  echo "---"
+  cat "$BED_DIR/lib/kwok-failure-stages.yaml"
 }
 
 # The kwok node, and the objects tests rely on: the default ServiceAccount and kube-root-ca.crt.

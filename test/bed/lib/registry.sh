@@ -54,8 +54,8 @@ registries_up() {
   if ! htpasswd -vbB "$BED_RUN/registry-auth/htpasswd" "$BED_AUTH_USER" "$BED_AUTH_PASSWORD" >/dev/null 2>&1; then
     htpasswd -cbB "$BED_RUN/registry-auth/htpasswd" "$BED_AUTH_USER" "$BED_AUTH_PASSWORD" >/dev/null 2>&1
   fi
-  start_component registry registry_health "$BED_PORT_REGISTRY" -- docker-registry serve "$c1"
-  start_component registry-auth auth_registry_health "$BED_PORT_AUTH_REGISTRY" -- docker-registry serve "$c2"
+  BED_SIG_FILES=$c1 start_component registry registry_health "$BED_PORT_REGISTRY" -- docker-registry serve "$c1"
+  BED_SIG_FILES=$c2 start_component registry-auth auth_registry_health "$BED_PORT_AUTH_REGISTRY" -- docker-registry serve "$c2"
 }
 
 registries_down() {
