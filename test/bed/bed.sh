@@ -46,7 +46,7 @@ cmd_down() {
   done
   if [ -d "$BED_RUN" ]; then
     # The docker exec-root may hold mounts from containers; unmount before removing.
-    grep -o " $BED_RUN[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    grep -o " ${BED_RUN}[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
     rm -rf "$BED_RUN"
   fi
   log "bed is down (caches kept in $BED_HOME)"
