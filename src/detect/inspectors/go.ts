@@ -197,13 +197,12 @@ export function findMainPackages(snapshot: Snapshot): MainPackage[] {
   }
   const mains: MainPackage[] = []
   for (const [dir, files] of byDir) {
-    const texts = files.map(f => snapshot.read(f) ?? '')
-    const isMain = texts.some(t => /^package\s+main\b/m.test(t))
-    const hasFunc = texts.some(t => /^func\s+main\s*\(\s*\)/m.test(t))
-    if (!isMain || !hasFunc) continue
-    // The file with func main first: it is the evidence.
-    const ordered = [...files].sort((a, b) => Number(/^func\s+main\s*\(/m.test(snapshot.read(b) ?? '')) - Number(/^func\s+main\s*\(/m.test(snapshot.read(a) ?? '')))
-    mains.push({path: dir === '.' ? '.' : `./${dir}`, dir, files: ordered})
+    // main.go first: it usually holds func main, and one file tells the package of the whole folder.
+    const ordered = [...files].sort((a, b) => Number(posix.basename(b) === 'main.go') - Number(posix.basename(a) === 'main.go') || (a < b ? -1 : 1))
+    if (!/^package\s+main\b/m.test(snapshot.read(ordered[0]!) ?? '')) continue
+    const withMain = ordered.find(f => /^func\s+main\s*\(\s*\)/m.test(snapshot.read(f) ?? ''))
+    if (!withMain) continue
+    mains.push({path: dir === '.' ? '.' : `./${dir}`, dir, files: [withMain, ...ordered.filter(f => f !== withMain)]})
   }
   return mains.sort((a, b) => rank(a) - rank(b) || (a.path < b.path ? -1 : 1))
 }
