@@ -1,0 +1,133 @@
+import type {Stage} from '../core/events.js'
+import type {LoopEvent} from '../loop/watch-loop.js'
+import {formatDuration} from '../util/duration.js'
+import {bold, cyan, dim, green, red, symbols, yellow} from './style.js'
+
+/** Draws `draft up --watch`: one live status line on a TTY, plain lines elsewhere, JSON lines with --json. */
+export interface WatchRenderer {
+  event(event: LoopEvent): void
+  close(): void
+}
+
+const write = (text: string): void => {
+  process.stdout.write(text)
+}
+const clock = (): string => new Date().toTimeString().slice(0, 8)
+
+function timings(timings: Partial<Record<Stage, number>>): string {
+  return (Object.entries(timings) as [Stage, number][]).filter(([, ms]) => ms > 0).map(([s, ms]) => `${s} ${formatDuration(ms)}`).join(' · ')
+}
+
+function outcome(event: LoopEvent): string | undefined {
+  switch (event.type) {
+    case 'watching':
+      return `${cyan(symbols.dot)} watching ${event.root} (${event.folders} folders, quiet period ${formatDuration(event.quietMs)}); Ctrl-C to stop`
+    case 'cycle-finished': {
+      const r = event.result
+      const what = r.upToDate ? 'no change' : `revision ${r.revision}`
+      return `${green(symbols.ok)} ${dim(clock())} cycle ${event.cycle}: ${bold(what)} ${dim(r.tag)}  ${timings(r.timings)} ${dim(`= ${formatDuration(r.totalMs)}`)}`
+    }
+    case 'cycle-cancelled':
+      return `${yellow('↻')} ${dim(clock())} cycle ${event.cycle} cancelled: ${event.reason}`
+    case 'cycle-failed': {
+      const lines = [`${red(symbols.fail)} ${dim(clock())} cycle ${event.cycle} failed: ${event.error.message}`]
+      for (const d of (event.error.details ?? []).slice(-8)) lines.push(dim(`    │ ${d}`))
+      lines.push(`    ${bold('fix:')} ${event.error.fix}`, dim('    the last good release keeps running; save again to retry'))
+      return lines.join('\n')
+    }
+    case 'stopped':
+      return `${symbols.dot} stopped after ${event.cycles} cycles (${event.reason})`
+    default:
+      return undefined
+  }
+}
+
+export class JsonLinesWatchRenderer implements WatchRenderer {
+  event(event: LoopEvent): void {
+    write(`${JSON.stringify(event)}\n`)
+  }
+
+  close(): void {}
+}
+
+export class PlainWatchRenderer implements WatchRenderer {
+  event(event: LoopEvent): void {
+    const line = outcome(event)
+    if (line) return write(`${line}\n`)
+    if (event.type === 'cycle-started') write(`${symbols.arrow} cycle ${event.cycle} (${event.route}): ${summarise(event.changes)}\n`)
+    if (event.type === 'stage' && event.event.type === 'stage-finished') write(`  ${event.event.stage.padEnd(8)} ${event.event.message} ${dim(`(${formatDuration(event.event.ms)})`)}\n`)
+  }
+
+  close(): void {}
+}
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
+
+/**
+ * A single live line while a cycle runs (stage, elapsed, latest step, the revision), redrawn ten times
+ * a second; finished cycles stay above it as history. Idle, nothing redraws: no CPU is spent.
+ */
+export class TtyWatchRenderer implements WatchRenderer {
+  private timer?: NodeJS.Timeout
+  private status = {cycle: 0, stage: '', detail: '', started: 0, stageStarted: 0}
+  private frame = 0
+  private revision?: number
+
+  event(event: LoopEvent): void {
+    switch (event.type) {
+      case 'cycle-started':
+        this.status = {cycle: event.cycle, stage: 'starting', detail: summarise(event.changes), started: performance.now(), stageStarted: performance.now()}
+        this.timer ??= setInterval(() => this.draw(), 100)
+        break
+      case 'stage':
+        if (event.event.type === 'stage-started') Object.assign(this.status, {stage: event.event.stage, detail: event.event.message, stageStarted: performance.now()})
+        if (event.event.type === 'stage-progress') this.status.detail = event.event.message
+        break
+      case 'cycle-finished':
+        this.revision = event.result.revision
+        this.idle()
+        break
+      case 'cycle-cancelled':
+      case 'cycle-failed':
+      case 'stopped':
+        this.idle()
+        break
+      default:
+        break
+    }
+    const line = outcome(event)
+    if (line) {
+      write('\r\u001B[2K')
+      write(`${line}\n`)
+    }
+    if (this.timer) this.draw()
+    else if (event.type !== 'stopped' && event.type !== 'change' && line) this.drawIdle()
+  }
+
+  close(): void {
+    this.idle()
+    write('\r\u001B[2K')
+  }
+
+  private idle(): void {
+    clearInterval(this.timer)
+    this.timer = undefined
+  }
+
+  private drawIdle(): void {
+    write(dim(`  watching for changes${this.revision ? ` · revision ${this.revision} is live` : ''}`))
+  }
+
+  private draw(): void {
+    const s = this.status
+    const now = performance.now()
+    const width = (process.stdout.columns || 100) - 1
+    const text = `${cyan(SPINNER[this.frame++ % SPINNER.length]!)} cycle ${s.cycle} · ${bold(s.stage)} ${formatDuration(now - s.stageStarted)} · total ${formatDuration(now - s.started)} · ${s.detail}`
+    write(`\r\u001B[2K${text.length > width + 20 ? `${text.slice(0, width + 16)}…` : text}`)
+  }
+}
+
+function summarise(changes: string[]): string {
+  if (changes.length === 0) return 'initial deploy'
+  return changes.length <= 3 ? changes.join(', ') : `${changes.slice(0, 3).join(', ')} and ${changes.length - 3} more`
+}

@@ -1,0 +1,24 @@
+import type {DeployConfig} from '../config/draft-toml.js'
+import {DockerodeEngine} from '../docker/dockerode-engine.js'
+import {HelmCli} from '../helm/helm-cli.js'
+import {ClientNodeKube} from '../kube/client-node-kube.js'
+import {ExecaRunner} from '../process/execa-runner.js'
+import {DockerCredentialStore} from '../registry/credentials.js'
+import {HttpRegistry} from '../registry/registry.js'
+import {BuildContextProvider} from './build-context-provider.js'
+import type {UpDependencies} from './up-engine.js'
+
+/** The real external systems for a deploy. Tests build UpDependencies from fakes instead. */
+export async function realDependencies(config: DeployConfig, env: NodeJS.ProcessEnv = process.env): Promise<UpDependencies> {
+  const runner = new ExecaRunner()
+  return {
+    docker: new DockerodeEngine(env),
+    registry: new HttpRegistry(),
+    credentials: new DockerCredentialStore({env}),
+    helm: new HelmCli(runner),
+    kube: await ClientNodeKube.open(config.kubeContext || undefined, env),
+    runner,
+    contexts: new BuildContextProvider(),
+    env,
+  }
+}

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
+import {appendFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {bed, copyFixture, draft, jsonLines} from '../support/cli.js'
+
+const kubectl = (...args: string[]): string => execFileSync('kubectl', args, {encoding: 'utf8'})
+
+/**
+ * `draft create` then `draft up` on a fixture app, against the real Docker engine, registries, helm and
+ * Kubernetes API of the test bed.
+ */
+describe('draft up (e2e, test bed)', function () {
+  this.timeout(15 * 60_000)
+  let env: ReturnType<typeof bed>
+  let app: string
+  const namespace = `e2e-up-${process.pid}`
+  const release = 'express-api'
+
+  before(async () => {
+    env = bed()
+    app = copyFixture('node', 'express-api')
+    const created = await draft(['create', app])
+    assert.equal(created.code, 0, created.stderr)
+  })
+  after(() => {
+    try {
+      kubectl('delete', 'namespace', namespace, '--wait=false')
+    } catch {
+      // Best effort: the bed is torn down after the run anyway.
+    }
+  })
+
+  const up = (...extra: string[]) => draft(['up', app, '--registry', env.registry, '--namespace', namespace, '--build-network', 'host', '--json', ...extra])
+  const resultOf = (stdout: string): Record<string, unknown> => jsonLines(stdout).find(e => e.type === 'result')!
+
+  let firstMs = 0
+  let firstTag = ''
+
+  it('takes a fresh app to revision 1 with the Deployment available and the image in the registry under its content tag', async () => {
+    const run = await up()
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`)
+    const result = resultOf(run.stdout)
+    assert.equal(result.revision, 1)
+    assert.ok(result.built && result.pushed)
+    firstTag = String(result.tag)
+    firstMs = run.ms
+    assert.match(firstTag, /^draft-[0-9a-f]{16}$/)
+    const available = kubectl('-n', namespace, 'get', 'deployment', release, '-o', 'jsonpath={.status.availableReplicas}')
+    assert.equal(available, '1')
+    const image = kubectl('-n', namespace, 'get', 'deployment', release, '-o', 'jsonpath={.spec.template.spec.containers[0].image}')
+    assert.equal(image, `${env.registry}/${release}:${firstTag}`)
+    const tags = (await (await fetch(`http://${env.registry}/v2/${release}/tags/list`)).json()) as {tags: string[]}
+    assert.ok(tags.tags.includes(firstTag))
+    const stages = jsonLines(run.stdout).filter(e => e.type === 'stage-finished').map(e => e.stage)
+    assert.deepEqual(stages, ['connect', 'tag', 'build', 'push', 'deploy', 'rollout'])
+  })
+
+  it('does nothing when nothing changed: no build, no push, no new revision, in a fraction of the time', async () => {
+    const run = await up()
+    assert.equal(run.code, 0, run.stderr)
+    const result = resultOf(run.stdout)
+    assert.equal(result.revision, 1)
+    assert.equal(result.upToDate, true)
+    assert.ok(!result.built && !result.pushed)
+    assert.ok(run.ms < firstMs / 2, `no-change up took ${run.ms} ms against ${firstMs} ms`)
+  })
+
+  it('rebuilds with a new tag and deploys revision 2 after a one-file change', async () => {
+    appendFileSync(join(app, 'src', 'server.js'), '\n// a change\n')
+    const run = await up()
+    assert.equal(run.code, 0, run.stderr)
+    const result = resultOf(run.stdout)
+    assert.equal(result.revision, 2)
+    assert.notEqual(result.tag, firstTag)
+    const image = kubectl('-n', namespace, 'get', 'deployment', release, '-o', 'jsonpath={.spec.template.spec.containers[0].image}')
+    assert.equal(image, `${env.registry}/${release}:${String(result.tag)}`)
+  })
+
+  it('pushes to the registry that needs auth with credentials from the Docker config, and makes a pull secret', async () => {
+    const config = mkdtempSync(join(tmpdir(), 'draft-docker-config-'))
+    const auth = Buffer.from(`${env.user}:${env.password}`).toString('base64')
+    writeFileSync(join(config, 'config.json'), JSON.stringify({auths: {[env.authRegistry]: {auth}}}))
+    const run = await draft(['up', app, '--registry', env.authRegistry, '--namespace', namespace, '--release', 'private', '--build-network', 'host', '--json'], {env: {DOCKER_CONFIG: config}})
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`)
+    assert.ok(!run.stdout.includes(env.password) && !run.stderr.includes(env.password), 'the password is never printed')
+    const secret = kubectl('-n', namespace, 'get', 'secret', 'private-registry', '-o', 'jsonpath={.type}')
+    assert.equal(secret, 'kubernetes.io/dockerconfigjson')
+    const pullSecret = kubectl('-n', namespace, 'get', 'deployment', 'private', '-o', 'jsonpath={.spec.template.spec.imagePullSecrets[0].name}')
+    assert.equal(pullSecret, 'private-registry')
+    rmSync(config, {recursive: true, force: true})
+  })
+
+  describe('failures print the documented message and fix', () => {
+    const fails = async (args: string[], env_: NodeJS.ProcessEnv, code: string, fix: RegExp): Promise<string> => {
+      const run = await draft(args, {env: env_})
+      assert.notEqual(run.code, 0)
+      const text = `${run.stdout}${run.stderr}`
+      assert.match(text, new RegExp(`\\(${code}\\)`), text)
+      assert.match(text, fix, text)
+      return text
+    }
+    const upArgs = (): string[] => ['up', app, '--registry', env.registry, '--namespace', namespace, '--build-network', 'host']
+
+    it('no Docker daemon', async () => {
+      await fails(upArgs(), {DOCKER_HOST: 'unix:///tmp/draft-no-docker.sock'}, 'DOCKER_UNAVAILABLE', /Start Docker, or set DOCKER_HOST/)
+    })
+
+    it('no kube context, and an API that does not answer', async () => {
+      const empty = join(mkdtempSync(join(tmpdir(), 'draft-kube-')), 'config')
+      writeFileSync(empty, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n')
+      await fails(upArgs(), {KUBECONFIG: empty}, 'KUBE_NO_CONTEXT', /KUBECONFIG|local cluster/)
+      const dead = join(mkdtempSync(join(tmpdir(), 'draft-kube-')), 'config')
+      writeFileSync(dead, 'apiVersion: v1\nkind: Config\nclusters:\n- name: dead\n  cluster:\n    server: https://127.0.0.1:1\ncontexts:\n- name: dead\n  context:\n    cluster: dead\n    user: nobody\ncurrent-context: dead\nusers:\n- name: nobody\n  user:\n    token: x\n')
+      await fails(upArgs(), {KUBECONFIG: dead}, 'KUBE_UNREACHABLE', /kubectl get nodes/)
+    })
+
+    it('helm missing, and helm too old', async () => {
+      await fails(upArgs(), {DRAFT_HELM: '/nonexistent/helm'}, 'HELM_MISSING', /Install helm 3/)
+      const dir = mkdtempSync(join(tmpdir(), 'draft-old-helm-'))
+      const old = join(dir, 'helm')
+      writeFileSync(old, '#!/bin/sh\necho v3.2.4\n')
+      chmodSync(old, 0o755)
+      await fails(upArgs(), {DRAFT_HELM: old}, 'HELM_TOO_OLD', /Upgrade helm/)
+    })
+
+    it('registry unreachable, and registry unauthorised', async () => {
+      await fails(['up', app, '--registry', '127.0.0.1:9', '--namespace', namespace], {}, 'REGISTRY_UNREACHABLE', /fix:/)
+      const config = mkdtempSync(join(tmpdir(), 'draft-docker-config-'))
+      await fails(['up', app, '--registry', env.authRegistry, '--namespace', namespace], {DOCKER_CONFIG: config}, 'REGISTRY_UNAUTHORIZED', /docker login/)
+    })
+
+    it('draft.toml or the chart missing', async () => {
+      const bare = copyFixture('node', 'plain-http')
+      await fails(['up', bare], {}, 'CONFIG_MISSING', /Run `draft create`/)
+      const created = await draft(['create', bare])
+      assert.equal(created.code, 0, created.stderr)
+      rmSync(join(bare, 'charts'), {recursive: true})
+      await fails(['up', bare], {}, 'CHART_MISSING', /Run `draft create`/)
+    })
+
+    it('namespace forbidden', async () => {
+      // A user with no rights at all: a ServiceAccount token of the bed's cluster.
+      kubectl('-n', 'default', 'create', 'serviceaccount', 'draft-e2e-nobody', '--dry-run=client', '-o', 'yaml')
+      execFileSync('sh', ['-c', 'kubectl -n default create serviceaccount draft-e2e-nobody --dry-run=client -o yaml | kubectl apply -f -'])
+      const token = kubectl('-n', 'default', 'create', 'token', 'draft-e2e-nobody').trim()
+      const server = kubectl('config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}')
+      const dir = mkdtempSync(join(tmpdir(), 'draft-kube-'))
+      mkdirSync(dir, {recursive: true})
+      const config = join(dir, 'config')
+      writeFileSync(config, `apiVersion: v1\nkind: Config\nclusters:\n- name: bed\n  cluster:\n    server: ${server}\n    insecure-skip-tls-verify: true\ncontexts:\n- name: nobody\n  context:\n    cluster: bed\n    user: nobody\ncurrent-context: nobody\nusers:\n- name: nobody\n  user:\n    token: ${token}\n`)
+      await fails(['up', app, '--registry', env.registry, '--namespace', 'draft-e2e-forbidden', '--build-network', 'host'], {KUBECONFIG: config}, 'NAMESPACE_FORBIDDEN', /namespace you may deploy to|ask a cluster admin/)
+    })
+  })
+})
