@@ -60,9 +60,10 @@ export const pythonInspector: Inspector = {
     if (framework) facts.framework = framework.fact
 
     const app = framework ? appObject(snapshot, framework.name, sources) : undefined
-    if (app) facts.appModule = app
+    if (app) facts.appModule = app.fact
+    if (app?.dir) facts.appDir = fact(app.dir, `the server imports the app from ${app.dir}/`)
 
-    const start = startCommand(snapshot, framework?.name, app?.value, rootScripts)
+    const start = startCommand(snapshot, framework?.name, app, rootScripts)
     if (start) facts.startCommand = start
 
     const server = start ? serverOf(start.value) : undefined
@@ -324,41 +325,65 @@ function detectFramework(snapshot: Snapshot, deps: Dependencies, sources: string
   return undefined
 }
 
-/** `path/to/mod.py` -> `path.to.mod`; a package's __init__.py is the package. */
-function moduleOf(file: string): string {
-  return file.replace(/\.py$/, '').replace(/\/__init__$/, '').replaceAll('/', '.')
+/**
+ * Where a server must run from to import a file, and the module name from there. The app root in
+ * general (namespace packages import without __init__.py), but src/ for a src layout, and the folder
+ * of a path part that is no Python identifier (`my-service/app.py`).
+ */
+export function importPath(file: string): {dir: string; module: string} {
+  const parts = file.replace(/\.py$/, '').replace(/\/__init__$/, '').split('/')
+  let cut = parts[0] === 'src' && parts.length > 1 ? 1 : 0
+  parts.forEach((part, i) => {
+    if (i < parts.length - 1 && !/^[A-Za-z_]\w*$/.test(part)) cut = i + 1
+  })
+  return {dir: parts.slice(0, cut).join('/'), module: parts.slice(cut).join('.')}
+}
+
+interface AppObject {
+  fact: Fact<string>
+  /** Folder the server runs from, relative to the app root; '' for the root. */
+  dir: string
 }
 
 /**
  * The app object a server imports: `project.wsgi:application` for Django, `module:app` (or a factory
- * call) for Flask and FastAPI. A src/ layout keeps src/ as the directory the server imports from.
+ * call) for Flask and FastAPI.
  */
-function appObject(snapshot: Snapshot, framework: Framework['name'], sources: string[]): Fact<string> | undefined {
+function appObject(snapshot: Snapshot, framework: Framework['name'], sources: string[]): AppObject | undefined {
   if (framework === 'django') return djangoWsgi(snapshot, sources)
   const klass = framework === 'flask' ? 'Flask' : 'FastAPI'
   const assigned = new RegExp(`^(\\w+)\\s*(?::\\s*\\w+\\s*)?=\\s*(?:\\w+\\.)?${klass}\\(`, 'm')
   const found = findIn(snapshot, sources, assigned)
-  if (found) return fact(`${moduleOf(found.file)}:${found.match[1]}`, `${found.match[1]} = ${klass}(...)`, found.file, found.line)
+  if (found) {
+    const {dir, module} = importPath(found.file)
+    return {fact: fact(`${module}:${found.match[1]}`, `${found.match[1]} = ${klass}(...)`, found.file, found.line), dir}
+  }
   const factory = findIn(snapshot, sources, /^def\s+(create_app|make_app)\s*\(/m)
   if (factory) {
+    const {dir, module} = importPath(factory.file)
     const call = framework === 'flask' ? `${factory.match[1]}()` : factory.match[1]
-    return fact(`${moduleOf(factory.file)}:${call}`, `application factory ${factory.match[1]}()`, factory.file, factory.line)
+    return {fact: fact(`${module}:${call}`, `application factory ${factory.match[1]}()`, factory.file, factory.line), dir}
   }
   return undefined
 }
 
-function djangoWsgi(snapshot: Snapshot, sources: string[]): Fact<string> | undefined {
+/** Django runs from the folder of manage.py; its WSGI module is named by settings, or found. */
+function djangoWsgi(snapshot: Snapshot, sources: string[]): AppObject | undefined {
+  const manage = snapshot.files.map(f => f.path).filter(p => /(^|\/)manage\.py$/.test(p)).sort((a, b) => a.split('/').length - b.split('/').length)[0]
+  const dir = manage?.includes('/') ? manage.slice(0, manage.lastIndexOf('/')) : ''
   const setting = findIn(snapshot, sources, /^WSGI_APPLICATION\s*=\s*["']([\w.]+)\.(\w+)["']/m)
   if (setting) {
-    return fact(`${setting.match[1]}:${setting.match[2]}`, `WSGI_APPLICATION = "${setting.match[1]}.${setting.match[2]}"`, setting.file, setting.line)
+    return {fact: fact(`${setting.match[1]}:${setting.match[2]}`, `WSGI_APPLICATION = "${setting.match[1]}.${setting.match[2]}"`, setting.file, setting.line), dir}
   }
   const wsgi = sources.find(f => /(^|\/)wsgi\.py$/.test(f) && /get_wsgi_application/.test(snapshot.read(f) ?? ''))
-  if (wsgi) return fact(`${moduleOf(wsgi)}:application`, 'the Django WSGI module', wsgi, lineOf(snapshot.read(wsgi) ?? '', 'application ='))
-  return undefined
+  if (!wsgi) return undefined
+  const relative = dir && wsgi.startsWith(`${dir}/`) ? wsgi.slice(dir.length + 1) : wsgi
+  const module = relative.replace(/\.py$/, '').replaceAll('/', '.')
+  return {fact: fact(`${module}:application`, 'the Django WSGI module', wsgi, lineOf(snapshot.read(wsgi) ?? '', 'application =')), dir}
 }
 
 /** Procfile `web` first, then the framework's production server, then a script at the root. */
-function startCommand(snapshot: Snapshot, framework: Framework['name'] | undefined, app: string | undefined, rootScripts: string[]): Fact<string> | undefined {
+function startCommand(snapshot: Snapshot, framework: Framework['name'] | undefined, app: AppObject | undefined, rootScripts: string[]): Fact<string> | undefined {
   const procfile = procfileWeb(snapshot)
   if (procfile) {
     // The image has the virtualenv on PATH and not the tool that made it: run the program directly.
@@ -368,14 +393,13 @@ function startCommand(snapshot: Snapshot, framework: Framework['name'] | undefin
     return {value: direct, evidence: [...procfile.evidence, {detail: `"${wrapper[0].trim()}" dropped: the image puts the virtualenv on PATH`}]}
   }
   if (app) {
-    const [module, object] = app.split(':') as [string, string]
-    const srcLayout = module.startsWith('src.')
-    const target = `${srcLayout ? module.slice(4) : module}:${object}`
+    const target = app.fact.value
+    const from = app.dir ? ` (from ${app.dir}/)` : ''
     if (framework === 'fastapi') {
-      return fact(`uvicorn ${target} --host 0.0.0.0${srcLayout ? ' --app-dir src' : ''}`, `FastAPI app ${app} runs under uvicorn, bound to all interfaces`)
+      return fact(`uvicorn ${target} --host 0.0.0.0${app.dir ? ` --app-dir ${app.dir}` : ''}`, `FastAPI app ${target}${from} runs under uvicorn, bound to all interfaces`)
     }
-    const quoted = object.endsWith(')') ? `'${target}'` : target
-    return fact(`gunicorn ${srcLayout ? '--chdir src ' : ''}${quoted}`, `${framework === 'django' ? 'Django' : 'Flask'} app ${app} runs under gunicorn (it binds 0.0.0.0:$PORT)`)
+    const quoted = target.endsWith(')') ? `'${target}'` : target
+    return fact(`gunicorn ${app.dir ? `--chdir ${app.dir} ` : ''}${quoted}`, `${framework === 'django' ? 'Django' : 'Flask'} app ${target}${from} runs under gunicorn (it binds 0.0.0.0:$PORT)`)
   }
   const main = ROOT_SCRIPTS.find(f => rootScripts.includes(f))
   if (main) return fact(`python ${main}`, `${main} at the app root`, main)

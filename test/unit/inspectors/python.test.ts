@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {lowestMinor, pythonInspector, requirementFiles} from '../../../src/detect/inspectors/python.js'
+import {importPath, lowestMinor, pythonInspector, requirementFiles} from '../../../src/detect/inspectors/python.js'
 import {memorySnapshot} from '../../../src/detect/snapshot.js'
 
 const inspect = (files: Record<string, string>) => pythonInspector.inspect(memorySnapshot('/work/app', files))
@@ -188,6 +188,23 @@ describe('python inspector', () => {
     it('keeps a src/ layout importable', () => {
       const facts = inspect({'pyproject.toml': '[project]\nname = "a"\ndependencies = ["fastapi", "uvicorn"]\n', 'src/svc/main.py': fastapiApp})
       assert.equal(facts.startCommand?.value, 'uvicorn svc.main:api --host 0.0.0.0 --app-dir src')
+    })
+
+    it('runs the server from the folder the app imports from', () => {
+      assert.deepEqual(importPath('app/main.py'), {dir: '', module: 'app.main'})
+      assert.deepEqual(importPath('web/__init__.py'), {dir: '', module: 'web'})
+      assert.deepEqual(importPath('src/svc/main.py'), {dir: 'src', module: 'svc.main'})
+      assert.deepEqual(importPath('my-service/api/app.py'), {dir: 'my-service', module: 'api.app'})
+      const flask = inspect({'requirements.txt': 'flask\ngunicorn\n', 'flask-api/server.py': flaskApp})
+      assert.equal(flask.startCommand?.value, 'gunicorn --chdir flask-api server:app')
+      assert.equal(flask.appDir?.value, 'flask-api')
+    })
+
+    it('runs a Django project from the folder of its manage.py', () => {
+      const nested = Object.fromEntries(Object.entries(djangoProject).map(([k, v]) => [`backend/${k}`, v]))
+      const facts = inspect({...nested, 'requirements.txt': 'django\ngunicorn\n'})
+      assert.equal(facts.startCommand?.value, 'gunicorn --chdir backend shop.wsgi:application')
+      assert.deepEqual(facts.healthPath?.value, '/health/')
     })
 
     it('takes the developer port from app.run or PORT, but not a database port', () => {
