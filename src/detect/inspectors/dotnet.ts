@@ -41,8 +41,12 @@ export const dotnetInspector: Inspector = {
       facts.workspace = fact(true, `${web.length} ASP.NET Core projects: ${web.map(p => p.path).join(', ')}`, solutions[0] ?? web[0]!.path)
     }
     const chosen = chooseProject(candidates, web, solutions[0], snapshot.root)
-    if (!chosen) return facts
+    if (!chosen) {
+      if (all.length) facts.library = fact(true, 'only test projects here: nothing to run', all[0]!.path)
+      return facts
+    }
     const project = chosen.project
+    if (!project.exe) facts.library = fact(true, `${project.name} is a class library: nothing to run`, project.path)
     facts.project = {value: project.path, evidence: [chosen.evidence]}
     if (candidates.length > 1) facts.projects = fact(candidates.map(p => p.path), `${candidates.length} projects besides tests`)
 

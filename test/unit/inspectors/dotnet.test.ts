@@ -84,6 +84,14 @@ describe('dotnet inspector', () => {
       assert.match(facts.project!.evidence[0]!.detail, /named after Shop\.sln; the others \(src\/Shop\.Admin\/Shop\.Admin\.csproj\) can be chosen with --set project=PATH/)
     })
 
+    it('marks a class library, or a folder of only tests, as having nothing to run', () => {
+      const lib = inspect({'Core/Core.csproj': csproj('', 'Microsoft.NET.Sdk')})
+      assert.deepEqual(lib.library, {value: true, evidence: [{detail: 'Core is a class library: nothing to run', file: 'Core/Core.csproj'}]})
+      assert.equal(inspect({'A.Tests.csproj': csproj('<PropertyGroup><IsTestProject>true</IsTestProject></PropertyGroup>\n', 'Microsoft.NET.Sdk')}).library?.value, true)
+      assert.equal(inspect({'Api.csproj': csproj()}).library, undefined)
+      assert.equal(inspect({'Worker.csproj': csproj('', 'Microsoft.NET.Sdk.Worker')}).library, undefined)
+    })
+
     it('falls back to an executable when there is no web project', () => {
       const facts = inspect({'Lib/Lib.csproj': csproj('', 'Microsoft.NET.Sdk'), 'Worker/Worker.csproj': csproj('', 'Microsoft.NET.Sdk.Worker')})
       assert.equal(facts.project?.value, 'Worker/Worker.csproj')
