@@ -1,7 +1,7 @@
 import {parseToml} from '../../util/toml.js'
 import {type Fact, type FactSet, type Inspector, fact, lineOf} from '../facts.js'
 import type {Snapshot} from '../snapshot.js'
-import {type JvmFramework, type JvmLayout, findMainClass, frameworkFrom, javaMajor, runtimeFacts, versionFiles} from './jvm.js'
+import {type JvmFramework, type JvmLayout, bootLayers, findMainClass, frameworkFrom, javaMajor, runtimeFacts, versionFiles} from './jvm.js'
 
 const BUILD_FILES = ['build.gradle.kts', 'build.gradle']
 const SETTINGS_FILES = ['settings.gradle.kts', 'settings.gradle']
@@ -80,6 +80,11 @@ export const gradleInspector: Inspector = {
 
     const {layout, task} = layoutOf(app, found?.framework, appFile)
     facts.layout = layout
+    const boot = found?.framework === 'spring-boot' ? bootVersion(snapshot, [app, root], catalog) : undefined
+    if (boot) facts.frameworkVersion = boot
+    if (layout.value === 'fat-jar' && boot && bootLayers(boot.value)) {
+      facts.layered = fact(true, `Spring Boot ${boot.value} extracts its jar into layers (jarmode=tools), so a code edit ships a small layer`, boot.evidence[0]!.file, boot.evidence[0]!.line)
+    }
     facts.task = fact(`${facts.project.value}:${task}`.replace(/^:(?=\w+$)/, ''), `${task} builds the ${layout.value} layout`, appFile)
     const mainClass = declaredMainClass(app, appFile) ?? findMainClass(snapshot, app.dir)
     if (mainClass) facts.mainClass = mainClass
@@ -111,6 +116,8 @@ interface Catalog {
   /** Accessor (spring.boot.starter.actuator) -> module or plugin id. */
   libraries: Map<string, string>
   plugins: Map<string, string>
+  /** Plugin id -> the version the catalog gives it. */
+  pluginVersions: Map<string, string>
   text: string
 }
 
@@ -118,7 +125,7 @@ const accessor = (key: string): string => key.replace(/[-_]/g, '.')
 
 /** gradle/libs.versions.toml, so that `alias(libs.plugins.spring.boot)` and `libs.ktor.server.core` resolve. */
 function readCatalog(snapshot: Snapshot): Catalog {
-  const catalog: Catalog = {libraries: new Map(), plugins: new Map(), text: ''}
+  const catalog: Catalog = {libraries: new Map(), plugins: new Map(), pluginVersions: new Map(), text: ''}
   const text = snapshot.read('gradle/libs.versions.toml')
   if (!text) return catalog
   let data: Record<string, unknown>
@@ -133,10 +140,14 @@ function readCatalog(snapshot: Snapshot): Catalog {
     const module = typeof v === 'string' ? v.split(':').slice(0, 2).join(':') : v.module ?? (v.group && v.name ? `${v.group}:${v.name}` : undefined)
     if (module) catalog.libraries.set(accessor(key), module)
   }
+  const versions = (data.versions ?? {}) as Record<string, unknown>
   for (const [key, value] of entries(data.plugins)) {
-    const v = value as {id?: string} | string
+    const v = value as {id?: string; version?: string | {ref?: string}} | string
     const id = typeof v === 'string' ? v.split(':')[0] : v.id
-    if (id) catalog.plugins.set(accessor(key), id)
+    if (!id) continue
+    catalog.plugins.set(accessor(key), id)
+    const version = typeof v === 'string' ? v.split(':')[1] : typeof v.version === 'string' ? v.version : v.version?.ref ? versions[v.version.ref] : undefined
+    if (typeof version === 'string') catalog.pluginVersions.set(id, version)
   }
   return catalog
 }
@@ -199,6 +210,21 @@ function conventionScript(snapshot: Snapshot, id: string): string | undefined {
     }
   }
   return undefined
+}
+
+/** Version of the Spring Boot plugin: in the plugins block, the buildscript classpath, or the catalog. */
+function bootVersion(snapshot: Snapshot, projects: Project[], catalog: Catalog): Fact<string> | undefined {
+  const patterns = [/["']org\.springframework\.boot["']\s*\)?\s*version\s*\(?\s*["'](\d[\w.-]*)["']/, /spring-boot-gradle-plugin:(\d[\w.-]*)/]
+  for (const project of projects) {
+    if (!project.file) continue
+    const raw = snapshot.read(project.file) ?? ''
+    for (const re of patterns) {
+      const match = re.exec(strip(raw))
+      if (match) return fact(match[1]!, `Spring Boot plugin ${match[1]}`, project.file, lineOf(raw, re))
+    }
+  }
+  const fromCatalog = catalog.pluginVersions.get('org.springframework.boot')
+  return fromCatalog ? fact(fromCatalog, `Spring Boot plugin ${fromCatalog} in the version catalog`, 'gradle/libs.versions.toml') : undefined
 }
 
 function pluginFramework(project: Project): {framework: JvmFramework; marker: string} | undefined {

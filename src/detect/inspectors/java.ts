@@ -1,7 +1,7 @@
 import {type Fact, type FactSet, type Inspector, fact} from '../facts.js'
 import type {Snapshot} from '../snapshot.js'
-import {type JvmFramework, type JvmLayout, findMainClass, frameworkFrom, javaMajor, runtimeFacts, startCommandFor, versionFiles} from './jvm.js'
-import {type Pom, child, interpolate, readPom, textAt} from './pom.js'
+import {type JvmFramework, type JvmLayout, bootLayers, findMainClass, frameworkFrom, javaMajor, runtimeFacts, startCommandFor, versionFiles} from './jvm.js'
+import {type Pom, child, childrenOf, interpolate, readPom, textAt} from './pom.js'
 
 /** Plugins whose presence makes a module something you run rather than a library. */
 const APP_PLUGINS = ['spring-boot-maven-plugin', 'quarkus-maven-plugin', 'micronaut-maven-plugin', 'maven-shade-plugin', 'maven-assembly-plugin', 'exec-maven-plugin', 'jib-maven-plugin']
@@ -60,14 +60,15 @@ export const javaInspector: Inspector = {
       framework = fact(found.framework, `${found.marker} in ${where}`, where, lineOf(inModule ? moduleText : text, found.marker))
       facts.framework = framework
     }
-    if (found?.framework === 'spring-boot') {
-      const bootVersion = root.parent?.artifactId === 'spring-boot-starter-parent' ? root.parent.version : interpolate(root, root.properties.get('spring-boot.version')?.value)
-      if (bootVersion) facts.frameworkVersion = fact(bootVersion, `Spring Boot ${bootVersion}`, 'pom.xml', root.parent?.line)
-    }
+    const boot = found?.framework === 'spring-boot' ? bootVersion(root, pom, file) : undefined
+    if (boot) facts.frameworkVersion = boot
 
     facts.packaging = fact(pom.packaging, `<packaging>${pom.packaging}</packaging>`, file)
     const layout = layoutOf(pom, found?.framework, file)
     facts.layout = layout
+    if (layout.value === 'fat-jar' && pom.plugins.some(p => p.artifactId === 'spring-boot-maven-plugin') && pom.packaging === 'jar' && boot && bootLayers(boot.value)) {
+      facts.layered = fact(true, `Spring Boot ${boot.value} extracts its jar into layers (jarmode=tools), so a code edit ships a small layer`, boot.evidence[0]!.file, boot.evidence[0]!.line)
+    }
     const jar = jarName(pom)
     if (jar) facts.jar = fact(`${module ? `${module}/` : ''}target/${jar.name}`, jar.why, file, jar.line)
     if (pom.artifactId) facts.artifact = fact(pom.artifactId, `<artifactId>${pom.artifactId}</artifactId>`, file, lineOf(moduleText, `<artifactId>${pom.artifactId}</artifactId>`))
@@ -80,6 +81,27 @@ export const javaInspector: Inspector = {
     Object.assign(facts, runtimeFacts(snapshot, {framework, buildText, module}))
     return facts
   },
+}
+
+/** The Spring Boot version: the parent, the spring-boot.version property, the BOM, or the plugin's own. */
+function bootVersion(root: Pom, pom: Pom, file: string): Fact<string> | undefined {
+  for (const p of [pom, root]) {
+    if (p.parent?.artifactId === 'spring-boot-starter-parent' && p.parent.version) {
+      return fact(p.parent.version, `spring-boot-starter-parent ${p.parent.version}`, p === root ? 'pom.xml' : file, p.parent.line)
+    }
+  }
+  const property = root.properties.get('spring-boot.version')
+  const fromProperty = interpolate(root, property?.value)
+  if (property && fromProperty) return fact(fromProperty, `<spring-boot.version>${property.value}</spring-boot.version>`, 'pom.xml', property.line)
+  for (const p of [root, pom]) {
+    const bom = [...childrenOf(child(child(p.root, 'dependencyManagement'), 'dependencies'), 'dependency')].find(d => textAt(d, 'artifactId') === 'spring-boot-dependencies')
+    const version = bom ? interpolate(p, textAt(bom, 'version')) : undefined
+    if (bom && version) return fact(version, `spring-boot-dependencies ${version}`, p === root ? 'pom.xml' : file, bom.line)
+    const plugin = p.plugins.find(x => x.artifactId === 'spring-boot-maven-plugin')
+    const pluginVersion = plugin ? interpolate(p, textAt(plugin.node, 'version')) : undefined
+    if (plugin && pluginVersion) return fact(pluginVersion, `spring-boot-maven-plugin ${pluginVersion}`, p === root ? 'pom.xml' : file, plugin.line)
+  }
+  return undefined
 }
 
 function readModule(snapshot: Snapshot, name: string): {pom: Pom; text: string} | undefined {

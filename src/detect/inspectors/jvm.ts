@@ -330,6 +330,12 @@ export function findMainClass(snapshot: Snapshot, module: string): Fact<string> 
   return best ? fact(best.name, `main method in ${best.file}`, best.file, best.line) : undefined
 }
 
+/** Spring Boot 3.3 and later extract a jar into layers with `-Djarmode=tools ... extract --layers`. */
+export function bootLayers(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(n => Number.parseInt(n, 10))
+  return major > 3 || (major === 3 && minor >= 3)
+}
+
 /** The start command of each layout, relative to the image's WORKDIR /app. */
 export function startCommandFor(layout: JvmLayout, mainClass: string | undefined): string | undefined {
   if (layout === 'fat-jar') return 'java -jar app.jar'

@@ -62,6 +62,19 @@ describe('gradle inspector', () => {
       assert.equal(facts.buildFiles?.value, 'settings.gradle.kts build.gradle.kts')
     })
 
+    it('extracts Boot 3.3+ jars into layers, the version read from the plugins block or the catalog', () => {
+      assert.equal(inspect(files).frameworkVersion?.value, '3.5.7')
+      assert.equal(inspect(files).layered?.value, true)
+      const old = inspect({...files, 'build.gradle.kts': BOOT_KTS.replace('"3.5.7"', '"3.1.0"')})
+      assert.equal(old.layered, undefined)
+      const catalog = inspect({
+        'build.gradle.kts': 'plugins {\n    alias(libs.plugins.spring.boot)\n}\n',
+        'gradle/libs.versions.toml': '[versions]\nboot = "3.4.0"\n\n[plugins]\nspring-boot = { id = "org.springframework.boot", version.ref = "boot" }\n',
+      })
+      assert.equal(catalog.frameworkVersion?.value, '3.4.0')
+      assert.equal(catalog.layered?.value, true)
+    })
+
     it('reads jvmToolchain(17) and Kotlin jvmTarget when there is no Java toolchain', () => {
       const jvm = inspect({'build.gradle.kts': 'plugins { kotlin("jvm") version "2.0.0"; application }\nkotlin { jvmToolchain(17) }\n'})
       assert.equal(jvm.version?.value, '17')

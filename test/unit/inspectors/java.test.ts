@@ -68,6 +68,25 @@ describe('java (Maven) inspector', () => {
       assert.equal(facts.wrapper?.value, false)
     })
 
+    it('extracts Boot 3.3+ jars into layers, older ones not, and finds the version in a BOM too', () => {
+      const facts = inspect(bootApp())
+      assert.equal(facts.layered?.value, true)
+      assert.equal(facts.layered?.evidence[0]?.line, 4, 'the <parent> element')
+      const old = bootApp()
+      old['pom.xml'] = old['pom.xml']!.replace('<version>3.5.7</version>', '<version>3.2.5</version>')
+      assert.equal(inspect(old).layered, undefined)
+      const bom = inspect({
+        ...bootApp(),
+        'pom.xml': pom({
+          props: '<boot>3.4.1</boot>',
+          deps: [dep('spring-boot-starter-web')],
+          build: `<dependencyManagement><dependencies><dependency><groupId>org.springframework.boot</groupId><artifactId>spring-boot-dependencies</artifactId><version>\${boot}</version><type>pom</type><scope>import</scope></dependency></dependencies></dependencyManagement>${BOOT_PLUGIN}`,
+        }),
+      })
+      assert.equal(bom.frameworkVersion?.value, '3.4.1')
+      assert.equal(bom.layered?.value, true)
+    })
+
     it('takes the wrapper when mvnw is there', () => {
       const facts = inspect(bootApp({mvnw: '#!/bin/sh\n', 'mvnw.cmd': '@echo off\n'}))
       assert.equal(facts.packageManager?.value, 'maven-wrapper')
