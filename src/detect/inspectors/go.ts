@@ -73,6 +73,7 @@ export const goInspector: Inspector = {
       facts.mainPackage = {value: main.path, evidence: chosen.evidence}
       if (mains.length > 1) facts.mainPackages = fact(mains.map(m => m.path), `${mains.length} main packages`)
     }
+    if (mains.length === 0) facts.library = fact(true, 'no package main with func main: a library, nothing to run', 'go.mod')
     const binary = binaryName(main, mod.module)
     facts.binaryName = fact(binary.name, binary.why, main?.files[0])
 

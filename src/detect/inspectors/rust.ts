@@ -62,6 +62,7 @@ export const rustInspector: Inspector = {
     if (framework) facts.framework = fact(framework.name, `depends on ${framework.crate}`, 'Cargo.toml', lineOf(text, new RegExp(`^\\s*${framework.crate}\\s*=|^\\[dependencies\\.${framework.crate}\\]`, 'm')))
 
     const bins = binTargets(snapshot, cargo)
+    if (bins.length === 0 && cargo.package) facts.library = fact(true, 'no binary target: a library crate, nothing to run', 'Cargo.toml')
     const procfile = procfileWeb(snapshot)
     const chosen = chooseBin(bins, name, procfile?.value)
     if (chosen) {

@@ -146,6 +146,11 @@ describe('go inspector', () => {
       assert.equal(facts.startCommand?.value, '/app/shop')
     })
 
+    it('marks a module without a main package as a library', () => {
+      assert.equal(inspect({'go.mod': mod(), 'shop.go': 'package shop\n\nfunc Price() int { return 1 }\n'}).library?.value, true)
+      assert.equal(inspect({'go.mod': mod(), 'main.go': server}).library, undefined)
+    })
+
     it('ignores a package main without func main, test files, testdata and examples', () => {
       const facts = inspect({
         'go.mod': mod(),

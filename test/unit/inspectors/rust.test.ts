@@ -51,6 +51,11 @@ describe('rust inspector', () => {
       assert.equal(own.binaryName?.value, 'shop')
     })
 
+    it('marks a crate without a binary as a library', () => {
+      assert.equal(inspect({'Cargo.toml': cargo(), 'src/lib.rs': 'pub fn f() {}\n'}).library?.value, true)
+      assert.equal(inspect({'Cargo.toml': cargo(), 'src/main.rs': 'fn main() {}\n'}).library, undefined)
+    })
+
     it('follows a Procfile web process to its binary', () => {
       const facts = inspect({'Cargo.toml': cargo(), 'src/main.rs': 'fn main() {}\n', 'src/bin/api.rs': 'fn main() {}\n', 'Procfile': 'web: ./target/release/api --verbose\n'})
       assert.equal(facts.binaryName?.value, 'api')
