@@ -215,13 +215,21 @@ function targetFramework(snapshot: Snapshot, project: DotnetProject): {version: 
   }
 }
 
-/** The SDK global.json pins, as major.minor: the build image must carry that SDK. */
+/**
+ * The SDK image global.json asks for. With a rollForward policy that accepts a newer feature band,
+ * the newest SDK of the release (sdk:8.0) does; the default (latestPatch) and the strict policies
+ * accept only the pinned band, so the image is tagged with the exact SDK version (sdk:8.0.100).
+ */
 function globalJsonSdk(snapshot: Snapshot): Fact<string> | undefined {
   const text = snapshot.read('global.json')
-  const json = parseJson(stripJsonComments(text ?? ''))
-  const version = (json?.sdk as {version?: unknown} | undefined)?.version
-  const match = typeof version === 'string' ? /^(\d+\.\d+)\./.exec(version) : null
-  return match ? fact(match[1]!, `global.json pins SDK ${String(version)}`, 'global.json', lineOf(text!, '"version"')) : undefined
+  const sdk = parseJson(stripJsonComments(text ?? ''))?.sdk as {version?: unknown; rollForward?: unknown} | undefined
+  const version = typeof sdk?.version === 'string' ? sdk.version : undefined
+  const match = version ? /^(\d+\.\d+)\.\d+$/.exec(version) : null
+  if (!match || !text) return undefined
+  const policy = typeof sdk?.rollForward === 'string' ? sdk.rollForward : 'latestPatch'
+  const loose = ['latestFeature', 'latestMinor', 'latestMajor', 'feature', 'minor', 'major'].includes(policy)
+  const detail = `global.json pins SDK ${version} (rollForward ${policy}${loose ? '' : ': that feature band only'})`
+  return fact(loose ? match[1]! : version!, detail, 'global.json', lineOf(text, '"version"'))
 }
 
 /** .NET configuration files allow line and block comments and trailing commas; JSON.parse does not. */

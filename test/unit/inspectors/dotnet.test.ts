@@ -69,8 +69,16 @@ describe('dotnet inspector', () => {
       assert.equal(facts.restoreFiles?.value, 'global.json Directory.Packages.props src/Directory.Build.props')
       assert.equal(facts.assemblyName?.value, 'Shop.Api')
       assert.equal(facts.startCommand?.value, 'dotnet Shop.Api.dll')
-      assert.deepEqual(facts.sdkVersion, {value: '9.0', evidence: [{detail: 'global.json pins SDK 9.0.100', file: 'global.json', line: 4}]})
+      assert.deepEqual(facts.sdkVersion, {value: '9.0.100', evidence: [{detail: 'global.json pins SDK 9.0.100 (rollForward latestPatch: that feature band only)', file: 'global.json', line: 4}]})
       assert.equal(facts.workspace, undefined)
+    })
+
+    it('asks for the newest SDK of the release only when global.json lets it roll forward past its band', () => {
+      const sdk = (json: string) => inspect({'Api.csproj': csproj(), 'global.json': json}).sdkVersion?.value
+      assert.equal(sdk('{"sdk": {"version": "8.0.404", "rollForward": "latestFeature"}}'), '8.0')
+      assert.equal(sdk('{"sdk": {"version": "8.0.404", "rollForward": "disable"}}'), '8.0.404')
+      assert.equal(sdk('{"sdk": {"version": "8.0.404"}}'), '8.0.404')
+      assert.equal(sdk('{"msbuild-sdks": {}}'), undefined)
     })
 
     it('reports a solution of several web projects as a workspace, still naming one', () => {
