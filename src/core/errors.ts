@@ -195,6 +195,34 @@ const catalogue = {
     message: `${c.file}:${c.line}: the pattern ${JSON.stringify(c.pattern)} is invalid: ${c.reason}`,
     fix: `Fix or remove line ${c.line} of ${c.file} (docker build rejects it too). Use \\ before [ ] * ? to mean the character itself.`,
   }),
+  PACK_SOURCE_FAILED: (c: {source: string; reason: string}): Advice => ({
+    message: `cannot fetch the pack from ${c.source}: ${c.reason}`,
+    fix: 'Check the path or git URL (and #ref), and that git can reach it: `git ls-remote URL` should work.',
+  }),
+  PACK_NOT_FOUND_IN_SOURCE: (c: {source: string}): Advice => ({
+    message: `${c.source} holds no pack (no pack.toml at its top or in a sub-folder)`,
+    fix: 'Point at the folder that holds pack.toml, or create one with `draft pack new NAME`.',
+  }),
+  PACK_EXISTS: (c: {name: string; dir: string}): Advice => ({
+    message: `a pack named "${c.name}" is already installed in ${c.dir}`,
+    fix: `Update it with \`draft pack update ${c.name}\`, replace it with --force, or remove it with \`draft pack remove ${c.name}\`.`,
+  }),
+  PACK_NOT_REMOVABLE: (c: {name: string; source: string; dir: string}): Advice => ({
+    message: `"${c.name}" is a${c.source === 'app' ? 'n app' : ' built-in'} pack (${c.dir}), not one you installed`,
+    fix: c.source === 'app' ? 'Delete its folder under .draft/packs in the app if you no longer want it.' : 'Built-in packs stay; shadow one with a pack of the same name in ~/.draft/packs instead.',
+  }),
+  CONFIRMATION_NEEDED: (c: {what: string}): Advice => ({
+    message: `${c.what} needs your confirmation, and there is no terminal to ask on`,
+    fix: 'Read what it shows, then run again with --yes.',
+  }),
+  DECLINED: (c: {what: string}): Advice => ({
+    message: `${c.what}: not confirmed, nothing was changed`,
+    fix: 'Run it again and answer yes when you trust the source.',
+  }),
+  PORT_IN_USE: (c: {port: number}): Advice => ({
+    message: `port ${c.port} is already in use on this machine`,
+    fix: 'Stop what listens there, then run the pack test again.',
+  }),
 } as const
 
 export type ErrorCode = keyof typeof catalogue

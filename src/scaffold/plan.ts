@@ -1,14 +1,13 @@
 import {existsSync, readFileSync, readdirSync} from 'node:fs'
 import {join, posix, relative, resolve, sep} from 'node:path'
 
-import ejs from 'ejs'
-
 import {DraftError} from '../core/errors.js'
 import type {Evidence} from '../detect/facts.js'
 import type {Snapshot} from '../detect/snapshot.js'
 import type {Pack} from '../packs/manifest.js'
 import {packageRoot} from '../util/package-root.js'
 import {readDockerfile} from './dockerfile.js'
+import {TemplateError, renderTemplate} from './render-template.js'
 import {templateHelpers} from './template-helpers.js'
 import type {Variables} from './variables.js'
 
@@ -92,9 +91,10 @@ export function planScaffold(input: PlanInput): ScaffoldPlan {
   const views = [join(templatesDir, 'partials')]
   const render = (templateFile: string, label: string, owner: string): string => {
     try {
-      return ejs.render(readFileSync(templateFile, 'utf8'), context, {filename: templateFile, views, strict: false, rmWhitespace: false})
+      return renderTemplate(templateFile, context, views)
     } catch (error) {
-      throw new DraftError('TEMPLATE_FAILED', {pack: owner, template: label, reason: cleanEjsError(error)}, {cause: error, location: {file: templateFile, line: ejsLine(error)}})
+      if (!(error instanceof TemplateError)) throw error
+      throw new DraftError('TEMPLATE_FAILED', {pack: owner, template: `${label}${error.line ? `:${error.line}` : ''}`, reason: error.reason}, {cause: error, location: {file: templateFile, ...(error.line ? {line: error.line} : {})}})
     }
   }
 
@@ -199,15 +199,4 @@ function syncPortEnv(variables: Variables): void {
   if (!env || typeof env.value !== 'object' || env.value === null) return
   const map = env.value as Record<string, string>
   if ('PORT' in map) map.PORT = String(variables.port?.value)
-}
-
-function cleanEjsError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error)
-  const last = message.trim().split('\n').pop() ?? message
-  return last.trim()
-}
-
-function ejsLine(error: unknown): number | undefined {
-  const match = /:(\d+)\n/.exec(error instanceof Error ? error.message : '')
-  return match ? Number(match[1]) : undefined
 }
