@@ -10,12 +10,12 @@
  */
 
 import {createHash, randomBytes} from 'node:crypto'
-import {createReadStream} from 'node:fs'
+import {createReadStream, readFileSync} from 'node:fs'
 import {mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
 import {DraftError} from '../core/errors.js'
-import {type ContextEntry, type ContextListing, type ListOptions, compare, listContext} from './context.js'
+import {type ContextEntry, type ContextListing, type ListOptions, compare, listContext, timeSlicer} from './context.js'
 import {type IgnorePattern, clean, prunable} from './dockerignore.js'
 
 export interface ContentTagOptions extends ListOptions {
@@ -24,7 +24,7 @@ export interface ContentTagOptions extends ListOptions {
   /** The stat cache file (draft keeps it in `.draft/cache/`). Without it every file is read. */
   cacheFile?: string
   /** Reads one file and returns its sha256 in hex. Replaceable so that tests can count reads. */
-  hashFile?: (absolutePath: string) => Promise<string>
+  hashFile?: (absolutePath: string, size: number) => Promise<string>
   /** A listing of this context made just before, to save a second walk. */
   listing?: ContextListing
 }
@@ -66,6 +66,7 @@ export async function contentTag(root: string, options: ContentTagOptions = {}):
   const hashFile = options.hashFile ?? sha256OfFile
   const cache = options.cacheFile ? await loadCache(options.cacheFile) : new Map<string, CacheRecord>()
   const next = new Map<string, CacheRecord>()
+  const yielder = timeSlicer()
 
   const covered = listing.entries.filter((e) => !e.ignored)
   let hashed = 0
@@ -82,6 +83,7 @@ export async function contentTag(root: string, options: ContentTagOptions = {}):
       sha = record[3]
       cached++
     } else {
+      await yielder()
       sha = await hashEntry(listing.root, entry, hashFile)
       hashed++
     }
@@ -144,9 +146,9 @@ export function changeNeedsBuild(
   return [...relevant]
 }
 
-async function hashEntry(root: string, entry: ContextEntry, hashFile: (path: string) => Promise<string>): Promise<string> {
+async function hashEntry(root: string, entry: ContextEntry, hashFile: NonNullable<ContentTagOptions['hashFile']>): Promise<string> {
   try {
-    return await hashFile(join(root, entry.path))
+    return await hashFile(join(root, entry.path), entry.size)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     const reason =
@@ -165,7 +167,15 @@ async function readDockerfile(path: string): Promise<Buffer> {
   }
 }
 
-export function sha256OfFile(path: string): Promise<string> {
+/** Small files are read in one synchronous call (see timeSlicer in context.ts); large ones are streamed. */
+export function sha256OfFile(path: string, size = Infinity): Promise<string> {
+  if (size <= 1024 * 1024) {
+    try {
+      return Promise.resolve(sha256(readFileSync(path)))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256')
     createReadStream(path)

@@ -8,8 +8,8 @@
  */
 
 import {createHash} from 'node:crypto'
-import {lstat, open, readdir, readFile, readlink, realpath, stat} from 'node:fs/promises'
-import type {Dirent, Stats} from 'node:fs'
+import {type Dirent, type Stats, lstatSync, readFileSync, readdirSync, readlinkSync} from 'node:fs'
+import {lstat, open, readFile, realpath, stat} from 'node:fs/promises'
 import {isAbsolute, join, relative, resolve, sep} from 'node:path'
 import {Readable, addAbortSignal} from 'node:stream'
 import tarStream from 'tar-stream'
@@ -62,6 +62,9 @@ export interface ListOptions {
   signal?: AbortSignal
 }
 
+/** Files up to this size are read whole: a bounded buffer, at most one in flight. */
+const SMALL_FILE = 256 * 1024
+
 /** Prefix of the name a Dockerfile from outside the context gets in the tar, as the docker CLI does. */
 export const OUTSIDE_DOCKERFILE_PREFIX = '.dockerfile.'
 
@@ -83,7 +86,7 @@ export async function listContext(root: string, options: ListOptions = {}): Prom
   // Docker adds `!<dockerfile>` and `!.dockerignore` when they are ignored (TrimBuildFilesFromExcludes).
   for (const rel of [dockerfileRel, inside(absRoot, ignorePath)]) {
     if (rel === undefined || found.has(rel)) continue
-    const entry = await entryFor(absRoot, rel)
+    const entry = entryFor(absRoot, rel)
     if (entry) found.set(rel, {...entry, ignored: true})
   }
 
@@ -127,8 +130,10 @@ export function contextTar(root: string, listing: ContextListing, options: {sign
   if (options.signal) addAbortSignal(options.signal, out)
 
   const absRoot = resolve(root)
+  const yielder = timeSlicer()
   const produce = async (): Promise<void> => {
     for (const entry of listing.entries) {
+      await yielder()
       if (isStopped) return
       await addEntry(pack, absRoot, entry, stopped, () => isStopped)
     }
@@ -162,6 +167,19 @@ async function addEntry(
   }
 
   const abs = join(root, entry.path)
+  if (entry.size <= SMALL_FILE) {
+    // One call instead of open, stat, read and close; the file's bytes now are what is sent.
+    let data: Buffer
+    try {
+      data = readFileSync(abs)
+    } catch (error) {
+      throw unreadable(entry.path, error)
+    }
+    if (data.length <= SMALL_FILE * 4) {
+      await untilDone(pack, {...header, type: 'file', size: data.length}, stopped, data)
+      return
+    }
+  }
   let handle
   try {
     handle = await open(abs, 'r')
@@ -217,11 +235,13 @@ async function walk(
   walked: string[],
   signal: AbortSignal | undefined,
 ): Promise<void> {
+  const yielder = timeSlicer()
   const visit = async (dir: string, state: MatchState | undefined, dirExcluded: boolean): Promise<void> => {
+    await yielder()
     signal?.throwIfAborted()
     let dirents: Dirent[]
     try {
-      dirents = await readdir(dir === '' ? root : join(root, dir), {withFileTypes: true})
+      dirents = readdirSync(dir === '' ? root : join(root, dir), {withFileTypes: true})
     } catch (error) {
       if (isCode(error, 'ENOENT')) return
       // Like BuildKit, an unreadable folder only matters if something in it would be sent.
@@ -231,35 +251,47 @@ async function walk(
     walked.push(dir)
     dirents.sort((a, b) => compare(a.name, b.name))
 
-    const decided = dirents.map((dirent) => {
+    const subfolders: Array<{path: string; state: MatchState; excluded: boolean}> = []
+    for (const dirent of dirents) {
       const path = dir === '' ? dirent.name : `${dir}/${dirent.name}`
-      return {dirent, path, ...evaluate(path, patterns, state)}
-    })
-    const described = await Promise.all(
-      decided.map(async (d) => {
-        const knownDir = d.dirent.isDirectory()
-        const known = knownDir || d.dirent.isFile() || d.dirent.isSymbolicLink()
-        // What is excluded is never stat'ed: only its type matters, to know whether to look inside.
-        if (d.excluded && known) return {...d, entry: undefined, isDir: knownDir}
-        const entry = await entryFor(root, d.path)
-        return {...d, entry, isDir: entry?.type === 'directory'}
-      }),
-    )
-
-    for (const d of described) {
-      if (d.isDir) {
-        if (!d.excluded) {
-          if (d.entry) found.set(d.path, d.entry)
-          await visit(d.path, d.state, false)
-        } else if (mustEnter(d.path, patterns, d.state)) {
-          await visit(d.path, d.state, true)
+      const {excluded, state: childState} = evaluate(path, patterns, state)
+      const knownDir = dirent.isDirectory()
+      const known = knownDir || dirent.isFile() || dirent.isSymbolicLink()
+      // What is excluded is never stat'ed: only its type matters, to know whether to look inside.
+      if (excluded && known) {
+        if (knownDir && mustEnter(path, patterns, childState)) subfolders.push({path, state: childState, excluded})
+        continue
+      }
+      const entry = entryFor(root, path)
+      if (!entry) continue
+      if (entry.type === 'directory') {
+        if (!excluded) {
+          found.set(path, entry)
+          subfolders.push({path, state: childState, excluded})
+        } else if (mustEnter(path, patterns, childState)) {
+          subfolders.push({path, state: childState, excluded})
         }
-      } else if (!d.excluded && d.entry) {
-        found.set(d.path, d.entry)
+      } else if (!excluded) {
+        found.set(path, entry)
       }
     }
+    for (const sub of subfolders) await visit(sub.path, sub.state, sub.excluded)
   }
   await visit('', undefined, false)
+}
+
+/**
+ * The walk, the hashing and the tar use synchronous file calls: on a busy machine they are several times
+ * faster than the thread-pool round trip per small file. To keep the event loop (signals, the live
+ * display, the watch loop) responsive, work is cut into slices of a few milliseconds.
+ */
+export function timeSlicer(sliceMs = 8): () => Promise<void> {
+  let sliceStart = performance.now()
+  return async () => {
+    if (performance.now() - sliceStart < sliceMs) return
+    await new Promise<void>((resolveYield) => setImmediate(resolveYield))
+    sliceStart = performance.now()
+  }
 }
 
 /** A folder that holds a sent entry is sent too (BuildKit does the same for re-included files). */
@@ -283,11 +315,11 @@ async function addParents(root: string, found: Map<string, ContextEntry>): Promi
   }
 }
 
-async function entryFor(root: string, path: string): Promise<ContextEntry | undefined> {
+function entryFor(root: string, path: string): ContextEntry | undefined {
   const abs = join(root, path)
   let st: Stats
   try {
-    st = await lstat(abs)
+    st = lstatSync(abs)
   } catch (error) {
     // Editors create and delete temp files all the time; one that vanished is simply not there.
     if (isCode(error, 'ENOENT')) return undefined
@@ -297,7 +329,7 @@ async function entryFor(root: string, path: string): Promise<ContextEntry | unde
   if (!entry) return undefined
   if (entry.type === 'symlink') {
     try {
-      entry.linkTarget = await readlink(abs)
+      entry.linkTarget = readlinkSync(abs)
     } catch (error) {
       if (isCode(error, 'ENOENT')) return undefined
       throw unreadable(path, error)
