@@ -309,9 +309,11 @@ export function parseUrls(urls: string): Listen | undefined {
 function listenFacts(snapshot: Snapshot, project: DotnetProject, sources: string[], major: number): FactSet {
   const facts: FactSet = {}
   const at = (file: string) => (project.dir === '.' ? file : `${project.dir}/${file}`)
-  let listen: (Listen & {evidence: Evidence}) | undefined
-  const set = (l: Listen | undefined, detail: string, file?: string, line?: number): void => {
-    if (!listen && l) listen = {...l, evidence: {detail, ...(file ? {file} : {}), ...(line ? {line} : {})}}
+  /** How the container port is set when this source decides it: a variable, or nothing (fixed in code). */
+  type Via = {kind: 'fixed'} | {kind: 'config'; name: string; why: string} | {kind: 'ports'}
+  let listen: (Listen & {evidence: Evidence; via: Via}) | undefined
+  const set = (l: Listen | undefined, via: Via, detail: string, file?: string, line?: number): void => {
+    if (!listen && l) listen = {...l, via, evidence: {detail, ...(file ? {file} : {}), ...(line ? {line} : {})}}
   }
 
   const inCode =
@@ -321,23 +323,28 @@ function listenFacts(snapshot: Snapshot, project: DotnetProject, sources: string
   if (inCode) {
     const [, a, b] = inCode.match
     const l = b ? {port: Number(b), local: /Localhost|Loopback/.test(a!)} : parseUrls(a!)
-    set(l, `Kestrel address fixed in code: ${inCode.match[0]}`, inCode.file, inCode.line)
+    set(l, {kind: 'fixed'}, `Kestrel address fixed in code (--set port cannot move it): ${inCode.match[0]}`, inCode.file, inCode.line)
   }
 
+  // Configuration files: environment variables override them, so the container port is set there.
   for (const name of ['appsettings.Production.json', 'appsettings.json']) {
     const text = snapshot.read(at(name))
     const json = parseJson(stripJsonComments(text ?? ''))
     if (!json || !text) continue
-    const kestrel = json.Kestrel as {Endpoints?: Record<string, {Url?: string}>} | undefined
-    const endpoint = Object.values(kestrel?.Endpoints ?? {}).map(e => e?.Url).filter((u): u is string => typeof u === 'string')
-    const http = endpoint.find(u => u.startsWith('http://')) ?? endpoint[0]
-    if (http) set(parseUrls(http), `Kestrel endpoint ${http} in ${name}`, at(name), lineOf(text, http))
+    const kestrel = json.Kestrel as {Endpoints?: Record<string, {Url?: unknown}>} | undefined
+    const endpoints = Object.entries(kestrel?.Endpoints ?? {}).filter((e): e is [string, {Url: string}] => typeof e[1]?.Url === 'string')
+    const http = endpoints.find(([, e]) => e.Url.startsWith('http://')) ?? endpoints[0]
+    if (http) {
+      const [endpoint, {Url: url}] = http
+      const why = `overrides the Kestrel endpoint "${endpoint}" of ${name} (${url})`
+      set(parseUrls(url), {kind: 'config', name: `Kestrel__Endpoints__${endpoint}__Url`, why}, `Kestrel endpoint ${url} in ${name}`, at(name), lineOf(text, url))
+    }
     const urls = (json.Urls ?? json.urls) as unknown
-    if (typeof urls === 'string') set(parseUrls(urls), `Urls ${urls} in ${name}`, at(name), lineOf(text, urls))
+    if (typeof urls === 'string') set(parseUrls(urls), {kind: 'config', name: 'URLS', why: `overrides Urls ${urls} of ${name}`}, `Urls ${urls} in ${name}`, at(name), lineOf(text, urls))
   }
 
   const portVar = findFirst(snapshot, sources, /\bEnvironment\.GetEnvironmentVariable\(\s*"([A-Z0-9_]*PORT)"\s*\)(?:\s*\?\?\s*"(\d{2,5})")?/)
-  if (portVar?.match[2]) set({port: Number(portVar.match[2]), local: false}, `${portVar.match[1]} defaults to ${portVar.match[2]}`, portVar.file, portVar.line)
+  if (portVar?.match[2]) set({port: Number(portVar.match[2]), local: false}, {kind: 'ports'}, `${portVar.match[1]} defaults to ${portVar.match[2]}`, portVar.file, portVar.line)
 
   const launchPath = at('Properties/launchSettings.json')
   const launchText = snapshot.read(launchPath)
@@ -348,21 +355,26 @@ function listenFacts(snapshot: Snapshot, project: DotnetProject, sources: string
     const url = profile[1].applicationUrl!
     const l = parseUrls(url)
     // launchSettings only drives `dotnet run`; its localhost says nothing about the container.
-    if (l) set({port: l.port, local: false}, `the "${profile[0]}" profile's applicationUrl ${url}, the port dotnet run uses, in launchSettings.json`, launchPath, lineOf(launchText, url))
+    if (l) set({port: l.port, local: false}, {kind: 'ports'}, `the "${profile[0]}" profile's applicationUrl ${url}, the port dotnet run uses, in launchSettings.json`, launchPath, lineOf(launchText, url))
   }
-  set({port: CONTAINER_PORT, local: false}, `.NET container images listen on ${CONTAINER_PORT}`)
+  set({port: CONTAINER_PORT, local: false}, {kind: 'ports'}, `.NET container images listen on ${CONTAINER_PORT}`)
 
-  facts.port = {value: listen!.port, evidence: [listen!.evidence]}
-  if (listen!.local) {
-    facts.bindsLocalhost = fact(true, 'Kestrel listens on localhost only: the container will not answer; use http://+:PORT or remove the fixed address', listen!.evidence.file, listen!.evidence.line)
+  const chosen = listen!
+  facts.port = {value: chosen.port, evidence: [chosen.evidence]}
+  if (chosen.local && chosen.via.kind === 'fixed') {
+    facts.bindsLocalhost = fact(true, 'Kestrel listens on localhost only: the container will not answer; use http://+:PORT or remove the fixed address', chosen.evidence.file, chosen.evidence.line)
   }
 
+  // One way to set the address, so that Kestrel does not log that one setting overrides another.
   const env: Record<string, string> = {}
   const evidence: Evidence[] = []
-  if (major >= 8) {
+  if (chosen.via.kind === 'config') {
+    env[chosen.via.name] = 'http://+:{{port}}'
+    evidence.push({detail: `${chosen.via.name} ${chosen.via.why}, on every interface`, ...(chosen.evidence.file ? {file: chosen.evidence.file} : {}), ...(chosen.evidence.line ? {line: chosen.evidence.line} : {})})
+  } else if (chosen.via.kind === 'ports' && major >= 8) {
     env.ASPNETCORE_HTTP_PORTS = '{{port}}'
     evidence.push({detail: 'ASPNETCORE_HTTP_PORTS sets the port Kestrel listens on, on every interface (.NET 8+)'})
-  } else {
+  } else if (chosen.via.kind === 'ports') {
     env.ASPNETCORE_URLS = 'http://+:{{port}}'
     evidence.push({detail: 'ASPNETCORE_URLS sets the address Kestrel listens on (before .NET 8)'})
   }
@@ -371,7 +383,7 @@ function listenFacts(snapshot: Snapshot, project: DotnetProject, sources: string
     facts.portEnv = fact(portVar.match[1]!, `the app reads ${portVar.match[1]}`, portVar.file, portVar.line)
     evidence.push({detail: `the app reads ${portVar.match[1]}, so it is set to the container port`, file: portVar.file, line: portVar.line})
   }
-  facts.env = {value: env, evidence}
+  if (Object.keys(env).length) facts.env = {value: env, evidence}
   return facts
 }
 

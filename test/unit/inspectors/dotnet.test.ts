@@ -146,21 +146,27 @@ describe('dotnet inspector', () => {
       assert.equal(facts.bindsLocalhost, undefined)
     })
 
-    it('lets a Kestrel endpoint in appsettings (with comments) win over launchSettings', () => {
-      const settings = '{\n  // where Kestrel listens\n  "Kestrel": {\n    "Endpoints": {\n      "Http": { "Url": "http://localhost:5100" },\n    }\n  }\n}\n'
+    it('lets a Kestrel endpoint in appsettings (with comments) win over launchSettings, and overrides it from the environment', () => {
+      const settings = '{\n  // where Kestrel listens\n  "Kestrel": {\n    "Endpoints": {\n      "Https": { "Url": "https://localhost:5443" },\n      "Http": { "Url": "http://localhost:5100" },\n    }\n  }\n}\n'
       const facts = inspect({'Api.csproj': csproj(), 'appsettings.json': settings, 'Properties/launchSettings.json': '{"profiles": {"p": {"commandName": "Project", "applicationUrl": "http://localhost:5001"}}}'})
       assert.equal(facts.port?.value, 5100)
-      assert.deepEqual(facts.bindsLocalhost?.evidence[0], {detail: 'Kestrel listens on localhost only: the container will not answer; use http://+:PORT or remove the fixed address', file: 'appsettings.json', line: 5})
+      assert.deepEqual(facts.port?.evidence[0], {detail: 'Kestrel endpoint http://localhost:5100 in appsettings.json', file: 'appsettings.json', line: 6})
+      // Environment variables win over appsettings: the endpoint moves to every interface, so no warning.
+      assert.deepEqual(env(facts), {Kestrel__Endpoints__Http__Url: 'http://+:{{port}}'})
+      assert.equal(facts.bindsLocalhost, undefined)
     })
 
-    it('reads Urls from appsettings', () => {
-      assert.equal(inspect({'Api.csproj': csproj(), 'appsettings.json': '{"Urls": "http://*:5200"}'}).port?.value, 5200)
+    it('reads Urls from appsettings, and overrides them with URLS alone', () => {
+      const facts = inspect({'Api.csproj': csproj(), 'appsettings.json': '{"Urls": "http://localhost:5200"}'})
+      assert.equal(facts.port?.value, 5200)
+      assert.deepEqual(env(facts), {URLS: 'http://+:{{port}}'})
     })
 
     it('takes addresses fixed in code first, and warns on localhost ones', () => {
       const fixed = inspect({'Api.csproj': csproj(), 'Program.cs': program.replace('app.Run();', 'app.Run("http://localhost:5300");'), 'appsettings.json': '{"Urls": "http://*:5200"}'})
       assert.equal(fixed.port?.value, 5300)
       assert.equal(fixed.bindsLocalhost?.evidence[0]?.line, 4)
+      assert.equal(fixed.env, undefined, 'no variable moves an address fixed in code')
       const any = inspect({'Api.csproj': csproj(), 'Program.cs': 'builder.WebHost.ConfigureKestrel(o => o.ListenAnyIP(5400));\n'})
       assert.equal(any.port?.value, 5400)
       assert.equal(any.bindsLocalhost, undefined)
