@@ -16,6 +16,8 @@ import {loadPack} from './manifest.js'
 export interface FixtureOutcome {
   fixture: string
   detected: {ok: boolean; pack: string | null; mismatches: string[]}
+  /** FROM images of the rendered Dockerfile (what a test bed must provide to build it). */
+  baseImages: string[]
   built: 'yes' | 'no' | 'skipped'
   /** Why the build was skipped or failed. */
   note?: string
@@ -63,7 +65,7 @@ export async function testPack(dir: string, deps: {docker: DockerEngine; runner:
     const started = performance.now()
     const name = fixture.path
     const progress = (message: string): void => options.onProgress?.(name, message)
-    const outcome: FixtureOutcome = {fixture: name, detected: {ok: false, pack: null, mismatches: []}, built: 'skipped', answered: 'skipped', ms: 0}
+    const outcome: FixtureOutcome = {fixture: name, detected: {ok: false, pack: null, mismatches: []}, baseImages: [], built: 'skipped', answered: 'skipped', ms: 0}
     outcomes.push(outcome)
 
     progress('detecting')
@@ -76,6 +78,9 @@ export async function testPack(dir: string, deps: {docker: DockerEngine; runner:
     }
     outcome.detected.ok = detection.pack === pack.name && outcome.detected.mismatches.length === 0
     if (detection.pack !== pack.name) outcome.detected.mismatches.unshift(`chose ${detection.pack ?? 'no pack'} (${detection.scores.slice(0, 2).map(s => `${s.pack} ${s.score}`).join(', ')})`)
+
+    const forced = await detectApp(snapshot, packs, {pack: pack.name})
+    outcome.baseImages = planScaffold({snapshot, pack, variables: forced.variables!, app: 'fixture', force: true}).baseImages
 
     if (!options.build || !fixture.build) {
       outcome.note = fixture.build ? 'build not requested (--no-build)' : `build = false: ${fixture.why ?? 'no reason given'}`

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
+import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {packageRoot} from '../../src/util/package-root.js'
+import {bed, draft} from '../support/cli.js'
+
+const DENO_PACK = join(packageRoot(), 'test', 'fixtures', 'packs', 'deno')
+const git = (cwd: string, ...args: string[]): string =>
+  execFileSync('git', args, {cwd, encoding: 'utf8', env: {...process.env, GIT_AUTHOR_NAME: 'draft e2e', GIT_AUTHOR_EMAIL: 'e2e@draft.invalid', GIT_COMMITTER_NAME: 'draft e2e', GIT_COMMITTER_EMAIL: 'e2e@draft.invalid'}}).trim()
+
+/**
+ * The pack author's path, end to end with the built CLI: a pack for a language with no built-in pack
+ * (Deno) is linted and tested against the real Docker engine, shared through a git repository, added
+ * from there, and chosen by `draft create`. Hostile packs are refused with clear errors.
+ */
+describe('language packs (e2e)', function () {
+  this.timeout(15 * 60_000)
+  let home: string
+  let work: string
+  const env = (): NodeJS.ProcessEnv => ({DRAFT_HOME: home})
+
+  before(() => {
+    bed()
+    home = mkdtempSync(join(tmpdir(), 'draft-home-'))
+    work = mkdtempSync(join(tmpdir(), 'draft-packs-'))
+  })
+  after(() => {
+    rmSync(home, {recursive: true, force: true})
+    rmSync(work, {recursive: true, force: true})
+  })
+
+  it('lints the Deno pack clean, with helm lint of its chart', async () => {
+    const run = await draft(['pack', 'lint', DENO_PACK, '--json'], {env: env()})
+    assert.equal(run.code, 0, run.stdout + run.stderr)
+    const report = JSON.parse(run.stdout) as {problems: unknown[]; helm: string; renders: string[]}
+    assert.deepEqual(report.problems, [])
+    assert.equal(report.helm, 'passed')
+    assert.deepEqual(report.renders, ['defaults', 'fixture fixtures/hello-deno'])
+  })
+
+  it('tests the Deno pack: detected, built with the Docker engine, and answering on its port', async () => {
+    const run = await draft(['pack', 'test', DENO_PACK, '--json'], {env: env()})
+    assert.equal(run.code, 0, run.stdout + run.stderr)
+    const report = JSON.parse(run.stdout) as {passed: boolean; fixtures: {detected: {ok: boolean}; built: string; answered: string; imageBytes: number}[]}
+    assert.ok(report.passed)
+    assert.equal(report.fixtures[0]?.built, 'yes')
+    assert.equal(report.fixtures[0]?.answered, 'yes')
+    assert.ok((report.fixtures[0]?.imageBytes ?? 0) > 0)
+  })
+
+  it('is shared through git, added from there with its source and commit, and chosen by draft create', async () => {
+    const repo = join(work, 'draft-deno')
+    cpSync(DENO_PACK, repo, {recursive: true})
+    git(repo, 'init', '--quiet', '--initial-branch=main')
+    git(repo, 'add', '.')
+    git(repo, 'commit', '--quiet', '-m', 'deno pack')
+    git(repo, 'tag', 'v0.1.0')
+    const commit = git(repo, 'rev-parse', 'HEAD')
+
+    const refused = await draft(['pack', 'add', `file://${repo}#v0.1.0`], {env: env()})
+    assert.equal(refused.code, 1)
+    assert.match(refused.stderr, /needs your confirmation.*run again with --yes/s)
+    assert.match(refused.stderr, new RegExp(`commit: ${commit}`), 'the source and commit are shown before anything is installed')
+
+    const added = await draft(['pack', 'add', `file://${repo}#v0.1.0`, '--yes'], {env: env()})
+    assert.equal(added.code, 0, added.stderr)
+    const listed = JSON.parse((await draft(['pack', 'list', '--json'], {env: env()})).stdout) as {packs: {name: string; source: string; origin?: {commit: string; ref: string}}[]}
+    const deno = listed.packs.find(p => p.name === 'deno')
+    assert.equal(deno?.source, 'user')
+    assert.equal(deno?.origin?.commit, commit)
+    assert.equal(deno?.origin?.ref, 'v0.1.0')
+
+    const app = join(work, 'my-deno-app')
+    cpSync(join(DENO_PACK, 'fixtures', 'hello-deno'), app, {recursive: true})
+    const created = await draft(['create', app, '--json'], {env: env()})
+    assert.equal(created.code, 0, created.stdout + created.stderr)
+    assert.equal((JSON.parse(created.stdout) as {pack: {name: string; source: string}}).pack.name, 'deno')
+    assert.match(readFileSync(join(app, 'Dockerfile'), 'utf8'), /^FROM denoland\/deno:\$\{DENO_VERSION\}$/m)
+
+    writeFileSync(join(repo, 'README.md'), '# deno pack\n')
+    git(repo, 'add', '.')
+    git(repo, 'commit', '--quiet', '-m', 'readme')
+    git(repo, 'tag', '-f', 'v0.1.0')
+    const updated = JSON.parse((await draft(['pack', 'update', 'deno', '--json'], {env: env()})).stdout) as {status: string; to: string}[]
+    assert.equal(updated[0]?.status, 'updated')
+    assert.equal(updated[0]?.to, git(repo, 'rev-parse', 'HEAD'))
+
+    const removed = await draft(['pack', 'remove', 'deno'], {env: env()})
+    assert.equal(removed.code, 0, removed.stderr)
+    const builtin = await draft(['pack', 'remove', 'node'], {env: env()})
+    assert.match(builtin.stderr, /built-in pack.*\(PACK_NOT_REMOVABLE\)/s)
+  })
+
+  describe('hostile packs are refused with the pack, the file and the line', () => {
+    const hostile = (name: string, manifestEdit: (text: string) => string, template?: string): string => {
+      const dir = join(work, 'app-packs', name)
+      const app = join(work, `app-${name}`)
+      cpSync(join(DENO_PACK, 'fixtures', 'hello-deno'), app, {recursive: true})
+      const pack = join(app, '.draft', 'packs', 'deno')
+      mkdirSync(join(app, '.draft', 'packs'), {recursive: true})
+      cpSync(DENO_PACK, pack, {recursive: true})
+      writeFileSync(join(pack, 'pack.toml'), manifestEdit(readFileSync(join(pack, 'pack.toml'), 'utf8')))
+      if (template) writeFileSync(join(pack, 'Dockerfile.ejs'), template)
+      rmSync(dir, {recursive: true, force: true})
+      return app
+    }
+
+    it('a pack that writes outside the app (path traversal or an absolute path)', async () => {
+      for (const target of ['../../escaped', '/tmp/draft-escaped']) {
+        const app = hostile(`traversal${target.length}`, t => t.replace('"Dockerfile" = "Dockerfile.ejs"', `"Dockerfile" = "Dockerfile.ejs"\n"${target}" = "Dockerfile.ejs"`))
+        const run = await draft(['create', app, '--pack', 'deno'], {env: env()})
+        assert.equal(run.code, 1)
+        assert.match(run.stderr, /outside the app folder.*\(UNSAFE_PATH\)/s)
+        assert.throws(() => readFileSync(join(app, 'Dockerfile')), 'nothing was written')
+      }
+    })
+
+    it('a template that throws', async () => {
+      const app = hostile('throws', t => t, '# line 1\nFROM x\n<% throw new Error("template bug") %>\n')
+      const run = await draft(['create', app, '--pack', 'deno'], {env: env()})
+      assert.equal(run.code, 1)
+      assert.match(run.stderr, /pack "deno": template Dockerfile\.ejs:3 failed: template bug/)
+      assert.match(run.stderr, /\.draft\/packs\/deno\/Dockerfile\.ejs:3/)
+    })
+
+    it('an invalid manifest, which never breaks create for the other packs', async () => {
+      const app = hostile('invalid', t => t.replace('type = "port"', 'type = "portnumber"'))
+      const run = await draft(['create', app, '--pack', 'deno'], {env: env()})
+      assert.equal(run.code, 1)
+      assert.match(run.stderr, /pack "deno" is invalid:.*pack\.toml:\d+: variables\.port\.type: must be equal to one of the allowed values/s)
+      const other = join(work, 'node-app')
+      cpSync(join(packageRoot(), 'packs', 'node', 'fixtures', 'plain-http'), other, {recursive: true})
+      mkdirSync(join(other, '.draft', 'packs'), {recursive: true})
+      cpSync(join(app, '.draft', 'packs', 'deno'), join(other, '.draft', 'packs', 'deno'), {recursive: true})
+      const fine = await draft(['create', other], {env: env()})
+      assert.equal(fine.code, 0, fine.stderr)
+      assert.match(fine.stdout + fine.stderr, /pack "deno" \(app\) is broken and was skipped/)
+    })
+  })
+})
