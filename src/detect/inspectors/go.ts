@@ -356,7 +356,8 @@ function listenFacts(snapshot: Snapshot, sources: string[], framework: (typeof F
     // An address variable gets ":port", which listens on every interface.
     env[name] = isAddress ? ':{{port}}' : '{{port}}'
     facts.portEnv = fact(name, `the app reads ${name}`, portVar.file, portVar.line)
-    envEvidence.push({detail: `the app reads ${name}, so it is set to ${isAddress ? 'listen on' : ''} the container port`.replace('  ', ' '), file: portVar.file, line: portVar.line})
+    const detail = isAddress ? `the app reads ${name}, so it is set to listen on the container port` : `the app reads ${name}, so it is set to the container port`
+    envEvidence.push({detail, file: portVar.file, line: portVar.line})
   } else if (framework?.name === 'gin') {
     const run = findFirst(snapshot, sources, /\.Run\(\s*\)/)
     if (run) {
