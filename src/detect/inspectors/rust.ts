@@ -75,7 +75,10 @@ export const rustInspector: Inspector = {
     // files that are not copied yet, so such a crate builds in one step instead.
     const pathDeps = Object.entries(deps).filter(([, v]) => typeof v === 'object' && v !== null && 'path' in v).map(([k]) => k)
     if (bins.length && !cargo.workspace && pathDeps.length === 0) {
-      const placeholders = [...new Set([...bins.map(b => b.path), ...(cargo.lib?.path ? [cargo.lib.path] : [])])]
+      // A build script stub too: its build-dependencies then land in the dependency layer.
+      const build = cargo.package?.build
+      const script = typeof build === 'string' ? build : build !== false && snapshot.has('build.rs') ? 'build.rs' : undefined
+      const placeholders = [...new Set([...bins.map(b => b.path), ...(cargo.lib?.path ? [cargo.lib.path] : []), ...(script ? [script] : [])])]
       facts.placeholders = fact(placeholders.join(' '), `placeholder sources let the dependencies build before the code is copied`)
     } else if (pathDeps.length) {
       facts.placeholders = fact('', `path dependencies (${pathDeps.join(', ')}) build with the code in one step`)

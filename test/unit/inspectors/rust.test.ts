@@ -62,6 +62,12 @@ describe('rust inspector', () => {
       assert.equal(facts.startCommand?.value, '/app/api --verbose')
     })
 
+    it('stubs the build script as well, so that its build-dependencies are cached with the others', () => {
+      assert.equal(inspect({'Cargo.toml': cargo(), 'src/main.rs': 'fn main() {}\n', 'build.rs': 'fn main() {}\n'}).placeholders?.value, 'src/main.rs build.rs')
+      assert.equal(inspect({'Cargo.toml': cargo('', 'build = "tools/gen.rs"'), 'src/main.rs': ''}).placeholders?.value, 'src/main.rs tools/gen.rs')
+      assert.equal(inspect({'Cargo.toml': cargo('', 'build = false'), 'src/main.rs': '', 'build.rs': ''}).placeholders?.value, 'src/main.rs')
+    })
+
     it('builds in one step when path dependencies or a workspace need files not yet copied', () => {
       const path = inspect({'Cargo.toml': cargo('core = { path = "../core" }\n'), 'src/main.rs': 'fn main() {}\n'})
       assert.equal(path.placeholders?.value, '')
