@@ -86,6 +86,9 @@ export const gradleInspector: Inspector = {
       facts.layered = fact(true, `Spring Boot ${boot.value} extracts its jar into layers (jarmode=tools), so a code edit ships a small layer`, boot.evidence[0]!.file, boot.evidence[0]!.line)
     }
     facts.task = fact(`${facts.project.value}:${task}`.replace(/^:(?=\w+$)/, ''), `${task} builds the ${layout.value} layout`, appFile)
+    if (layout.value === 'classpath' && !app.plugins.has('application') && !found) {
+      facts.library = fact(true, `${appFile} applies no application plugin: a library, nothing to run (apply \`application\` and set mainClass)`, appFile)
+    }
     const mainClass = declaredMainClass(app, appFile) ?? findMainClass(snapshot, app.dir)
     if (mainClass) facts.mainClass = mainClass
     const start = layout.value === 'fat-jar' ? 'java -jar app.jar' : layout.value === 'quarkus' ? 'java -jar quarkus-app/quarkus-run.jar' : mainClass ? `java -cp lib/* ${mainClass.value}` : undefined

@@ -75,6 +75,9 @@ export const javaInspector: Inspector = {
 
     const mainClass = mainClassOf(pom, file) ?? findMainClass(snapshot, module)
     if (mainClass) facts.mainClass = mainClass
+    if (layout.value === 'classpath' && !mainClass) {
+      facts.library = fact(true, `${file} builds a plain jar and no class has a main method: a library, nothing to run`, file)
+    }
     const start = startCommandFor(layout.value, mainClass?.value)
     if (start) facts.startCommand = fact(start, layout.evidence[0]!.detail, layout.evidence[0]!.file, layout.evidence[0]!.line)
 

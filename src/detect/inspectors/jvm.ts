@@ -314,12 +314,21 @@ export function findMainClass(snapshot: Snapshot, module: string): Fact<string> 
     const base = file.split('/').pop()!.replace(/\.\w+$/, '')
     let name: string | undefined
     let line: number | undefined
-    if (file.endsWith('.java') && /static\s+void\s+main\s*\(/.test(text)) {
+    const scalaObject = /\bobject\s+(\w+)[^{]*?(?:extends\s+App\b|\{[\s\S]*?\bdef\s+main\s*\()/.exec(text)
+    const companion = /@JvmStatic\s+fun\s+main\s*\(/.test(text) ? /\bclass\s+(\w+)/.exec(text) : null
+    if ((file.endsWith('.java') || file.endsWith('.groovy')) && /static\s+(?:public\s+)?void\s+main\s*\(/.test(text)) {
+      // The public class of a Java file is named after the file.
       name = base
-      line = lineOf(text, /static\s+void\s+main\s*\(/)
+      line = lineOf(text, /static\s+(?:public\s+)?void\s+main\s*\(/)
     } else if (file.endsWith('.kt') && /^fun\s+main\s*\(/m.test(text)) {
       name = `${base}Kt`
       line = lineOf(text, /^fun\s+main\s*\(/m)
+    } else if (file.endsWith('.kt') && companion) {
+      name = companion[1]
+      line = lineOf(text, /@JvmStatic\s+fun\s+main\s*\(/)
+    } else if (file.endsWith('.scala') && scalaObject) {
+      name = scalaObject[1]
+      line = lineOf(text, scalaObject[0])
     }
     if (!name) continue
     const score = (/@SpringBootApplication|@QuarkusMain|Micronaut\.run|embeddedServer|HttpServer\.create|Javalin\.create/.test(text) ? 2 : 0) + (/^(Main|App|Application)/.test(base) ? 1 : 0)

@@ -148,6 +148,13 @@ describe('gradle inspector', () => {
       assert.match(String(facts.buildFiles?.value), /^buildSrc\/ /)
     })
 
+    it('calls a project without an application plugin a library', () => {
+      const facts = inspect({'build.gradle': "plugins {\n    id 'java-library'\n}\n", 'src/main/java/a/Lib.java': 'package a; public class Lib {}'})
+      assert.equal(facts.library?.value, true)
+      const app = inspect({'build.gradle': APPLICATION_GROOVY()})
+      assert.equal(app.library, undefined)
+    })
+
     it('includes() reads every spelling of include', () => {
       assert.deepEqual(includes("include 'a', 'b'\ninclude(\":c:d\")\n  include \"e\"\n"), ['a', 'b', 'c/d', 'e'])
     })
@@ -199,7 +206,8 @@ describe('Maven or Gradle', () => {
     assert.equal(await detect({...both, gradlew: '#!/bin/sh\n', mvnw: '#!/bin/sh\n'}), 'java')
   })
 
-  it('picks no JVM pack for Java sources without a build', async () => {
+  it('picks no JVM pack for Java sources without a build, or for a library', async () => {
     assert.equal(await detect(java), null)
+    assert.equal(await detect({'src/main/java/a/Lib.java': 'package a; public class Lib {}', 'pom.xml': pom}), null)
   })
 })

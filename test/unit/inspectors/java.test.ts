@@ -278,6 +278,21 @@ describe('java (Maven) inspector', () => {
       assert.equal(facts.bindsLocalhost?.value, true)
     })
 
+    it('calls a jar with no main class a library, which the pack then refuses', () => {
+      const facts = inspect({'pom.xml': pom(), 'src/main/java/a/Util.java': 'package a;\npublic class Util { static int twice(int x) { return 2 * x; } }\n'})
+      assert.equal(facts.library?.value, true)
+      assert.equal(facts.startCommand, undefined)
+    })
+
+    it('finds the main of a Kotlin companion object and of a Scala object', () => {
+      const kotlin = inspect({'pom.xml': pom(), 'src/main/kotlin/a/Server.kt': 'package a\n\nclass Server {\n    companion object {\n        @JvmStatic fun main(args: Array<String>) {}\n    }\n}\n'})
+      assert.equal(kotlin.mainClass?.value, 'a.Server')
+      assert.equal(kotlin.mainClass?.evidence[0]?.line, 5)
+      const scala = inspect({'pom.xml': pom(), 'src/main/scala/b/Boot.scala': 'package b\n\nobject Boot extends App {\n  println("up")\n}\n'})
+      assert.equal(scala.mainClass?.value, 'b.Boot')
+      assert.equal(scala.library, undefined)
+    })
+
     it('ignores ports in test sources', () => {
       const facts = inspect({'pom.xml': pom(), 'src/test/java/a/T.java': 'class T { int port = 9999; }', 'src/main/java/a/M.java': 'class M {}'})
       assert.equal(facts.port, undefined)
