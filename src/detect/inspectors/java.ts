@@ -21,9 +21,16 @@ export const javaInspector: Inspector = {
       facts.broken = fact(true, 'pom.xml is not well-formed XML', 'pom.xml')
       return facts
     }
-    const wrapper = snapshot.has('mvnw')
+    // .mvn/ is hidden, so the walk lists it as skipped rather than reading it.
+    const mvnDir = snapshot.skipped.some(s => s.path === '.mvn') || snapshot.files.some(f => f.path.startsWith('.mvn/'))
+    if (mvnDir) facts.mvnConfig = fact(true, '.mvn/ (wrapper settings, maven.config, extensions) is part of the build', '.mvn')
+    const wrapper = snapshot.has('mvnw') && mvnDir
     facts.packageManager = wrapper ? fact('maven-wrapper', 'Maven wrapper mvnw', 'mvnw') : fact('maven', 'pom.xml without a wrapper: mvn from the build image', 'pom.xml')
-    facts.wrapper = wrapper ? fact(true, 'Maven wrapper mvnw', 'mvnw') : fact(false, 'no mvnw: mvn from the build image')
+    facts.wrapper = wrapper
+      ? fact(true, 'Maven wrapper mvnw', 'mvnw')
+      : snapshot.has('mvnw')
+        ? fact(false, 'mvnw without .mvn/wrapper/: the wrapper cannot know its Maven, so mvn from the build image', 'mvnw')
+        : fact(false, 'no mvnw: mvn from the build image')
 
     // An aggregator builds its modules; which of them are apps decides between one app and a monorepo.
     let pom = root

@@ -88,9 +88,13 @@ describe('java (Maven) inspector', () => {
     })
 
     it('takes the wrapper when mvnw is there', () => {
-      const facts = inspect(bootApp({mvnw: '#!/bin/sh\n', 'mvnw.cmd': '@echo off\n'}))
+      const facts = inspect(bootApp({mvnw: '#!/bin/sh\n', 'mvnw.cmd': '@echo off\n', '.mvn/wrapper/maven-wrapper.properties': 'distributionUrl=x\n'}))
       assert.equal(facts.packageManager?.value, 'maven-wrapper')
       assert.equal(facts.wrapper?.value, true)
+      assert.equal(facts.mvnConfig?.value, true)
+      const broken = inspect(bootApp({mvnw: '#!/bin/sh\n'}))
+      assert.equal(broken.wrapper?.value, false, 'mvnw cannot run without .mvn/wrapper/')
+      assert.match(broken.wrapper?.evidence[0]?.detail ?? '', /without \.mvn/)
     })
 
     it('reads server.port from application.properties, with its line', () => {
