@@ -74,7 +74,8 @@ export const gradleInspector: Inspector = {
     const found = pluginFramework(app) ?? frameworkFrom(buildText)
     let framework: Fact<JvmFramework> | undefined
     if (found) {
-      framework = fact(found.framework, `${found.marker} in ${appFile}`, appFile, lineOf(snapshot.read(appFile) ?? '', found.marker.replace(/^.*\./, '')))
+      const line = app.plugins.get(found.marker) ?? lineOf(snapshot.read(appFile) ?? '', found.marker)
+      framework = fact(found.framework, `${found.marker} in ${appFile}`, appFile, line)
       facts.framework = framework
     }
 
@@ -165,28 +166,29 @@ function readProject(snapshot: Snapshot, dir: string, catalog: Catalog): Project
   text = text.replace(/\blibs\.plugins\.([\w.]+)/g, (whole, key: string) => catalog.plugins.get(key) ?? whole)
   text = text.replace(/\blibs\.([\w.]+)/g, (whole, key: string) => catalog.libraries.get(key.replace(/\.get$/, '')) ?? whole)
   const plugins = new Map<string, number | undefined>()
-  const add = (id: string, needle: string): void => {
-    if (!plugins.has(id)) plugins.set(id, lineOf(raw, needle))
+  const add = (id: string, line: number | undefined): void => {
+    if (!plugins.has(id)) plugins.set(id, line)
   }
-  const block = pluginsBlock(text)
-  // One statement per line, or several separated by `;`.
-  for (const line of block.split(/\n|;/)) {
-    if (/\bapply\s*\(?\s*false\b/.test(line)) continue
-    const id = /\b(?:id|alias)\s*\(?\s*["']?([\w.-]+)["']?/.exec(line)?.[1]
-    const kotlin = /\bkotlin\s*\(\s*["']([\w.-]+)["']\s*\)/.exec(line)?.[1]
-    const bare = /^\s*[`]?(application|java|java-library|war|groovy|scala)[`]?\s*$/.exec(line)?.[1]
-    if (kotlin) add(`org.jetbrains.kotlin.${kotlin}`, `kotlin("${kotlin}")`)
-    else if (id) add(id, id)
-    else if (bare) add(bare, bare)
-  }
-  for (const m of text.matchAll(/\bapply\s*\(?\s*plugin\s*[:=]\s*["']([\w.-]+)["']/g)) add(m[1]!, m[1]!)
+  const {body, line: first} = pluginsBlock(text)
+  // One statement per line, or several separated by `;`. Lines of `text` are those of the file.
+  body.split('\n').forEach((physical, i) => {
+    for (const line of physical.split(';')) {
+      if (/\bapply\s*\(?\s*false\b/.test(line)) continue
+      const id = /\b(?:id|alias)\s*\(?\s*["']?([\w.-]+)["']?/.exec(line)?.[1]
+      const kotlin = /\bkotlin\s*\(\s*["']([\w.-]+)["']\s*\)/.exec(line)?.[1]
+      const bare = /^\s*[`]?(application|java|java-library|war|groovy|scala)[`]?\s*$/.exec(line)?.[1]
+      const plugin = kotlin ? `org.jetbrains.kotlin.${kotlin}` : id ?? bare
+      if (plugin) add(plugin, first + i)
+    }
+  })
+  for (const m of text.matchAll(/\bapply\s*\(?\s*plugin\s*[:=]\s*["']([\w.-]+)["']/g)) add(m[1]!, lineOf(raw, m[1]!))
   // A convention plugin from buildSrc (gradle init's `buildlogic.java-application-conventions`) counts
   // as the plugins it applies.
   for (const id of [...plugins.keys()]) {
     const convention = conventionScript(snapshot, id)
     if (!convention) continue
     text += `\n${convention}`
-    for (const line of pluginsBlock(convention).split('\n')) {
+    for (const line of pluginsBlock(convention).body.split('\n')) {
       const bare = /^\s*[`]?(application|java|java-library|war)[`]?\s*$/.exec(line)?.[1] ?? /\bid\s*\(?\s*["']([\w.-]+)["']/.exec(line)?.[1]
       if (bare && !plugins.has(bare)) plugins.set(bare, plugins.get(id))
     }
@@ -194,15 +196,18 @@ function readProject(snapshot: Snapshot, dir: string, catalog: Catalog): Project
   return {dir, file, text, plugins}
 }
 
-function pluginsBlock(text: string): string {
-  const start = /^\s*plugins\s*\{/m.exec(text)
-  if (!start) return ''
+/** The inside of the `plugins { }` block, and the line of the file it starts on. */
+function pluginsBlock(text: string): {body: string; line: number} {
+  const start = /^[ \t]*plugins\s*\{/m.exec(text)
+  if (!start) return {body: '', line: 1}
+  const from = start.index + start[0].length
+  const line = text.slice(0, from).split('\n').length
   let depth = 0
-  for (let i = start.index + start[0].length - 1; i < text.length; i++) {
+  for (let i = from - 1; i < text.length; i++) {
     if (text[i] === '{') depth++
-    else if (text[i] === '}' && --depth === 0) return text.slice(start.index + start[0].length, i)
+    else if (text[i] === '}' && --depth === 0) return {body: text.slice(from, i), line}
   }
-  return text.slice(start.index + start[0].length)
+  return {body: text.slice(from), line}
 }
 
 function conventionScript(snapshot: Snapshot, id: string): string | undefined {
