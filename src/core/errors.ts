@@ -147,10 +147,12 @@ const catalogue = {
     message: `pushing ${c.image} failed: ${c.reason}`,
     fix: 'Check that the registry is up and that you may push to it (`docker login HOST`), then run again.',
   }),
-  KUBE_NO_CONTEXT: (c: {kubeconfig: string; wanted?: string; available: readonly string[]}): Advice => ({
-    message: c.wanted
-      ? `the kube context "${c.wanted}" is not in ${c.kubeconfig}`
-      : `no current Kubernetes context in ${c.kubeconfig}`,
+  KUBE_NO_CONTEXT: (c: {kubeconfig: string; wanted?: string; available: readonly string[]; missing?: boolean}): Advice => ({
+    message: c.missing
+      ? `the kubeconfig ${c.kubeconfig} does not exist`
+      : c.wanted
+        ? `the kube context "${c.wanted}" is not in ${c.kubeconfig}`
+        : `no current Kubernetes context in ${c.kubeconfig}`,
     fix: c.available.length
       ? `Choose one with --kube-context (${list(c.available)}) or \`kubectl config use-context NAME\`.`
       : 'Point KUBECONFIG at a cluster\'s kubeconfig, or create a local cluster (kind, minikube, k3d).',

@@ -317,7 +317,7 @@ function pushProgress(layers: Map<string, {current: number; total: number; done:
   let layersDone = 0
   for (const l of layers.values()) {
     bytesTotal += l.total
-    bytesDone += l.done ? l.total : l.current
+    bytesDone += l.done ? l.total : Math.min(l.current, l.total)
     if (l.done) layersDone++
   }
   return {layers: layers.size, layersDone, bytesDone, bytesTotal}

@@ -1,12 +1,13 @@
 import {homedir} from 'node:os'
-import {join} from 'node:path'
+import {existsSync} from 'node:fs'
+import {delimiter, join} from 'node:path'
 
-import type * as k8s from '@kubernetes/client-node'
+import type * as k8s from './kubernetes-client.js'
 
 import {DraftError} from '../core/errors.js'
 import type {DeploymentState, EventState, Kube, KubeTarget, LocalRegistryHosting, PodState} from './kube.js'
 
-type Client = typeof k8s
+type Client = typeof import('./kubernetes-client.js')
 
 /** The real Kubernetes API, through @kubernetes/client-node (loaded lazily: it is heavy). */
 export class ClientNodeKube implements Kube {
@@ -18,9 +19,11 @@ export class ClientNodeKube implements Kube {
 
   /** Load the kubeconfig (KUBECONFIG or ~/.kube/config) and choose the context. */
   static async open(kubeContext?: string, env: NodeJS.ProcessEnv = process.env): Promise<ClientNodeKube> {
-    const k = await import('@kubernetes/client-node')
+    const k = await import('./kubernetes-client.js')
     const config = new k.KubeConfig()
     const kubeconfig = env.KUBECONFIG || join(homedir(), '.kube', 'config')
+    const files = kubeconfig.split(delimiter).filter(Boolean)
+    if (!files.some(file => existsSync(file))) throw new DraftError('KUBE_NO_CONTEXT', {kubeconfig, available: [], missing: true})
     try {
       config.loadFromDefault()
     } catch (error) {

@@ -29,15 +29,23 @@ export class JsonLinesRenderer implements UpRenderer {
 
 const label = (stage: Stage): string => stage.padEnd(8)
 
+/** Plain lines for logs and CI: every build step, other progress at most every two seconds. */
 export class PlainRenderer implements UpRenderer {
+  private lastProgress = new Map<Stage, {message: string; at: number}>()
+
   event(event: UpEvent): void {
     switch (event.type) {
       case 'stage-started':
         write(`${symbols.arrow} ${label(event.stage)} ${event.message}\n`)
         break
-      case 'stage-progress':
+      case 'stage-progress': {
+        const last = this.lastProgress.get(event.stage)
+        const due = event.stage === 'build' ? last?.message !== event.message : !last || event.at - last.at >= 2000
+        if (!due) break
+        this.lastProgress.set(event.stage, {message: event.message, at: event.at})
         write(`  ${label(event.stage)} ${event.message}\n`)
         break
+      }
       case 'stage-finished':
         write(`${green(symbols.ok)} ${label(event.stage)} ${event.message} ${dim(`(${formatDuration(event.ms)})`)}\n`)
         break
