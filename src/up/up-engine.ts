@@ -197,7 +197,8 @@ export class UpEngine {
           progress({message: `image pull secret ${pullSecretName(config.release)} is up to date`})
         }
         if (delivery.mode !== 'registry') setString['image.pullPolicy'] = 'IfNotPresent'
-        const current = await helm.status(config.release, config.namespace, config.kubeContext || undefined)
+        // A new image means a new fingerprint: only an unbuilt image can already be deployed.
+        const current = built ? undefined : await helm.status(config.release, config.namespace, config.kubeContext || undefined)
         if (current?.status === 'deployed' && current.description === fingerprint) return {release: current, upToDate: true}
         const release = await helm.upgrade({
           release: config.release,
