@@ -22,6 +22,8 @@ describe('draft up (e2e, test bed)', function () {
   before(async () => {
     env = bed()
     app = copyFixture('node', 'express-api')
+    // Content of its own, so that its tag is new to the registry whatever ran before.
+    appendFileSync(join(app, 'src', 'server.js'), `\n// e2e run ${process.pid} ${Date.now()}\n`)
     const created = await draft(['create', app])
     assert.equal(created.code, 0, created.stderr)
   })
@@ -36,7 +38,6 @@ describe('draft up (e2e, test bed)', function () {
   const up = (...extra: string[]) => draft(['up', app, '--registry', env.registry, '--namespace', namespace, '--build-network', 'host', '--json', ...extra])
   const resultOf = (stdout: string): Record<string, unknown> => jsonLines(stdout).find(e => e.type === 'result')!
 
-  let firstMs = 0
   let firstTag = ''
 
   it('takes a fresh app to revision 1 with the Deployment available and the image in the registry under its content tag', async () => {
@@ -46,7 +47,6 @@ describe('draft up (e2e, test bed)', function () {
     assert.equal(result.revision, 1)
     assert.ok(result.built && result.pushed)
     firstTag = String(result.tag)
-    firstMs = run.ms
     assert.match(firstTag, /^draft-[0-9a-f]{16}$/)
     const available = kubectl('-n', namespace, 'get', 'deployment', release, '-o', 'jsonpath={.status.availableReplicas}')
     assert.equal(available, '1')
@@ -58,14 +58,16 @@ describe('draft up (e2e, test bed)', function () {
     assert.deepEqual(stages, ['connect', 'tag', 'build', 'push', 'deploy', 'rollout'])
   })
 
-  it('does nothing when nothing changed: no build, no push, no new revision, in a fraction of the time', async () => {
+  it('does nothing when nothing changed: no build, no push, no new revision', async () => {
     const run = await up()
     assert.equal(run.code, 0, run.stderr)
     const result = resultOf(run.stdout)
     assert.equal(result.revision, 1)
     assert.equal(result.upToDate, true)
     assert.ok(!result.built && !result.pushed)
-    assert.ok(run.ms < firstMs / 2, `no-change up took ${run.ms} ms against ${firstMs} ms`)
+    const skipped = jsonLines(run.stdout).filter(e => e.type === 'stage-skipped').map(e => e.stage)
+    assert.deepEqual(skipped, ['build', 'push'])
+    // How long it takes is for `npm run bench:up` to measure, side by side; this machine is too noisy to assert on.
   })
 
   it('rebuilds with a new tag and deploys revision 2 after a one-file change', async () => {
@@ -88,7 +90,7 @@ describe('draft up (e2e, test bed)', function () {
     assert.ok(!run.stdout.includes(env.password) && !run.stderr.includes(env.password), 'the password is never printed')
     const secret = kubectl('-n', namespace, 'get', 'secret', 'private-registry', '-o', 'jsonpath={.type}')
     assert.equal(secret, 'kubernetes.io/dockerconfigjson')
-    const pullSecret = kubectl('-n', namespace, 'get', 'deployment', 'private', '-o', 'jsonpath={.spec.template.spec.imagePullSecrets[0].name}')
+    const pullSecret = kubectl('-n', namespace, 'get', 'deployment', '-l', 'app.kubernetes.io/instance=private', '-o', 'jsonpath={.items[0].spec.template.spec.imagePullSecrets[0].name}')
     assert.equal(pullSecret, 'private-registry')
     rmSync(config, {recursive: true, force: true})
   })
