@@ -126,7 +126,8 @@ function isApp(pom: Pom, snapshot: Snapshot, module: string): boolean {
   if (pom.plugins.some(p => APP_PLUGINS.includes(p.artifactId))) return true
   // A jar plugin that names a main class makes an executable jar too.
   if (pom.plugins.some(p => p.artifactId === 'maven-jar-plugin' && textAt(p.node, 'configuration/archive/manifest/mainClass'))) return true
-  return Boolean(findMainClass(snapshot, module) && /@SpringBootApplication|@QuarkusMain|Micronaut\.run/.test(snapshot.read(findMainClass(snapshot, module)!.evidence[0]!.file!) ?? ''))
+  const main = findMainClass(snapshot, module)
+  return Boolean(main && /@SpringBootApplication|@QuarkusMain|Micronaut\.run/.test(snapshot.read(main.evidence[0]!.file!) ?? ''))
 }
 
 /** The Java release the build compiles for, from the most explicit setting to the least. */

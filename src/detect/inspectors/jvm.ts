@@ -39,7 +39,20 @@ export const JVM_SOURCE_EXTENSIONS = ['.java', '.kt', '.groovy', '.scala']
  * else anywhere but test folders. (The shared sourceFiles() skips any `example/` folder, which is
  * every `com.example` package of a Spring Initializr app.)
  */
+const sourcesCache = new WeakMap<Snapshot, Map<string, string[]>>()
+
 export function jvmSources(snapshot: Snapshot, module: string, limit = 400): string[] {
+  let cache = sourcesCache.get(snapshot)
+  if (!cache) sourcesCache.set(snapshot, (cache = new Map()))
+  const key = `${module}\n${limit}`
+  const cached = cache.get(key)
+  if (cached) return cached
+  const found = listSources(snapshot, module, limit)
+  cache.set(key, found)
+  return found
+}
+
+function listSources(snapshot: Snapshot, module: string, limit: number): string[] {
   const prefix = module ? `${module}/` : ''
   const all = snapshot.files.filter(f => f.path.startsWith(prefix) && f.size <= 256 * 1024 && JVM_SOURCE_EXTENSIONS.some(e => f.path.endsWith(e)))
   const main = all.filter(f => f.path.startsWith(`${prefix}src/main/`))
