@@ -5,37 +5,37 @@
 
 BED_IMG_HOME=$BED_HOME/images
 BED_RECIPES=$BED_DIR/images/recipes
-BED_ROOTFS_REPO=draft-bed/bookworm-rootfs
 BED_IMG_LABEL=org.draft.bed.key
 
 # --- the rootfs -------------------------------------------------------------------------------
 
 rootfs_stamp() { cat "$BED_DIR/images/rootfs.sh" | sha256sum | cut -c1-12; }
 
-# Prints the image ref of the imported rootfs, building it when missing.
+# images_rootfs SUITE: prints the image ref of the imported Debian SUITE rootfs, building it when
+# missing (debootstrap, cached as a tarball so a lost data-root does not mean a new debootstrap).
 images_rootfs() {
-  local stamp ref tar
+  local suite=$1 stamp ref tar
   stamp=$(rootfs_stamp)
-  ref=$BED_ROOTFS_REPO:$stamp
-  tar=$BED_IMG_HOME/rootfs-$stamp.tar
+  ref=draft-bed/$suite-rootfs:$stamp
+  tar=$BED_IMG_HOME/rootfs-$suite-$stamp.tar
   if bed_docker image inspect "$ref" >/dev/null 2>&1; then echo "$ref"; return 0; fi
   mkdir -p "$BED_IMG_HOME"
   if [ ! -s "$tar" ]; then
     local t0
     t0=$(now)
-    log "rootfs: debootstrap bookworm (minbase) into $BED_IMG_HOME/rootfs.tmp" >&2
-    bash "$BED_DIR/images/rootfs.sh" "$BED_IMG_HOME/rootfs.tmp" "$tar.tmp" >"$BED_IMG_HOME/rootfs.log" 2>&1 || {
-      tail -n 30 "$BED_IMG_HOME/rootfs.log" >&2
-      die "rootfs: debootstrap failed (log: $BED_IMG_HOME/rootfs.log)"
+    log "rootfs: debootstrap $suite (minbase)" >&2
+    bash "$BED_DIR/images/rootfs.sh" "$BED_IMG_HOME/rootfs-$suite.tmp" "$tar.tmp" "$suite" >"$BED_IMG_HOME/rootfs-$suite.log" 2>&1 || {
+      tail -n 30 "$BED_IMG_HOME/rootfs-$suite.log" >&2
+      die "rootfs: debootstrap of $suite failed (log: $BED_IMG_HOME/rootfs-$suite.log)"
     }
     mv "$tar.tmp" "$tar"
-    log "rootfs: built in $(elapsed "$t0") ($(du -h "$tar" | cut -f1))" >&2
+    log "rootfs: $suite built in $(elapsed "$t0") ($(du -h "$tar" | cut -f1))" >&2
   fi
   bed_docker import --change 'CMD ["bash"]' \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     "$tar" "$ref" >/dev/null || die "rootfs: docker import of $tar failed"
-  # Older rootfs tarballs are of no further use.
-  find "$BED_IMG_HOME" -maxdepth 1 -name 'rootfs-*.tar' ! -name "rootfs-$stamp.tar" -delete
+  # Older rootfs tarballs of this suite are of no further use.
+  find "$BED_IMG_HOME" -maxdepth 1 -name "rootfs-$suite-*.tar" ! -name "rootfs-$suite-$stamp.tar" -delete
   echo "$ref"
 }
 
@@ -95,15 +95,13 @@ images_build() {
   [ $# -gt 0 ] || die "images: no image refs given"
   local ref
   for ref in "$@"; do ref_check "$ref"; done
-  local rootfs
-  rootfs=$(images_rootfs)
   declare -A done_refs=()
-  for ref in "$@"; do image_build_one "$ref" "$rootfs"; done
+  for ref in "$@"; do image_build_one "$ref"; done
   return 0
 }
 
 image_build_one() {
-  local ref=$1 rootfs=$2 repo tag deps dep key f ctx t0 id
+  local ref=$1 rootfs="" suite repo tag deps dep key f ctx t0 id
   read -r repo tag < <(ref_split "$ref")
   local canon="$repo:$tag"
   [ -n "${done_refs[$canon]:-}" ] && return 0
@@ -111,9 +109,12 @@ image_build_one() {
   local dep_ids=""
   for dep in $deps; do
     ref_check "$dep"
-    image_build_one "$dep" "$rootfs"
+    image_build_one "$dep"
     dep_ids="$dep_ids $(bed_docker image inspect --format '{{.Id}}' "$dep")"
   done
+  # Only the Debian recipe starts from a rootfs; every other image is built FROM another stand-in.
+  suite=$(recipe_call "$repo" "$tag" recipe_rootfs)
+  [ -z "$suite" ] || rootfs=$(images_rootfs "$suite")
   f=$(recipe_file "$repo")
   key=$({
     cat "$f" "$BED_DIR/images/recipe-lib.sh"
@@ -153,22 +154,8 @@ image_build_one() {
 # The base images the packs use: `draft create --dry-run --json` on every pack fixture reports them
 # (FROM lines with ARGs resolved). Needs the CLI built (dist/).
 images_derive_refs() {
-  local fx out
   [ -f "$REPO_DIR/bin/run.js" ] && [ -d "$REPO_DIR/dist" ] || return 0
-  for fx in "$REPO_DIR"/packs/*/fixtures/*/; do
-    [ -d "$fx" ] || continue
-    if ! out=$(cd "$REPO_DIR" && node bin/run.js create "$fx" --dry-run --json 2>/dev/null); then
-      warn "images: 'draft create --dry-run --json' failed for fixture ${fx#"$REPO_DIR"/}; its base images are not derived"
-      continue
-    fi
-    printf '%s' "$out" | node -e '
-      let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
-        try {
-          const j = JSON.parse(s); const plan = j.plan ?? j
-          for (const r of plan.baseImages ?? []) console.log(typeof r === "string" ? r : r.ref ?? r.image)
-        } catch (e) { console.error("images: unreadable JSON from draft create: " + e.message); process.exit(1) }
-      })' || warn "images: fixture ${fx#"$REPO_DIR"/} gave no readable plan"
-  done | sort -u
+  node "$BED_DIR/images/derive-refs.mjs" "$REPO_DIR"
 }
 
 # The refs bed:up builds, and a report of what it could not provide: $BED_RUN/base-images.txt has
@@ -205,8 +192,8 @@ images_ensure_default() {
   images_build "${good[@]}"
 }
 
-# Deriving spawns the CLI once per fixture (about 2 s each), so the result is cached by the content
-# of packs/ and dist/.
+# Deriving spawns the CLI once per fixture (about 2 s of CPU each), so the result is cached by the
+# content of packs/ and dist/.
 images_derived_cached() {
   [ -d "$REPO_DIR/dist" ] || return 0
   local key f

@@ -4,6 +4,8 @@
 #   recipe_deps           refs this image is built FROM (default: none)
 #   recipe_fingerprint    extra inputs that must rebuild the image when they change (default: none)
 #   recipe_provides       what is really inside, recorded as a label (default: REPO:TAG)
+#   recipe_rootfs         the Debian suite whose debootstrap'd rootfs ROOTFS the image starts from
+#                         (only the debian recipe; every other image is built FROM a stand-in)
 #   recipe_note           a line to print when the stand-in differs from what the tag promises
 #   recipe_context DIR    write the Dockerfile and any files into DIR (required)
 # shellcheck shell=bash
@@ -13,6 +15,7 @@ recipe_deps() { :; }
 recipe_fingerprint() { :; }
 recipe_provides() { echo "$REPO:$TAG"; }
 recipe_note() { :; }
+recipe_rootfs() { :; }
 
 # The stand-in Debian every other image builds on.
 BASE_REF=debian:bookworm-slim

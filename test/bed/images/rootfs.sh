@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds the Debian bookworm rootfs that every stand-in image starts from, as a tarball for
-# `docker import`. Trimmed like the official debian:bookworm-slim (no docs, man pages, locales,
-# apt lists or caches). Usage: rootfs.sh WORK_DIR OUT_TAR. Any change here rebuilds all images.
+# `docker import`. Trimmed like the official debian:*-slim (no docs, man pages, locales, apt lists
+# or caches). Usage: rootfs.sh WORK_DIR OUT_TAR [SUITE]. Any change here rebuilds all images.
 set -euo pipefail
-dir=$1 out=$2
+dir=$1 out=$2 suite=${3:-bookworm}
 mirror=http://deb.debian.org/debian
 rm -rf "$dir"
-debootstrap --variant=minbase --include=ca-certificates bookworm "$dir" "$mirror"
+debootstrap --variant=minbase --include=ca-certificates "$suite" "$dir" "$mirror"
 
 # What official slim images exclude from every later package install.
 cat >"$dir/etc/dpkg/dpkg.cfg.d/docker-slim" <<'CFG'
@@ -33,13 +33,13 @@ rm -f "$dir/etc/apt/sources.list"
 cat >"$dir/etc/apt/sources.list.d/debian.sources" <<CFG
 Types: deb
 URIs: $mirror
-Suites: bookworm bookworm-updates
+Suites: $suite $suite-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 Types: deb
 URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
+Suites: $suite-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 CFG

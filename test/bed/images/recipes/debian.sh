@@ -1,12 +1,14 @@
-# debian:bookworm-slim (also bookworm, 12, 12-slim): the debootstrap'd rootfs plus the host's CAs.
-# Every other stand-in builds on this one.
+# debian:bookworm-slim (also bookworm, 12, 12-slim) and debian:trixie-slim (trixie, 13, 13-slim):
+# the debootstrap'd rootfs plus the host's CAs. Every other stand-in builds on one of these.
 recipe_resolve() {
   case $TAG in
-    bookworm | bookworm-slim | 12 | 12-slim | stable-slim | stable) ;;
-    *) fail "only Debian 12 (bookworm) is provided" ;;
+    bookworm | bookworm-slim | 12 | 12-slim) SUITE=bookworm ;;
+    trixie | trixie-slim | 13 | 13-slim | stable | stable-slim) SUITE=trixie ;;
+    *) fail "only Debian 12 (bookworm) and 13 (trixie) are provided" ;;
   esac
 }
-recipe_provides() { echo "debian bookworm (debootstrap minbase, slim-trimmed)"; }
+recipe_rootfs() { echo "$SUITE"; }
+recipe_provides() { echo "debian $SUITE (debootstrap minbase, slim-trimmed)"; }
 recipe_fingerprint() { cat /usr/local/share/ca-certificates/*.crt 2>/dev/null | sha256sum; }
 recipe_context() {
   copy_host_cas "$1"
