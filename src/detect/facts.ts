@@ -72,7 +72,8 @@ export function sourceFiles(snapshot: Snapshot, extensions: readonly string[], l
   for (const file of snapshot.files) {
     if (out.length >= limit) break
     if (!extensions.some(ext => file.path.endsWith(ext))) continue
-    if (/(^|\/)(test|tests|__tests__|spec|e2e|fixtures?|examples?|docs?)\//.test(file.path)) continue
+    // Java packages such as com/example/ are source: examples and docs only count as such at the top.
+    if (/(^|\/)(test|tests|__tests__|spec|e2e|fixtures?)\//.test(file.path) || /^(examples?|docs?)\//.test(file.path)) continue
     if (/\.(test|spec)\.[a-z]+$/.test(file.path)) continue
     if (file.size > 256 * 1024) continue
     out.push(file.path)

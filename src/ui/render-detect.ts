@@ -1,5 +1,6 @@
 import type {Detection} from '../detect/detect.js'
 import type {Evidence} from '../detect/facts.js'
+import {MIN_SCORE} from '../detect/score.js'
 import {bold, cyan, dim, green, yellow, symbols} from './style.js'
 
 /** The --json contract of `draft detect`: the fixed fields first, then the detail. */
@@ -72,7 +73,8 @@ function explainLines(d: Detection): string[] {
     lines.push(`  ${s.pack.padEnd(10)} ${String(s.score).padStart(6)}  ${dim(s.evidence.map(e => e.detail).join('; '))}`)
   }
   const runnerUp = d.scores.find(s => s.pack !== d.pack && s.score > 0)
-  lines.push(`  runner-up: ${runnerUp ? `${runnerUp.pack} (${runnerUp.score})` : 'none'}`)
+  if (d.pack) lines.push(`  runner-up: ${runnerUp ? `${runnerUp.pack} (${runnerUp.score})` : 'none'}`)
+  else lines.push(`  best: ${runnerUp ? `${runnerUp.pack} (${runnerUp.score}), below the ${MIN_SCORE} a pack needs to be chosen` : 'none'}`)
   lines.push('', bold('Languages'))
   const fmt = (l: {language: string; share: number; files: number}) => `${l.language} ${(l.share * 100).toFixed(1)}% (${l.files} files)`
   lines.push(`  code:  ${d.languages.code.map(fmt).join(', ') || dim('none')}`)

@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict'
+import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
+import {appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {contentTag} from '../../src/build/content-tag.js'
+import {packageRoot} from '../../src/util/package-root.js'
+import {bed, copyFixture, draft} from '../support/cli.js'
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+const kubectl = (...args: string[]): string => execFileSync('kubectl', args, {encoding: 'utf8'})
+
+interface LoopEvent {
+  type: string
+  cycle?: number
+  route?: string
+  event?: {type: string; stage: string}
+  result?: {tag: string; revision: number; upToDate: boolean}
+  error?: {code: string; message: string; fix: string}
+}
+
+/** `draft up --watch --json` as a child process, its events collected as they arrive. */
+class Loop {
+  readonly events: LoopEvent[] = []
+  readonly child: ChildProcess
+  stderr = ''
+  exit: Promise<number>
+
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, [join(packageRoot(), 'bin', 'run.js'), 'up', '--watch', '--json', ...args], {env: {...process.env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+    let rest = ''
+    this.child.stdout!.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString()).split('\n')
+      rest = lines.pop() ?? ''
+      for (const line of lines) if (line.startsWith('{')) this.events.push(JSON.parse(line) as LoopEvent)
+    })
+    this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()))
+    this.exit = new Promise(resolve => this.child.on('exit', code => resolve(code ?? 1)))
+  }
+
+  of(type: string): LoopEvent[] {
+    return this.events.filter(e => e.type === type)
+  }
+
+  async until(predicate: () => boolean, what: string, ms = 180_000): Promise<void> {
+    const deadline = Date.now() + ms
+    while (!predicate()) {
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; events: ${this.events.map(e => e.type + (e.event ? `:${e.event.type}:${e.event.stage}` : '')).join(' ')}\nstderr: ${this.stderr}`)
+      await sleep(50)
+    }
+  }
+
+  finished(): number {
+    return this.of('cycle-finished').length
+  }
+
+  async stop(): Promise<number> {
+    this.child.kill('SIGINT')
+    return this.exit
+  }
+}
+
+/**
+ * The inner loop against the test bed: real chokidar, real builds, real registry, helm and Kubernetes.
+ * The fixture's Dockerfile gets a slow step after `COPY . .`, so that a build is long enough to be
+ * interrupted by a newer save.
+ */
+describe('draft up --watch (e2e, test bed)', function () {
+  this.timeout(20 * 60_000)
+  let env: ReturnType<typeof bed>
+  let app: string
+  let loop: Loop | undefined
+  const namespace = `e2e-watch-${process.pid}`
+
+  const deployedImage = (release: string): string =>
+    kubectl('-n', namespace, 'get', 'deployment', '-l', `app.kubernetes.io/instance=${release}`, '-o', 'jsonpath={.items[0].spec.template.spec.containers[0].image}')
+  const tagOfTree = async (): Promise<string> => (await contentTag(app)).tag
+  const edit = (text: string): void => appendFileSync(join(app, 'src', 'server.js'), `\n// ${text}\n`)
+
+  beforeEach(async () => {
+    env = bed()
+    app = copyFixture('node', 'express-api')
+    edit(`watch e2e ${process.pid} ${Date.now()}`)
+    assert.equal((await draft(['create', app])).code, 0)
+    const dockerfile = join(app, 'Dockerfile')
+    writeFileSync(dockerfile, readFileSync(dockerfile, 'utf8').replace('COPY . .\n', 'COPY . .\nRUN sleep 3\n'))
+  })
+  afterEach(async () => {
+    if (loop && loop.child.exitCode === null) await loop.stop()
+    loop = undefined
+  })
+  after(() => {
+    try {
+      kubectl('delete', 'namespace', namespace, '--wait=false')
+    } catch {
+      // Best effort.
+    }
+  })
+
+  const start = (...extra: string[]): Loop => {
+    loop = new Loop([app, '--registry', env.registry, '--namespace', namespace, '--build-network', 'host', ...extra])
+    return loop
+  }
+
+  it('turns 100 writes within 2 s into at most 2 cycles and deploys the final tree', async () => {
+    const l = start('--release', 'burst')
+    await l.until(() => l.finished() === 1, 'the first deploy')
+    const before = l.of('cycle-started').length
+    const started = Date.now()
+    for (let i = 0; i < 100; i++) {
+      edit(`burst ${i}`)
+      await sleep(18)
+    }
+    assert.ok(Date.now() - started < 2500)
+    const finalTag = await tagOfTree()
+    await l.until(() => l.of('cycle-finished').some(e => e.result?.tag === finalTag), 'a cycle deploying the final tree')
+    await sleep(1000)
+    const cycles = l.of('cycle-started').length - before
+    assert.ok(cycles >= 1 && cycles <= 2, `${cycles} cycles for one burst`)
+    assert.equal(deployedImage('burst'), `${env.registry}/express-api:${finalTag}`)
+  })
+
+  it('aborts a build made stale by an edit, and deploys the newest content', async () => {
+    const l = start('--release', 'stale')
+    await l.until(() => l.finished() === 1, 'the first deploy')
+    edit('first edit')
+    await l.until(() => l.events.some(e => e.type === 'stage' && e.cycle === 2 && e.event?.type === 'stage-started' && e.event.stage === 'build'), 'the second build')
+    await sleep(800)
+    edit('second edit, during the build')
+    const newest = await tagOfTree()
+    await l.until(() => l.of('cycle-cancelled').length === 1, 'the stale build to be cancelled')
+    await l.until(() => l.of('cycle-finished').some(e => e.result?.tag === newest), 'the newest content deployed')
+    assert.equal(deployedImage('stale'), `${env.registry}/express-api:${newest}`)
+  })
+
+  it('survives a broken edit and ends at the fix', async () => {
+    const l = start('--release', 'broken')
+    await l.until(() => l.finished() === 1, 'the first deploy')
+    const dockerfile = join(app, 'Dockerfile')
+    const good = readFileSync(dockerfile, 'utf8')
+    writeFileSync(dockerfile, good.replace('RUN sleep 3', 'RUN exit 3'))
+    await l.until(() => l.of('cycle-failed').length === 1, 'the broken build to fail')
+    const failure = l.of('cycle-failed')[0]!
+    assert.equal(failure.error?.code, 'BUILD_FAILED')
+    assert.match(failure.error?.message ?? '', /RUN exit 3/)
+    assert.equal(l.child.exitCode, null, 'the loop is still alive')
+    writeFileSync(dockerfile, good)
+    edit('the fix')
+    const fixed = await tagOfTree()
+    await l.until(() => l.of('cycle-finished').some(e => e.result?.tag === fixed), 'the fix deployed')
+    assert.equal(deployedImage('broken'), `${env.registry}/express-api:${fixed}`)
+  })
+
+  it('starts no cycle for ignored files', async () => {
+    const l = start('--release', 'ignored')
+    await l.until(() => l.finished() === 1, 'the first deploy')
+    mkdirSync(join(app, 'node_modules', 'left-pad'), {recursive: true})
+    writeFileSync(join(app, 'node_modules', 'left-pad', 'index.js'), 'module.exports = 1\n')
+    writeFileSync(join(app, 'src', '.server.js.swp'), 'swap')
+    writeFileSync(join(app, 'src', 'server.js~'), 'backup')
+    writeFileSync(join(app, 'src', '4913'), '')
+    appendFileSync(join(app, '.draft', 'logs', 'build.log'), 'more log\n')
+    await sleep(2500)
+    assert.equal(l.of('cycle-started').length, 1)
+    assert.equal(l.of('change').length, 0)
+  })
+
+  it('exits cleanly at SIGINT during a build: code 0, no helm left running, no build containers', async () => {
+    const containersBefore = execFileSync('docker', ['ps', '-aq'], {encoding: 'utf8'}).trim()
+    const l = start('--release', 'interrupted')
+    await l.until(() => l.events.some(e => e.type === 'stage' && e.event?.type === 'stage-started' && e.event.stage === 'build'), 'the first build')
+    await sleep(800)
+    const code = await l.stop()
+    assert.equal(code, 0, l.stderr)
+    assert.equal(l.of('stopped').length, 1)
+    assert.equal(execFileSync('docker', ['ps', '-aq'], {encoding: 'utf8'}).trim(), containersBefore)
+    const helms = execFileSync('sh', ['-c', `pgrep -f "[h]elm upgrade --install interrupted" || true`], {encoding: 'utf8'}).trim()
+    assert.equal(helms, '')
+    let release = ''
+    try {
+      release = kubectl('-n', namespace, 'get', 'deployment', '-l', 'app.kubernetes.io/instance=interrupted', '-o', 'name')
+    } catch {
+      // No namespace yet is as good as no release.
+    }
+    assert.equal(release.trim(), '', 'nothing was deployed by the interrupted build')
+  })
+
+  it('reports one failed cycle when the registry restarts, and the next change succeeds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'draft-e2e-registry-'))
+    const port = 45010
+    writeFileSync(join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`)
+    const registry = (): ChildProcess => spawn('docker-registry', ['serve', join(dir, 'config.yml')], {stdio: 'ignore'})
+    const up = async (): Promise<void> => {
+      for (let i = 0; i < 100; i++) {
+        if ((await fetch(`http://127.0.0.1:${port}/v2/`).catch(() => undefined))?.ok) return
+        await sleep(100)
+      }
+      assert.fail('the test registry did not start')
+    }
+    let server = registry()
+    try {
+      await up()
+      const l = new Loop([app, '--registry', `127.0.0.1:${port}`, '--namespace', namespace, '--build-network', 'host', '--release', 'restart'])
+      loop = l
+      await l.until(() => l.finished() === 1, 'the first deploy')
+      server.kill('SIGTERM')
+      await sleep(500)
+      edit('while the registry is down')
+      await l.until(() => l.of('cycle-failed').length === 1, 'a failed cycle')
+      const failure = l.of('cycle-failed')[0]!
+      assert.match(failure.error?.code ?? '', /REGISTRY_UNREACHABLE|PUSH_FAILED/)
+      assert.match(failure.error?.message ?? '', new RegExp(`127\\.0\\.0\\.1:${port}`))
+      server = registry()
+      await up()
+      edit('after the restart')
+      const tag = await tagOfTree()
+      await l.until(() => l.of('cycle-finished').some(e => e.result?.tag === tag), 'the next change deployed')
+      assert.equal(l.of('cycle-failed').length, 1)
+    } finally {
+      server.kill('SIGTERM')
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})
