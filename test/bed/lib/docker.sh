@@ -48,6 +48,11 @@ docker_down() {
     fi
   fi
   stop_component dockerd
+  # A build or container cut short can leave overlay and BuildKit mounts in the data-root.
+  local m
+  for m in $(awk -v r="$BED_DOCKER_ROOT" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r); do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || warn "dockerd: could not unmount $m"
+  done
 }
 
 docker_status() {
