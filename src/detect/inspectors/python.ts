@@ -73,6 +73,8 @@ export const pythonInspector: Inspector = {
 
     Object.assign(facts, listenFacts(snapshot, sources, framework?.name, start?.value, server))
 
+    if (framework?.name === 'django') Object.assign(facts, collectStatic(snapshot, sources, app?.dir ?? ''))
+
     const health = healthPath(snapshot, sources, framework?.name)
     if (health) facts.healthPath = health
     return facts
@@ -530,4 +532,23 @@ function healthPath(snapshot: Snapshot, sources: string[], framework: Framework[
     }
   }
   return findHealthPath(snapshot, sources)
+}
+
+/**
+ * A Django project with STATIC_ROOT collects its static files into the image at build time. Settings
+ * that read their secret key from the environment get a placeholder for that one command.
+ */
+function collectStatic(snapshot: Snapshot, sources: string[], dir: string): FactSet {
+  const root = findIn(snapshot, sources, /^STATIC_ROOT\s*=/m)
+  if (!root) return {}
+  const facts: FactSet = {}
+  const manage = dir ? `${dir}/manage.py` : 'manage.py'
+  if (!snapshot.has(manage)) return {}
+  facts.collectStatic = fact(`python ${manage} collectstatic --noinput`, 'STATIC_ROOT is set: static files are collected into the image', root.file, root.line)
+  const secret = findIn(snapshot, sources, /^SECRET_KEY\s*=\s*(?:os\.environ\[\s*["'](\w+)["']\s*\]|os\.environ\.get\(\s*["'](\w+)["']\s*\)\s*$|os\.getenv\(\s*["'](\w+)["']\s*\)\s*$|env\(\s*["'](\w+)["']\s*\))/m)
+  if (secret) {
+    const name = secret.match[1] ?? secret.match[2] ?? secret.match[3] ?? secret.match[4]!
+    facts.buildEnv = {value: {[name]: 'collectstatic-only'}, evidence: [{detail: `settings need ${name}; collectstatic gets a placeholder, the real one comes at run time`, file: secret.file, line: secret.line}]}
+  }
+  return facts
 }

@@ -153,6 +153,16 @@ describe('python inspector', () => {
       assert.deepEqual(facts.healthPath, {value: '/health/', evidence: [{detail: 'URL pattern health/ in shop/urls.py', file: 'shop/urls.py', line: 4}]})
     })
 
+    it('collects static files at build time when STATIC_ROOT is set, with a placeholder secret', () => {
+      const settings = 'import os\nSECRET_KEY = os.environ["DJANGO_SECRET_KEY"]\nSTATIC_ROOT = BASE_DIR / "static"\n'
+      const facts = inspect({...djangoProject, 'shop/settings.py': settings, 'requirements.txt': 'django\n'})
+      assert.deepEqual(facts.collectStatic, {value: 'python manage.py collectstatic --noinput', evidence: [{detail: 'STATIC_ROOT is set: static files are collected into the image', file: 'shop/settings.py', line: 3}]})
+      assert.deepEqual(facts.buildEnv?.value, {DJANGO_SECRET_KEY: 'collectstatic-only'})
+      const withDefault = inspect({...djangoProject, 'shop/settings.py': 'SECRET_KEY = os.environ.get("K", "dev")\nSTATIC_ROOT = "/app/static"\n', 'requirements.txt': 'django\n'})
+      assert.equal(withDefault.buildEnv, undefined, 'a secret with a default needs no placeholder')
+      assert.equal(inspect({...djangoProject, 'requirements.txt': 'django\n'}).collectStatic, undefined)
+    })
+
     it('falls back to the wsgi.py module when settings do not name it', () => {
       const {'shop/settings.py': _s, ...rest} = djangoProject
       const facts = inspect({...rest, 'shop/settings.py': 'DEBUG = False\n', 'requirements.txt': 'django\n'})
