@@ -52,7 +52,8 @@ export function findIn(
     const text = snapshot.read(file)
     if (!text) continue
     const match = pattern.exec(text)
-    if (match) return {file, line: lineOf(text, pattern) ?? 1, match}
+    // The line of this match itself (a global pattern keeps its lastIndex; searching again could differ).
+    if (match) return {file, line: text.slice(0, match.index).split('\n').length, match}
   }
   return undefined
 }

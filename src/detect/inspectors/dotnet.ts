@@ -1,6 +1,6 @@
 import {posix} from 'node:path'
 
-import {type Evidence, type Fact, type FactSet, type Inspector, fact, findHealthPath, lineOf, parseJson} from '../facts.js'
+import {type Evidence, type Fact, type FactSet, type Inspector, fact, findHealthPath, findIn, lineOf, parseJson} from '../facts.js'
 import type {Snapshot} from '../snapshot.js'
 
 const PROJECT_EXTENSIONS = ['.csproj', '.fsproj', '.vbproj']
@@ -270,21 +270,6 @@ function csharpSources(snapshot: Snapshot, project: DotnetProject, limit = 120):
   return out.sort((a, b) => rank(a) - rank(b) || a.split('/').length - b.split('/').length || (a < b ? -1 : 1))
 }
 
-interface Found {
-  file: string
-  line: number
-  match: RegExpExecArray
-}
-
-function findFirst(snapshot: Snapshot, files: readonly string[], pattern: RegExp): Found | undefined {
-  for (const file of files) {
-    const text = snapshot.read(file)
-    if (!text) continue
-    const match = pattern.exec(text)
-    if (match) return {file, line: text.slice(0, match.index).split('\n').length, match}
-  }
-  return undefined
-}
 
 interface Listen {
   port: number
@@ -317,9 +302,9 @@ function listenFacts(snapshot: Snapshot, project: DotnetProject, sources: string
   }
 
   const inCode =
-    findFirst(snapshot, sources, /\b(?:UseUrls|\.Run|Urls\.Add)\(\s*"(https?:\/\/[^"]+)"/) ??
-    findFirst(snapshot, sources, /\b(ListenAnyIP|ListenLocalhost)\(\s*(\d{2,5})/) ??
-    findFirst(snapshot, sources, /\bListen\(\s*IPAddress\.(Loopback|IPv6Loopback|Any|IPv6Any)\s*,\s*(\d{2,5})/)
+    findIn(snapshot, sources, /\b(?:UseUrls|\.Run|Urls\.Add)\(\s*"(https?:\/\/[^"]+)"/) ??
+    findIn(snapshot, sources, /\b(ListenAnyIP|ListenLocalhost)\(\s*(\d{2,5})/) ??
+    findIn(snapshot, sources, /\bListen\(\s*IPAddress\.(Loopback|IPv6Loopback|Any|IPv6Any)\s*,\s*(\d{2,5})/)
   if (inCode) {
     const [, a, b] = inCode.match
     const l = b ? {port: Number(b), local: /Localhost|Loopback/.test(a!)} : parseUrls(a!)
@@ -343,7 +328,7 @@ function listenFacts(snapshot: Snapshot, project: DotnetProject, sources: string
     if (typeof urls === 'string') set(parseUrls(urls), {kind: 'config', name: 'URLS', why: `overrides Urls ${urls} of ${name}`}, `Urls ${urls} in ${name}`, at(name), lineOf(text, urls))
   }
 
-  const portVar = findFirst(snapshot, sources, /\bEnvironment\.GetEnvironmentVariable\(\s*"([A-Z0-9_]*PORT)"\s*\)(?:\s*\?\?\s*"(\d{2,5})")?/)
+  const portVar = findIn(snapshot, sources, /\bEnvironment\.GetEnvironmentVariable\(\s*"([A-Z0-9_]*PORT)"\s*\)(?:\s*\?\?\s*"(\d{2,5})")?/)
   if (portVar?.match[2]) set({port: Number(portVar.match[2]), local: false}, {kind: 'ports'}, `${portVar.match[1]} defaults to ${portVar.match[2]}`, portVar.file, portVar.line)
 
   const launchPath = at('Properties/launchSettings.json')
@@ -389,7 +374,7 @@ function listenFacts(snapshot: Snapshot, project: DotnetProject, sources: string
 
 /** MapHealthChecks("/healthz") first, then a conventional route. */
 function healthPath(snapshot: Snapshot, sources: string[]): Fact<string> | undefined {
-  const checks = findFirst(snapshot, sources, /\bMapHealthChecks\(\s*"(\/[^"]*)"/)
+  const checks = findIn(snapshot, sources, /\bMapHealthChecks\(\s*"(\/[^"]*)"/)
   if (checks) return fact(checks.match[1]!, `MapHealthChecks("${checks.match[1]}")`, checks.file, checks.line)
   return findHealthPath(snapshot, sources)
 }

@@ -1,6 +1,6 @@
 import {posix} from 'node:path'
 
-import {type Evidence, type Fact, type FactSet, type Inspector, fact, lineOf, procfileWeb} from '../facts.js'
+import {type Evidence, type Fact, type FactSet, type Inspector, fact, findIn, lineOf, procfileWeb} from '../facts.js'
 import type {Snapshot} from '../snapshot.js'
 
 /** Go web frameworks by module path (any major version suffix), with the port each is usually run on. */
@@ -81,12 +81,12 @@ export const goInspector: Inspector = {
     if (framework && frameworkRequire) {
       facts.framework = fact(framework.name, `requires ${frameworkRequire.path}`, 'go.mod', frameworkRequire.line)
     } else {
-      const stdlib = findFirst(snapshot, sources, /\bhttp\.(ListenAndServe(?:TLS)?|Server\s*\{)|\bhttp\.Serve\(/)
+      const stdlib = findIn(snapshot, sources, /\bhttp\.(ListenAndServe(?:TLS)?|Server\s*\{)|\bhttp\.Serve\(/)
       if (stdlib) facts.framework = fact('net/http', `the standard library server (http.${stdlib.match[1]?.replace(/\s*\{$/, '') ?? 'Serve'})`, stdlib.file, stdlib.line)
     }
 
     const cgoModule = direct.find(r => CGO_MODULES.some(m => m.test(r.path)))
-    const cgoImport = findFirst(snapshot, sources, /^import\s+"C"\s*$/m)
+    const cgoImport = findIn(snapshot, sources, /^import\s+"C"\s*$/m)
     if (cgoModule) facts.cgo = fact(true, `${cgoModule.path} needs cgo`, 'go.mod', cgoModule.line)
     else if (cgoImport) facts.cgo = fact(true, 'import "C": the code needs cgo', cgoImport.file, cgoImport.line)
 
@@ -277,22 +277,6 @@ function goSources(snapshot: Snapshot, main: MainPackage | undefined, limit = 12
   return [...first, ...rest]
 }
 
-interface Found {
-  file: string
-  line: number
-  match: RegExpExecArray
-}
-
-/** Like findIn, but the line is that of the match itself (a global search for the first hit). */
-function findFirst(snapshot: Snapshot, files: readonly string[], pattern: RegExp): Found | undefined {
-  for (const file of files) {
-    const text = snapshot.read(file)
-    if (!text) continue
-    const match = pattern.exec(text)
-    if (match) return {file, line: text.slice(0, match.index).split('\n').length, match}
-  }
-  return undefined
-}
 
 /** Procfile `web` when it names a program, else the binary the Dockerfile builds. */
 function startCommand(procfile: Fact<string> | undefined, binary: string): Fact<string> {
@@ -321,12 +305,12 @@ function listenFacts(snapshot: Snapshot, sources: string[], framework: (typeof F
 
   const hostPort = String.raw`"((?:[\w.-]+|\[[:\w]*\])?):(\d{2,5})"`
   const literal =
-    findFirst(snapshot, sources, new RegExp(LISTEN_CALL + hostPort)) ??
-    findFirst(snapshot, sources, new RegExp(String.raw`\bAddr\s*:\s*` + hostPort)) ??
-    findFirst(snapshot, sources, /\bflag\.(?:String|Int|Uint)(?:Var)?\([^)]*?"(?:port|addr|address|listen|http[-_.]?(?:port|addr))"\s*,\s*"?(?:([\w.-]*):)?(\d{2,5})"?/i) ??
-    findFirst(snapshot, sources, /"\w*(?:PORT|ADDR)\w*"\s*,\s*"(?:([\w.-]*):)?(\d{2,5})"/) ??
-    findFirst(snapshot, sources, /\b(?:port|addr|listenAddr|address)\s*(?::=|=)\s*"(?:([\w.-]*):)?(\d{2,5})"/i) ??
-    findFirst(snapshot, sources, /"():(\d{2,5})"/)
+    findIn(snapshot, sources, new RegExp(LISTEN_CALL + hostPort)) ??
+    findIn(snapshot, sources, new RegExp(String.raw`\bAddr\s*:\s*` + hostPort)) ??
+    findIn(snapshot, sources, /\bflag\.(?:String|Int|Uint)(?:Var)?\([^)]*?"(?:port|addr|address|listen|http[-_.]?(?:port|addr))"\s*,\s*"?(?:([\w.-]*):)?(\d{2,5})"?/i) ??
+    findIn(snapshot, sources, /"\w*(?:PORT|ADDR)\w*"\s*,\s*"(?:([\w.-]*):)?(\d{2,5})"/) ??
+    findIn(snapshot, sources, /\b(?:port|addr|listenAddr|address)\s*(?::=|=)\s*"(?:([\w.-]*):)?(\d{2,5})"/i) ??
+    findIn(snapshot, sources, /"():(\d{2,5})"/)
   if (literal) {
     facts.port = fact(Number(literal.match[2]), `port ${literal.match[2]} in source`, literal.file, literal.line)
   } else if (framework) {
@@ -336,8 +320,8 @@ function listenFacts(snapshot: Snapshot, sources: string[], framework: (typeof F
   }
 
   const readsEnv = new RegExp(String.raw`\b(?:os\.Getenv|os\.LookupEnv|\w*[Ee]nv\w*)\(\s*"([A-Z][A-Z0-9_]*)"`, 'g')
-  const readsHost = findFirst(snapshot, sources, /\b(?:os\.Getenv|os\.LookupEnv|\w*[Ee]nv\w*)\(\s*"(HOST|BIND_HOST|LISTEN_HOST|HTTP_HOST)"/)
-  let portVar: Found | undefined
+  const readsHost = findIn(snapshot, sources, /\b(?:os\.Getenv|os\.LookupEnv|\w*[Ee]nv\w*)\(\s*"(HOST|BIND_HOST|LISTEN_HOST|HTTP_HOST)"/)
+  let portVar: ReturnType<typeof findIn>
   for (const file of sources) {
     const text = snapshot.read(file)
     if (!text) continue
@@ -359,7 +343,7 @@ function listenFacts(snapshot: Snapshot, sources: string[], framework: (typeof F
     const detail = isAddress ? `the app reads ${name}, so it is set to listen on the container port` : `the app reads ${name}, so it is set to the container port`
     envEvidence.push({detail, file: portVar.file, line: portVar.line})
   } else if (framework?.name === 'gin') {
-    const run = findFirst(snapshot, sources, /\.Run\(\s*\)/)
+    const run = findIn(snapshot, sources, /\.Run\(\s*\)/)
     if (run) {
       env.PORT = '{{port}}'
       facts.portEnv = fact('PORT', "gin's Run() with no address listens on PORT", run.file, run.line)
@@ -373,8 +357,8 @@ function listenFacts(snapshot: Snapshot, sources: string[], framework: (typeof F
 
   const localhostLiteral = String.raw`"(?:127\.0\.0\.1|localhost|\[::1\]):\d{2,5}"`
   const localhost =
-    findFirst(snapshot, sources, new RegExp(LISTEN_CALL + localhostLiteral)) ??
-    findFirst(snapshot, sources, new RegExp(String.raw`\bAddr\s*:\s*` + localhostLiteral)) ??
+    findIn(snapshot, sources, new RegExp(LISTEN_CALL + localhostLiteral)) ??
+    findIn(snapshot, sources, new RegExp(String.raw`\bAddr\s*:\s*` + localhostLiteral)) ??
     (literal && /^(127\.0\.0\.1|localhost|\[::1\])$/.test(literal.match[1] ?? '') ? literal : undefined)
   if (localhost && !readsHost) {
     facts.bindsLocalhost = fact(true, 'listens on localhost only: the container will not answer; listen on ":PORT" instead', localhost.file, localhost.line)
@@ -386,7 +370,7 @@ function listenFacts(snapshot: Snapshot, sources: string[], framework: (typeof F
 /** A health route: quoted paths, with the method prefix of Go 1.22 patterns ("GET /healthz"). */
 function findRoute(snapshot: Snapshot, files: readonly string[]): Fact<string> | undefined {
   for (const path of ['/healthz', '/health', '/api/health', '/livez', '/readyz', '/ping', '/status']) {
-    const found = findFirst(snapshot, files, new RegExp(`["\`](?:(?:GET|HEAD)\\s+)?${path.replace(/\//g, '\\/')}/?["\`]`))
+    const found = findIn(snapshot, files, new RegExp(`["\`](?:(?:GET|HEAD)\\s+)?${path.replace(/\//g, '\\/')}/?["\`]`))
     if (found) return fact(path, `route ${path} defined in source`, found.file, found.line)
   }
   return undefined

@@ -1,6 +1,6 @@
 import {posix} from 'node:path'
 
-import {type Evidence, type Fact, type FactSet, type Inspector, fact, findHealthPath, lineOf, procfileWeb, sourceFiles} from '../facts.js'
+import {type Evidence, type Fact, type FactSet, type Inspector, fact, findHealthPath, findIn, lineOf, procfileWeb, sourceFiles} from '../facts.js'
 import type {Snapshot} from '../snapshot.js'
 import {parseToml} from '../../util/toml.js'
 
@@ -89,7 +89,7 @@ export const rustInspector: Inspector = {
     const sources = sourceFiles(snapshot, ['.rs'], 120).filter(f => !/(^|\/)(benches|target)\//.test(f))
     const first = chosen ? [chosen.bin.path, ...sources.filter(s => s !== chosen.bin.path)] : sources
     if (!framework) {
-      const std = findFirst(snapshot, first, /\bstd::net::(?:\{[^}]*\bTcpListener\b|TcpListener\b)/)
+      const std = findIn(snapshot, first, /\bstd::net::(?:\{[^}]*\bTcpListener\b|TcpListener\b)/)
       if (std) facts.framework = fact('std', 'a server on the standard library (std::net::TcpListener)', std.file, std.line)
     }
     Object.assign(facts, listenFacts(snapshot, first, framework))
@@ -192,21 +192,6 @@ function systemPackages(snapshot: Snapshot): FactSet {
   return {}
 }
 
-interface Found {
-  file: string
-  line: number
-  match: RegExpExecArray
-}
-
-function findFirst(snapshot: Snapshot, files: readonly string[], pattern: RegExp): Found | undefined {
-  for (const file of files) {
-    const text = snapshot.read(file)
-    if (!text) continue
-    const match = pattern.exec(text)
-    if (match) return {file, line: text.slice(0, match.index).split('\n').length, match}
-  }
-  return undefined
-}
 
 const LOCAL = /^(127\.0\.0\.1|localhost|\[::1\]|::1|127,\s*0,\s*0,\s*1|LOCALHOST)$/
 
@@ -222,14 +207,14 @@ function listenFacts(snapshot: Snapshot, sources: string[], framework: (typeof F
 
   // ("127.0.0.1", 8080) / "0.0.0.0:3000" / ([0, 0, 0, 0], 3000) / (Ipv4Addr::LOCALHOST, 8080)
   const binding =
-    findFirst(snapshot, sources, /\(\s*"((?:\d{1,3}\.){3}\d{1,3}|localhost|::1?|\[::1?\])"\s*,\s*(\d{2,5})\s*\)/) ??
-    findFirst(snapshot, sources, /\bbind\(\s*&?"([\w.-]+|\[[:\w]*\]):(\d{2,5})"/) ??
-    findFirst(snapshot, sources, /\(\s*\[\s*(\d+\s*,\s*\d+\s*,\s*\d+\s*,\s*\d+)\s*\]\s*,\s*(\d{2,5})\s*\)/) ??
-    findFirst(snapshot, sources, /Ipv[46]Addr::(LOCALHOST|UNSPECIFIED)\)?\s*,\s*(\d{2,5})\s*\)/) ??
-    findFirst(snapshot, sources, /"(0\.0\.0\.0|127\.0\.0\.1|localhost|\[::\]):(\d{2,5})"/)
+    findIn(snapshot, sources, /\(\s*"((?:\d{1,3}\.){3}\d{1,3}|localhost|::1?|\[::1?\])"\s*,\s*(\d{2,5})\s*\)/) ??
+    findIn(snapshot, sources, /\bbind\(\s*&?"([\w.-]+|\[[:\w]*\]):(\d{2,5})"/) ??
+    findIn(snapshot, sources, /\(\s*\[\s*(\d+\s*,\s*\d+\s*,\s*\d+\s*,\s*\d+)\s*\]\s*,\s*(\d{2,5})\s*\)/) ??
+    findIn(snapshot, sources, /Ipv[46]Addr::(LOCALHOST|UNSPECIFIED)\)?\s*,\s*(\d{2,5})\s*\)/) ??
+    findIn(snapshot, sources, /"(0\.0\.0\.0|127\.0\.0\.1|localhost|\[::\]):(\d{2,5})"/)
 
-  const portVar = findFirst(snapshot, sources, /\benv::var(?:_os)?\(\s*"([A-Z0-9_]*PORT)"\s*\)/)
-  const portDefault = portVar ? findFirst(snapshot, sources, new RegExp(`"${portVar.match[1]}"\\s*\\)[^;]*?\\b(?:unwrap_or(?:_else)?|or)\\([^;]*?"?(\\d{2,5})"?`)) : undefined
+  const portVar = findIn(snapshot, sources, /\benv::var(?:_os)?\(\s*"([A-Z0-9_]*PORT)"\s*\)/)
+  const portDefault = portVar ? findIn(snapshot, sources, new RegExp(`"${portVar.match[1]}"\\s*\\)[^;]*?\\b(?:unwrap_or(?:_else)?|or)\\([^;]*?"?(\\d{2,5})"?`)) : undefined
   const rocketToml = snapshot.read('Rocket.toml')
   const rocketPort = rocketToml ? /^\s*port\s*=\s*(\d{2,5})/m.exec(rocketToml) : null
 
@@ -245,12 +230,12 @@ function listenFacts(snapshot: Snapshot, sources: string[], framework: (typeof F
     facts.portEnv = fact(name, `the app reads ${name}`, portVar.file, portVar.line)
     envEvidence.push({detail: `the app reads ${name}, so it is set to the container port`, file: portVar.file, line: portVar.line})
   }
-  const addrVar = findFirst(snapshot, sources, /\benv::var(?:_os)?\(\s*"([A-Z0-9_]*(?:ADDR|ADDRESS|BIND|LISTEN)[A-Z0-9_]*)"\s*\)/)
+  const addrVar = findIn(snapshot, sources, /\benv::var(?:_os)?\(\s*"([A-Z0-9_]*(?:ADDR|ADDRESS|BIND|LISTEN)[A-Z0-9_]*)"\s*\)/)
   if (addrVar && !/DATABASE|DB_|REDIS|SMTP/.test(addrVar.match[1]!)) {
     env[addrVar.match[1]!] = '0.0.0.0:{{port}}'
     envEvidence.push({detail: `the app reads ${addrVar.match[1]}, so it listens on every interface at the container port`, file: addrVar.file, line: addrVar.line})
   }
-  const hostVar = findFirst(snapshot, sources, /\benv::var(?:_os)?\(\s*"(HOST|BIND_HOST|LISTEN_HOST|HTTP_HOST|SERVER_HOST)"\s*\)/)
+  const hostVar = findIn(snapshot, sources, /\benv::var(?:_os)?\(\s*"(HOST|BIND_HOST|LISTEN_HOST|HTTP_HOST|SERVER_HOST)"\s*\)/)
   if (hostVar) {
     env[hostVar.match[1]!] = '0.0.0.0'
     envEvidence.push({detail: `the app reads ${hostVar.match[1]}; set to 0.0.0.0 so it answers outside the pod`, file: hostVar.file, line: hostVar.line})
@@ -272,7 +257,7 @@ function listenFacts(snapshot: Snapshot, sources: string[], framework: (typeof F
 /** warp names paths without a slash: warp::path("health") or path!("healthz"). */
 function warpHealth(snapshot: Snapshot, files: readonly string[]): Fact<string> | undefined {
   for (const name of ['healthz', 'health', 'livez', 'readyz', 'ping']) {
-    const found = findFirst(snapshot, files, new RegExp(`path(?:!|::path)?\\(\\s*"${name}"\\s*\\)`))
+    const found = findIn(snapshot, files, new RegExp(`path(?:!|::path)?\\(\\s*"${name}"\\s*\\)`))
     if (found) return fact(`/${name}`, `route /${name} defined in source`, found.file, found.line)
   }
   return undefined
