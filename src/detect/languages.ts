@@ -85,9 +85,12 @@ export function kindOf(path: string): string {
  */
 export async function rankLanguages(snapshot: Snapshot): Promise<LanguageRanking> {
   const vendor = vendored()
+  // Helm charts (draft's own among them) are deploy files, not the app: `_helpers.tpl` reads as Smarty.
+  const charts = snapshot.files.filter(f => posix.basename(f.path) === 'Chart.yaml').map(f => `${posix.dirname(f.path)}/`)
   const kinds = new Map<string, FileEntry[]>()
   for (const file of snapshot.files) {
     if (file.size === 0 || vendor.test(file.path)) continue
+    if (charts.some(chart => chart === './' || file.path.startsWith(chart))) continue
     const kind = kindOf(file.path)
     let group = kinds.get(kind)
     if (!group) kinds.set(kind, (group = []))

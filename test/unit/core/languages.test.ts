@@ -68,4 +68,15 @@ describe('rankLanguages', () => {
     )
     assert.deepEqual(ranking.code.map(l => l.language), ['Python'])
   })
+
+  it('leaves Helm charts out, so a scaffolded chart never outweighs a small app', async () => {
+    const ranking = await rankLanguages(
+      memorySnapshot('/app', {
+        'app.py': 'print("hi")\n',
+        'charts/app/Chart.yaml': 'apiVersion: v2\nname: app\n',
+        'charts/app/templates/_helpers.tpl': `{{- define "app.name" -}}\n${'{{ .Chart.Name }}\n'.repeat(200)}{{- end }}\n`,
+      }),
+    )
+    assert.deepEqual(ranking.code.map(l => l.language), ['Python'])
+  })
 })
