@@ -1,24 +1,41 @@
 // Prints the base images the packs use, one per line: `draft create <fixture> --dry-run --json` on
-// every packs/*/fixtures/*, the union of the plans' baseImages. Runs the CLI on as many fixtures at
-// once as there are cores. A fixture whose plan fails is reported on stderr and skipped.
+// every packs/*/fixtures/* (built-in packs) and test/fixtures/packs/*/fixtures/* (packs the tests
+// install as user packs: each is offered through a temporary $DRAFT_HOME/packs and chosen with
+// --pack), the union of the plans' baseImages. Runs the CLI on as many fixtures at once as there
+// are cores. A fixture whose plan fails is reported on stderr and skipped.
 // Usage: node derive-refs.mjs REPO_DIR
 import {execFile} from 'node:child_process'
-import {existsSync, readdirSync, statSync} from 'node:fs'
-import {availableParallelism} from 'node:os'
+import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs'
+import {availableParallelism, tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 const repo = process.argv[2] ?? process.cwd()
-const fixtures = []
-const packs = join(repo, 'packs')
-for (const pack of existsSync(packs) ? readdirSync(packs) : []) {
-  const dir = join(packs, pack, 'fixtures')
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) continue
-  for (const fx of readdirSync(dir)) if (statSync(join(dir, fx)).isDirectory()) fixtures.push(join('packs', pack, 'fixtures', fx))
+const fixtures = [] // {dir, pack?}
+const isDir = (p) => existsSync(p) && statSync(p).isDirectory()
+const home = mkdtempSync(join(tmpdir(), 'bed-derive-'))
+mkdirSync(join(home, 'packs'))
+process.on('exit', () => rmSync(home, {recursive: true, force: true}))
+for (const [root, user] of [['packs', false], [join('test', 'fixtures', 'packs'), true]]) {
+  if (!isDir(join(repo, root))) continue
+  for (const pack of readdirSync(join(repo, root))) {
+    const dir = join(repo, root, pack, 'fixtures')
+    if (!isDir(dir)) continue
+    let name
+    if (user) {
+      const toml = existsSync(join(repo, root, pack, 'pack.toml')) ? readFileSync(join(repo, root, pack, 'pack.toml'), 'utf8') : ''
+      name = /^name\s*=\s*"([^"]+)"/m.exec(toml)?.[1] ?? pack
+      // A copy, not a symlink: the pack loader takes real folders only.
+      cpSync(join(repo, root, pack), join(home, 'packs', pack), {recursive: true})
+    }
+    for (const fx of readdirSync(dir)) if (isDir(join(dir, fx))) fixtures.push({dir: join(root, pack, 'fixtures', fx), pack: name})
+  }
 }
 
-const plan = (fx) =>
+const plan = ({dir: fx, pack}) =>
   new Promise((resolve) => {
-    execFile(process.execPath, ['bin/run.js', 'create', fx, '--dry-run', '--json'], {cwd: repo, maxBuffer: 64 << 20, timeout: 120_000}, (err, stdout) => {
+    const args = ['bin/run.js', 'create', fx, '--dry-run', '--json', ...(pack ? ['--pack', pack] : [])]
+    const env = {...process.env, DRAFT_HOME: home}
+    execFile(process.execPath, args, {cwd: repo, env, maxBuffer: 64 << 20, timeout: 120_000}, (err, stdout) => {
       if (err) {
         console.error(`[bed] warning: images: 'draft create --dry-run --json' failed for ${fx}; its base images are not derived`)
         return resolve([])
