@@ -158,7 +158,10 @@ export class UpEngine {
               ref: pushRef,
               ...(auth ? {auth: registryAuth(delivery.registry, auth)} : {}),
               signal,
-              onProgress: p => progress({message: `${p.layersDone}/${p.layers} layers, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal}),
+              onProgress: p => {
+                // Layers announce themselves before their sizes are known; a 0-byte total says nothing.
+                if (p.bytesTotal > 0) progress({message: `${p.layersDone}/${p.layers} layers, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal})
+              },
             })
             return result.digest
           },
