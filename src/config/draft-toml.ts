@@ -138,18 +138,16 @@ export function loadConfig(appDir: string, overrides: ConfigOverrides = {}, env:
     throw invalid(at('image'), `"${image}" is not a valid image name`, 'Use lower-case letters, digits, and . _ - / separators.')
   }
 
-  const inApp = (key: string, value: string): string => {
-    const path = isAbsolute(value) ? value : join(root, value)
-    return path
-  }
-  const chart = inApp('chart', str('chart', `charts/${release}`))
+  // Paths in draft.toml are relative to the app folder.
+  const inApp = (value: string): string => (isAbsolute(value) ? value : join(root, value))
+  const chart = inApp(str('chart', `charts/${release}`))
   if (!existsSync(join(chart, 'Chart.yaml'))) throw new DraftError('CHART_MISSING', {chart: relative(root, chart) || chart, file: shown}, {location: {file, line: doc.lineOf(at('chart'))}})
-  const context = inApp('context', str('context', '.'))
+  const context = inApp(str('context', '.'))
   if (!existsSync(context) || !statSync(context).isDirectory()) throw invalid(at('context'), `${relative(root, context) || '.'} is not a folder`, 'Point `context` at the folder to send to the build (usually ".").')
-  const dockerfile = isAbsolute(str('dockerfile', 'Dockerfile')) ? str('dockerfile', 'Dockerfile') : join(context === root ? root : root, str('dockerfile', 'Dockerfile'))
+  const dockerfile = inApp(str('dockerfile', 'Dockerfile'))
   if (!existsSync(dockerfile)) throw new DraftError('DOCKERFILE_NOT_FOUND', {dockerfile: relative(root, dockerfile), file: shown}, {location: {file, line: doc.lineOf(at('dockerfile'))}})
 
-  const values = ((section.values as string[] | undefined) ?? []).map(v => inApp('values', v))
+  const values = ((section.values as string[] | undefined) ?? []).map(inApp)
   values.forEach((v, i) => {
     if (!existsSync(v)) throw invalid([...at('values'), i], `values file ${relative(root, v)} does not exist`, 'Fix the path (relative to the app folder) or remove it.')
   })

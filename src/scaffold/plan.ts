@@ -45,7 +45,6 @@ export interface PlanInput {
 }
 
 const DOCKERFILE = 'Dockerfile'
-const DOCKERIGNORE = '.dockerignore'
 const DRAFT_TOML = 'draft.toml'
 
 /** A Kubernetes- and Helm-safe name from a folder name: lower case, dashes, at most 53 characters. */
