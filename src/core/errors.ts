@@ -165,6 +165,10 @@ const catalogue = {
     message: `${c.user} may not ${c.verb} in namespace "${c.namespace}"`,
     fix: 'Use a namespace you may deploy to (--namespace), or ask a cluster admin for a Role there.',
   }),
+  NAMESPACE_TERMINATING: (c: {namespace: string}): Advice => ({
+    message: `namespace "${c.namespace}" is being deleted, so nothing can be deployed into it`,
+    fix: `Wait until it is gone (\`kubectl get namespace ${c.namespace}\` says NotFound), then run again; or deploy to another --namespace.`,
+  }),
   HELM_MISSING: (c: {binary: string}): Advice => ({
     message: `${c.binary} is not installed or does not run (draft deploys with helm 3.8 or newer)`,
     fix: 'Install helm 3 (https://helm.sh/docs/intro/install/) and make sure `helm` is on your PATH.',

@@ -76,6 +76,7 @@ const toRelease = (json: ReleaseJson): HelmRelease => ({
 
 /** helm's errors, turned into advice. The first matching pattern wins. */
 export function helmError(release: string, namespace: string, stderr: string): DraftError {
+  if (/because it is being terminated/.test(stderr)) return new DraftError('NAMESPACE_TERMINATING', {namespace})
   const forbidden = /is forbidden: User "([^"]+)" cannot (\w+) resource "([\w.]+)"/.exec(stderr)
   if (forbidden) return new DraftError('NAMESPACE_FORBIDDEN', {namespace, user: forbidden[1]!, verb: `${forbidden[2]} ${forbidden[3]}`})
   const reason = stderr.replace(/^Error:\s*/m, '').trim().split('\n').slice(0, 6).join('\n') || 'helm failed without a message'

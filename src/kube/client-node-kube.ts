@@ -56,9 +56,11 @@ export class ClientNodeKube implements Kube {
   async ensureNamespace(namespace: string): Promise<'exists' | 'created'> {
     const core = this.config.makeApiClient(this.k.CoreV1Api)
     try {
-      await core.readNamespace({name: namespace})
+      const existing = await core.readNamespace({name: namespace})
+      if (existing.status?.phase === 'Terminating') throw new DraftError('NAMESPACE_TERMINATING', {namespace})
       return 'exists'
     } catch (error) {
+      if (error instanceof DraftError) throw error
       const code = status(error)
       // Namespaced users often may not read Namespaces at all, yet may deploy into theirs.
       if (code === 403) return 'exists'

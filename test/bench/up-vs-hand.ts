@@ -43,7 +43,7 @@ for (const fixture of fixtures) {
   const app = join(root, fixture.name)
   cpSync(join(packageRoot(), 'packs', fixture.pack, 'fixtures', fixture.name), app, {recursive: true})
   const release = `bench-${fixture.name}`
-  const namespace = `bench-${process.pid}`
+  const namespace = `bench-${fixture.pack}-${process.pid}`
   try {
     execFileSync(process.execPath, [cli, 'create', app, '--app', release], {stdio: 'ignore'})
     const draftUp = ['up', app, '--registry', registry, '--namespace', namespace, '--build-network', 'host', '--release', release]

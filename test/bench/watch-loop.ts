@@ -85,7 +85,7 @@ for (const fixture of fixtures) {
   const app = join(root, fixture.name)
   cpSync(join(packageRoot(), 'packs', fixture.pack, 'fixtures', fixture.name), app, {recursive: true})
   const release = `loop-${fixture.name}`
-  const namespace = `bench-loop-${process.pid}`
+  const namespace = `bench-loop-${fixture.pack}-${process.pid}`
   spawnSync(process.execPath, [join(packageRoot(), 'bin', 'run.js'), 'create', app, '--app', release], {stdio: 'ignore'})
   let edit = 0
   const change = (): void => appendFileSync(join(app, fixture.source), `\n// loop edit ${++edit} ${Date.now()}\n`)
