@@ -6,7 +6,7 @@ import {type ProcessRunner, ProgramNotFound, type RunOptions, type RunResult} fr
 /** The real runner: execa, with output captured, lines streamed, and abort through the signal. */
 export class ExecaRunner implements ProcessRunner {
   async run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-    const {execa} = await import('execa')
+    const {execa} = await import('./execa.js')
     const child = execa(command, [...args], {
       cwd: options.cwd,
       env: options.env,

@@ -107,6 +107,9 @@ export class UpEngine {
       c => `docker ${c.engine.serverVersion}${c.engine.buildkit ? ' (BuildKit)' : ''} · kubernetes ${c.server} · helm ${c.helmVersion}`,
     )
     const delivery = chooseDelivery({registry: config.registry, image: config.image, cluster, hosting: connected.hosting})
+    // Asked now, answered while the context is tagged: an unchanged tree needs it, and costs a helm run.
+    const deployedStatus = helm.status(config.release, config.namespace, config.kubeContext || undefined)
+    deployedStatus.catch(() => undefined)
     if (delivery.mode === 'none') throw new DraftError('NO_REGISTRY', {context: target.context})
     checkAbort('connect')
 
@@ -201,7 +204,7 @@ export class UpEngine {
         }
         if (delivery.mode !== 'registry') setString['image.pullPolicy'] = 'IfNotPresent'
         // A new image means a new fingerprint: only an unbuilt image can already be deployed.
-        const current = built ? undefined : await helm.status(config.release, config.namespace, config.kubeContext || undefined)
+        const current = built ? undefined : await deployedStatus
         if (current?.status === 'deployed' && current.description === fingerprint) return {release: current, upToDate: true}
         const release = await helm.upgrade({
           release: config.release,
