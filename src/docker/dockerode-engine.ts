@@ -30,14 +30,21 @@ interface StreamMessage {
 
 /** The real engine, through dockerode. DOCKER_HOST (and DOCKER_TLS_VERIFY/DOCKER_CERT_PATH) choose it. */
 export class DockerodeEngine implements DockerEngine {
-  private readonly docker: Dockerode
+  private client?: Dockerode
   private readonly host: string
   private infoCache?: Promise<EngineInfo>
 
   constructor(env: NodeJS.ProcessEnv = process.env) {
-    const Docker = require('dockerode') as typeof Dockerode
-    this.docker = new Docker()
     this.host = env.DOCKER_HOST || 'unix:///var/run/docker.sock'
+  }
+
+  /** dockerode (with its gRPC and ssh clients) loads on first use: a no-op deploy never needs it. */
+  private get docker(): Dockerode {
+    if (!this.client) {
+      const Docker = require('dockerode') as typeof Dockerode
+      this.client = new Docker()
+    }
+    return this.client
   }
 
   info(): Promise<EngineInfo> {

@@ -91,20 +91,21 @@ export class UpEngine {
 
     const target = kube.target()
     const cluster = recognizeCluster(target, this.env)
+    // Docker is asked only when an image is built or looked up locally: an unchanged tree whose image
+    // the registry has needs no engine (and skips loading the Docker client).
     const connected = await clock.run(
       'connect',
-      `Docker, Kubernetes (${target.context}) and helm`,
+      `Kubernetes (${target.context}) and helm`,
       async () => {
         const ping = kube.ping()
-        const [server, engine, helmVersion, hosting] = await Promise.all([
+        const [server, helmVersion, hosting] = await Promise.all([
           ping,
-          docker.info(),
           helm.version(),
           config.registry ? undefined : ping.then(() => kube.localRegistryHosting()),
         ])
-        return {engine, server, helmVersion, hosting}
+        return {server, helmVersion, hosting}
       },
-      c => `docker ${c.engine.serverVersion}${c.engine.buildkit ? ' (BuildKit)' : ''} · kubernetes ${c.server} · helm ${c.helmVersion}`,
+      c => `kubernetes ${c.server} · helm ${c.helmVersion}`,
     )
     const delivery = chooseDelivery({registry: config.registry, image: config.image, cluster, hosting: connected.hosting})
     // Asked now, answered while the context is tagged: an unchanged tree needs it, and costs a helm run.
@@ -147,7 +148,7 @@ export class UpEngine {
     if (present) {
       clock.skip('build', delivery.mode === 'registry' ? `${pushRef} is already in the registry` : `${pushRef} is already built`)
     } else {
-      buildLog = await this.build(config, context, pushRef, connected.engine.buildkit, clock, options)
+      buildLog = await this.build(config, context, pushRef, clock, options)
       built = true
     }
     if (delivery.mode === 'registry') {
@@ -247,7 +248,7 @@ export class UpEngine {
     }
   }
 
-  private async build(config: DeployConfig, context: PreparedContext, ref: string, buildkit: boolean, clock: StageClock, options: UpOptions): Promise<string> {
+  private async build(config: DeployConfig, context: PreparedContext, ref: string, clock: StageClock, options: UpOptions): Promise<string> {
     const logDir = join(config.appDir, '.draft', 'logs')
     mkdirSync(logDir, {recursive: true})
     const logPath = join(logDir, 'build.log')
@@ -256,8 +257,10 @@ export class UpEngine {
     try {
       await clock.run(
         'build',
-        `building ${ref} with ${buildkit ? 'BuildKit' : 'the classic builder'}`,
+        `building ${ref}`,
         async progress => {
+          const engine = await this.deps.docker.info()
+          progress({message: `docker ${engine.serverVersion} at ${engine.host}, ${engine.buildkit ? 'BuildKit' : 'the classic builder'}`})
           try {
             return await this.deps.docker.build({
               context: context.open(signal),

@@ -107,6 +107,8 @@ describe('draft up (e2e, test bed)', function () {
     const upArgs = (): string[] => ['up', app, '--registry', env.registry, '--namespace', namespace, '--build-network', 'host']
 
     it('no Docker daemon', async () => {
+      // An unchanged app needs no engine; a changed one must build.
+      appendFileSync(join(app, 'src', 'server.js'), '\n// needs a build\n')
       await fails(upArgs(), {DOCKER_HOST: 'unix:///tmp/draft-no-docker.sock'}, 'DOCKER_UNAVAILABLE', /Start Docker, or set DOCKER_HOST/)
     })
 

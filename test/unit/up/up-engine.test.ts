@@ -193,10 +193,17 @@ describe('UpEngine', () => {
     assert.equal(helm.upgrades.length, 0)
   })
 
-  it('says Docker is not running at connect', async () => {
+  it('says Docker is not running when it has to build, and needs no Docker when nothing changed', async () => {
     docker.unavailable = true
     const error = await failure(run())
     assert.equal(error.code, 'DOCKER_UNAVAILABLE')
-    assert.deepEqual(stages('stage-failed'), ['connect'])
+    assert.deepEqual(stages('stage-failed'), ['build'])
+    docker.unavailable = false
+    await run()
+    registry.addTag(`${REGISTRY}/app:draft-0000000000000001`)
+    docker.unavailable = true
+    events = []
+    const unchanged = await run()
+    assert.ok(unchanged.upToDate)
   })
 })
