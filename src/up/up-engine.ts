@@ -14,6 +14,7 @@ import type {CredentialStore, FoundCredentials} from '../registry/credentials.js
 import {pullSecret, pullSecretName} from '../registry/pull-secret.js'
 import type {Registry} from '../registry/registry.js'
 import {formatBytes} from '../util/format.js'
+import {linkSignals, sleep} from '../util/signals.js'
 import {type ClusterInfo, type Delivery, chooseDelivery, recognizeCluster} from './cluster.js'
 import type {ContextProvider, PreparedContext} from './context-provider.js'
 import {deploymentsIn, judgeRollout} from './rollout.js'
@@ -78,10 +79,19 @@ export class UpEngine {
   constructor(private readonly deps: UpDependencies) {
     this.env = deps.env ?? process.env
     this.now = deps.now ?? (() => performance.now())
-    this.sleep = deps.sleep ?? defaultSleep
+    this.sleep = deps.sleep ?? sleep
   }
 
   async run(config: DeployConfig, options: UpOptions): Promise<UpResult> {
+    const link = linkSignals(options.signal)
+    try {
+      return await this.deploy(config, {...options, ...(link.signal ? {signal: link.signal} : {})})
+    } finally {
+      link.dispose()
+    }
+  }
+
+  private async deploy(config: DeployConfig, options: UpOptions): Promise<UpResult> {
     const {docker, kube, helm, registry, credentials} = this.deps
     const clock = new StageClock(options.emit, this.now)
     const signal = options.signal
@@ -253,7 +263,7 @@ export class UpEngine {
     mkdirSync(logDir, {recursive: true})
     const logPath = join(logDir, 'build.log')
     const log = createWriteStream(logPath)
-    const signal = anySignal(options.signal, options.buildSignal)
+    const {signal, dispose} = linkSignals(options.signal, options.buildSignal)
     try {
       await clock.run(
         'build',
@@ -283,6 +293,7 @@ export class UpEngine {
         r => `${r.builder === 'buildkit' ? 'BuildKit' : 'classic'}: ${r.steps} steps, ${r.cachedSteps} cached`,
       )
     } finally {
+      dispose()
       await new Promise<void>(resolve => log.end(resolve))
     }
     return logPath
@@ -359,20 +370,4 @@ function registryAuth(host: string, found: FoundCredentials): RegistryAuth {
     : {username: c.username ?? '<token>', password: c.identityToken, serveraddress: host}
 }
 
-function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
-  const real = signals.filter((s): s is AbortSignal => Boolean(s))
-  if (real.length <= 1) return real[0]
-  return AbortSignal.any(real)
-}
-
 const numberValue = (value: string | undefined): number | undefined => (value && /^\d+$/.test(value) ? Number(value) : undefined)
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise(resolve => {
-    const timer = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer)
-      resolve()
-    }, {once: true})
-  })
-}

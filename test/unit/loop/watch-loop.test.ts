@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {getEventListeners} from 'node:events'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -83,6 +84,7 @@ describe('WatchLoop', function () {
   let docker: FakeDocker
   let helm: FakeHelm
   let registry: FakeRegistry
+  let kube: FakeKube
   let events: LoopEvent[]
   let content: string
   let stop: AbortController
@@ -90,7 +92,7 @@ describe('WatchLoop', function () {
 
   const start = (): void => {
     const engine = new UpEngine({
-      docker, helm, registry, kube: new FakeKube(), credentials: new FakeCredentialStore(), runner: new FakeRunner(), env: {}, pollMs: 0, sleep: async () => {},
+      docker, helm, registry, kube, credentials: new FakeCredentialStore(), runner: new FakeRunner(), env: {}, pollMs: 0,
       contexts: {prepare: async () => ({tag: `draft-${content.padStart(16, '0')}`, files: 1, bytes: 1, dockerfile: 'Dockerfile', open: () => Readable.from([Buffer.from(content)])})},
     })
     const loop = new WatchLoop({watcher, up: (config, options) => engine.run(config, options), loadConfig: () => loadConfig(dir, {}, {})})
@@ -112,6 +114,7 @@ describe('WatchLoop', function () {
     docker = new FakeDocker()
     helm = new FakeHelm()
     registry = new FakeRegistry()
+    kube = new FakeKube()
     events = []
     content = '1'
     stop = new AbortController()
@@ -198,6 +201,20 @@ describe('WatchLoop', function () {
     assert.ok(second.result.upToDate)
     assert.equal(helm.upgrades.length, 1)
     assert.equal(registry.calls.filter(c => c.method === 'hasTag').length, 1, 'the unchanged cycle asked nothing of the registry')
+  })
+
+  it('leaves no listener behind on the Ctrl-C signal, cycle after cycle (memory stays flat)', async () => {
+    start()
+    await until(() => of('cycle-finished').length === 1)
+    const baseline = getEventListeners(stop.signal, 'abort').length
+    for (let i = 2; i <= 25; i++) {
+      content = String(i)
+      // Each rollout takes a poll, and each poll waits on the signal.
+      kube.restartRollout('default', 'app')
+      watcher.emit('src/app.js')
+      await until(() => of('cycle-finished').length === i)
+    }
+    assert.equal(getEventListeners(stop.signal, 'abort').length, baseline)
   })
 
   it('stops at SIGINT during a build, closes the watcher and starts nothing more', async () => {
