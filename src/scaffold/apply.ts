@@ -34,6 +34,10 @@ export function applyPlan(plan: ScaffoldPlan): ApplyResult {
       const destination = join(root, unit)
       assertInside(root, destination)
       if (existsSync(destination)) {
+        // Only what the plan means to replace (--force) may be moved aside; anything else appeared
+        // since the plan was made, or is in the way (a file where the chart folder goes).
+        const replacing = plan.files.some(f => f.action === 'replace' && (f.path === unit || f.path.startsWith(`${unit}/`)))
+        if (!replacing) throw new DraftError('FILES_EXIST', {files: [unit]})
         const aside = join(staging, 'old', unit)
         mkdirSync(dirname(aside), {recursive: true})
         renameSync(destination, aside)
