@@ -35,6 +35,7 @@ describe('draft up (e2e, test bed)', function () {
     }
   })
 
+  const upArgsFor = (release: string): string[] => ['up', app, '--registry', env.registry, '--namespace', namespace, '--build-network', 'host', '--release', release]
   const up = (...extra: string[]) => draft(['up', app, '--registry', env.registry, '--namespace', namespace, '--build-network', 'host', '--json', ...extra])
   const resultOf = (stdout: string): Record<string, unknown> => jsonLines(stdout).find(e => e.type === 'result')!
 
@@ -93,6 +94,23 @@ describe('draft up (e2e, test bed)', function () {
     const pullSecret = kubectl('-n', namespace, 'get', 'deployment', '-l', 'app.kubernetes.io/instance=private', '-o', 'jsonpath={.items[0].spec.template.spec.imagePullSecrets[0].name}')
     assert.equal(pullSecret, 'private-registry')
     rmSync(config, {recursive: true, force: true})
+  })
+
+  describe('a rollout that cannot succeed names its cause, with the pod events, and exits 1', () => {
+    // The bed's kwok keeps a pod annotated draft.bed/simulate waiting with that reason.
+    for (const [reason, cause, fix] of [
+      ['ImagePullBackOff', /ImagePullBackOff: the cluster cannot pull 127\.0\.0\.1:\d+\/express-api:draft-/, /image is in the registry/],
+      ['CrashLoopBackOff', /CrashLoopBackOff: the container keeps exiting \(exit code 1/, /kubectl logs -n \S+ \S+ --previous/],
+    ] as const) {
+      it(reason, async () => {
+        const run = await draft([...upArgsFor(`fail-${reason.toLowerCase()}`), '--set', `podAnnotations.draft\\.bed/simulate=${reason}`, '--timeout', '90s'])
+        assert.equal(run.code, 1, run.stdout + run.stderr)
+        assert.match(run.stderr, /\(ROLLOUT_FAILED\)/)
+        assert.match(run.stderr, cause)
+        assert.match(run.stderr, fix)
+        assert.match(run.stdout, /✖ rollout\s+failed after/)
+      })
+    }
   })
 
   describe('failures print the documented message and fix', () => {

@@ -186,6 +186,14 @@ describe('draft up --watch (e2e, test bed)', function () {
     assert.equal(release.trim(), '', 'nothing was deployed by the interrupted build')
   })
 
+  it('uninstalls the release at exit with --cleanup', async () => {
+    const l = start('--release', 'cleaned', '--cleanup')
+    await l.until(() => l.finished() === 1, 'the first deploy')
+    assert.match(execFileSync('helm', ['-n', namespace, 'list', '-q'], {encoding: 'utf8'}), /^cleaned$/m)
+    assert.equal(await l.stop(), 0, l.stderr)
+    assert.doesNotMatch(execFileSync('helm', ['-n', namespace, 'list', '-q'], {encoding: 'utf8'}), /^cleaned$/m)
+  })
+
   it('reports one failed cycle when the registry restarts, and the next change succeeds', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'draft-e2e-registry-'))
     const port = 45010
