@@ -173,7 +173,7 @@ export class DockerodeEngine implements DockerEngine {
   }
 }
 
-async function followBuildKit(stream: Readable, request: BuildRequest): Promise<Omit<BuildResult, 'builder'>> {
+export async function followBuildKit(stream: Readable, request: BuildRequest): Promise<Omit<BuildResult, 'builder'>> {
   const vertexes = new Map<string, {name: string; cached: boolean; completed: boolean; error: string}>()
   const logsByVertex = new Map<string, string[]>()
   let imageId = ''
@@ -227,7 +227,7 @@ async function followBuildKit(stream: Readable, request: BuildRequest): Promise<
   return {imageId, steps: steps.length, cachedSteps: steps.filter(v => v.cached).length}
 }
 
-async function followClassic(stream: Readable, request: BuildRequest): Promise<Omit<BuildResult, 'builder'>> {
+export async function followClassic(stream: Readable, request: BuildRequest): Promise<Omit<BuildResult, 'builder'>> {
   let imageId = ''
   let step = ''
   let steps = 0
