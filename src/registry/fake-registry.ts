@@ -1,7 +1,7 @@
 import {DraftError} from '../core/errors.js'
 import type {CredentialStore, Credentials, FoundCredentials} from './credentials.js'
 import {type ImageRef, parseImageRef, repositoryOf} from './image-ref.js'
-import {isLoopbackRegistry, type Registry, type RegistryStatus, type RequestOptions} from './registry.js'
+import {isLoopbackRegistry, type Registry, type RegistryStatus, type RequestOptions, statusOf} from './registry.js'
 
 /**
  * In-memory registry for unit tests of the core: tags you add exist, credentials you require are
@@ -57,14 +57,7 @@ export class FakeRegistry implements Registry {
 
   async check(registry: string, auth?: FoundCredentials, options: RequestOptions = {}): Promise<RegistryStatus> {
     this.calls.push({method: 'check', registry, ...(auth ? {auth: auth.source} : {})})
-    try {
-      this.gate(registry, auth, options)
-      return 'ok'
-    } catch (error) {
-      if (error instanceof DraftError && error.code === 'REGISTRY_UNREACHABLE') return 'unreachable'
-      if (error instanceof DraftError && error.code === 'REGISTRY_UNAUTHORIZED') return 'unauthorized'
-      throw error
-    }
+    return statusOf((async () => this.gate(registry, auth, options))())
   }
 
   async access(registry: string, auth?: FoundCredentials, options: RequestOptions = {}): Promise<void> {

@@ -23,6 +23,18 @@ export interface Registry {
   hasTag(ref: ImageRef | string, auth?: FoundCredentials, options?: RequestOptions): Promise<boolean>
 }
 
+/** What `access` concluded, as a status: `check` is `access` that does not throw for the two expected answers. */
+export async function statusOf(access: Promise<void>): Promise<RegistryStatus> {
+  try {
+    await access
+    return 'ok'
+  } catch (error) {
+    if (error instanceof DraftError && error.code === 'REGISTRY_UNREACHABLE') return 'unreachable'
+    if (error instanceof DraftError && error.code === 'REGISTRY_UNAUTHORIZED') return 'unauthorized'
+    throw error
+  }
+}
+
 export const MANIFEST_ACCEPT = [
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.oci.image.manifest.v1+json',
@@ -89,15 +101,8 @@ export class HttpRegistry implements Registry {
     this.insecure = new Set(options.insecureRegistries ?? [])
   }
 
-  async check(registry: string, auth?: FoundCredentials, options: RequestOptions = {}): Promise<RegistryStatus> {
-    try {
-      await this.access(registry, auth, options)
-      return 'ok'
-    } catch (error) {
-      if (error instanceof DraftError && error.code === 'REGISTRY_UNREACHABLE') return 'unreachable'
-      if (error instanceof DraftError && error.code === 'REGISTRY_UNAUTHORIZED') return 'unauthorized'
-      throw error
-    }
+  check(registry: string, auth?: FoundCredentials, options: RequestOptions = {}): Promise<RegistryStatus> {
+    return statusOf(this.access(registry, auth, options))
   }
 
   async access(registry: string, auth?: FoundCredentials, options: RequestOptions = {}): Promise<void> {

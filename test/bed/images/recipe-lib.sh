@@ -57,3 +57,28 @@ copy_host_cas() {
 
 # One RUN line that installs Debian packages and leaves no apt lists behind.
 apt_run() { echo "RUN apt-get update && apt-get install -y --no-install-recommends $* && rm -rf /var/lib/apt/lists/*"; }
+
+# Highest version of a package matching a range, from the npm registry.
+npm_max() {
+  npm view "$1" version --json 2>/dev/null | node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      let v = JSON.parse(s); if (!Array.isArray(v)) v = [v]
+      const key = (x) => x.split(".").map(Number)
+      v = v.filter((x) => /^\d+\.\d+\.\d+$/.test(x)).sort((a, b) => { const p = key(a), q = key(b); return p[0] - q[0] || p[1] - q[1] || p[2] - q[2] })
+      if (!v.length) process.exit(1); console.log(v[v.length - 1])
+    })'
+}
+
+# Unpacks a registry tarball (cached) into DIR.
+npm_unpack() {
+  local spec=$1 dest=$2 dl=$BED_IMG_HOME/dl f
+  mkdir -p "$dl" "$dest"
+  f=$dl/$(echo "$spec" | tr '@/' '-_').tgz
+  if [ ! -s "$f" ]; then
+    local tmp
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack "$spec" --silent >/dev/null) || fail "npm pack $spec failed"
+    mv "$tmp"/*.tgz "$f" && rm -rf "$tmp"
+  fi
+  tar -xzf "$f" -C "$dest" --strip-components=1
+}

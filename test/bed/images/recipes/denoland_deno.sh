@@ -8,28 +8,12 @@ recipe_resolve() {
   [[ $v =~ ^[0-9]+(\.[0-9]+){0,2}$ ]] || fail "tags <version>, debian-<version>, bin-<version> and latest are provided (no alpine, distroless or ubuntu)"
   DENO_V=$(cached "@deno/linux-x64-glibc@$v" npm_max "@deno/linux-x64-glibc@$v") || fail "no Deno release matches $v on the npm registry (@deno/linux-x64-glibc)"
 }
-npm_max() {
-  npm view "$1" version --json 2>/dev/null | node -e '
-    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
-      let v = JSON.parse(s); if (!Array.isArray(v)) v = [v]
-      const key = (x) => x.split(".").map(Number)
-      v = v.filter((x) => /^\d+\.\d+\.\d+$/.test(x)).sort((a, b) => { const p = key(a), q = key(b); return p[0] - q[0] || p[1] - q[1] || p[2] - q[2] })
-      if (!v.length) process.exit(1); console.log(v[v.length - 1])
-    })'
-}
 recipe_deps() { echo "$BASE_REF"; }
 recipe_fingerprint() { echo "deno $DENO_V ${BIN_ONLY:-}"; }
 recipe_provides() { echo "deno $DENO_V (npm @deno/linux-x64-glibc)"; }
 recipe_context() {
-  local c=$1 dl=$BED_IMG_HOME/dl f tmp
-  f=$dl/deno-linux-x64-glibc-$DENO_V.tgz
-  mkdir -p "$dl"
-  if [ ! -s "$f" ]; then
-    tmp=$(mktemp -d)
-    (cd "$tmp" && npm pack "@deno/linux-x64-glibc@$DENO_V" --silent >/dev/null) || fail "npm pack @deno/linux-x64-glibc@$DENO_V failed"
-    mv "$tmp"/*.tgz "$f" && rm -rf "$tmp"
-  fi
-  mkdir -p "$c/pkg" && tar -xzf "$f" -C "$c/pkg" --strip-components=1
+  local c=$1
+  npm_unpack "@deno/linux-x64-glibc@$DENO_V" "$c/pkg"
   local bin
   bin=$(find "$c/pkg" -type f -name deno | head -n1)
   [ -n "$bin" ] || fail "no deno binary in @deno/linux-x64-glibc@$DENO_V"
