@@ -28,9 +28,9 @@ With --watch it keeps going: each burst of saves becomes one cycle, a save durin
     set: Flags.string({description: 'Helm value, e.g. --set replicaCount=2 (repeatable).', multiple: true, default: []}),
     'build-network': Flags.string({description: 'Network mode of build steps, e.g. host.'}),
     timeout: Flags.string({description: 'How long to wait for the rollout, e.g. 90s or 5m.'}),
-    watch: Flags.boolean({char: 'w', description: 'Keep watching and deploy every saved change.', default: false}),
+    watch: Flags.boolean({char: 'w', description: 'Keep watching and deploy every saved change.'}),
     quiet: Flags.string({description: 'With --watch: quiet period after the last save before a cycle starts (default 300ms).', dependsOn: ['watch']}),
-    cleanup: Flags.boolean({description: 'With --watch: uninstall the release when you stop.', default: false, dependsOn: ['watch']}),
+    cleanup: Flags.boolean({description: 'With --watch: uninstall the release when you stop.', dependsOn: ['watch']}),
   }
 
   async run(): Promise<void> {
@@ -55,7 +55,7 @@ With --watch it keeps going: each burst of saves becomes one cycle, a save durin
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
     try {
-      if (flags.watch) await this.watch(args.path, overrides, interrupt.signal, flags.cleanup)
+      if (flags.watch) await this.watch(args.path, overrides, interrupt.signal, Boolean(flags.cleanup))
       else await this.once(args.path, overrides, interrupt.signal)
     } finally {
       process.off('SIGINT', onSignal)

@@ -201,6 +201,10 @@ const catalogue = {
     message: `${c.file}:${c.line}: the pattern ${JSON.stringify(c.pattern)} is invalid: ${c.reason}`,
     fix: `Fix or remove line ${c.line} of ${c.file} (docker build rejects it too). Use \\ before [ ] * ? to mean the character itself.`,
   }),
+  BAD_PACK_NAME: (c: {name: string}): Advice => ({
+    message: `"${c.name}" is not a valid pack name`,
+    fix: 'Use lower-case letters, digits and dashes, starting with a letter (at most 40 characters), e.g. `draft pack new elixir`.',
+  }),
   PACK_SOURCE_FAILED: (c: {source: string; reason: string}): Advice => ({
     message: `cannot fetch the pack from ${c.source}: ${c.reason}`,
     fix: 'Check the path or git URL (and #ref), and that git can reach it: `git ls-remote URL` should work.',

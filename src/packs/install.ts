@@ -49,7 +49,12 @@ export async function fetchPacks(source: string, runner: ProcessRunner): Promise
         } catch {
           throw new DraftError('PACK_SOURCE_FAILED', {source, reason: 'git is not installed'})
         }
-        if (result.exitCode !== 0) throw new DraftError('PACK_SOURCE_FAILED', {source, reason: result.stderr.trim().split('\n').pop() ?? `git ${args[0]} failed`})
+        if (result.exitCode !== 0) {
+          // git's first "fatal:" line says what went wrong; the lines after it are generic advice.
+          const lines = result.stderr.trim().split('\n')
+          const reason = (lines.find(l => l.startsWith('fatal:')) ?? lines[0] ?? `git ${args[0]} failed`).replace(/^fatal:\s*/, '')
+          throw new DraftError('PACK_SOURCE_FAILED', {source, reason})
+        }
         return result.stdout.trim()
       }
       await git(['clone', '--quiet', url, root])

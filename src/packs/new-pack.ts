@@ -22,7 +22,7 @@ const NAME = /^[a-z][a-z0-9-]{0,39}$/
  * sample app the author writes, and a README of the next steps. Written all or nothing.
  */
 export function newPack(name: string, parent: string, options: NewPackOptions): {dir: string; files: string[]} {
-  if (!NAME.test(name)) throw new DraftError('BAD_APP_NAME', {name})
+  if (!NAME.test(name)) throw new DraftError('BAD_PACK_NAME', {name})
   const dir = resolve(parent, name)
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new DraftError('FILES_EXIST', {files: [dir]})
   const q = JSON.stringify
