@@ -79,7 +79,8 @@ export async function testPack(dir: string, deps: {docker: DockerEngine; runner:
     outcome.detected.ok = detection.pack === pack.name && outcome.detected.mismatches.length === 0
     if (detection.pack !== pack.name) outcome.detected.mismatches.unshift(`chose ${detection.pack ?? 'no pack'} (${detection.scores.slice(0, 2).map(s => `${s.pack} ${s.score}`).join(', ')})`)
 
-    const forced = await detectApp(snapshot, packs, {pack: pack.name})
+    // When detection chose this pack its variables are the ones wanted; only a miss needs a forced run.
+    const forced = detection.pack === pack.name ? detection : await detectApp(snapshot, packs, {pack: pack.name})
     outcome.baseImages = planScaffold({snapshot, pack, variables: forced.variables!, app: 'fixture', force: true}).baseImages
 
     if (!options.build || !fixture.build) {
@@ -94,8 +95,8 @@ export async function testPack(dir: string, deps: {docker: DockerEngine; runner:
     try {
       cpSync(join(root, fixture.path), work, {recursive: true})
       const appSnapshot = openApp(work)
-      const variables = (await detectApp(appSnapshot, packs, {pack: pack.name})).variables!
-      const plan = planScaffold({snapshot: appSnapshot, pack, variables, app: basename(fixture.path).toLowerCase().replace(/[^a-z0-9-]+/g, '-'), force: true})
+      // The copy has the fixture's files, so the fixture's variables hold for it.
+      const plan = planScaffold({snapshot: appSnapshot, pack, variables: forced.variables!, app: basename(fixture.path).toLowerCase().replace(/[^a-z0-9-]+/g, '-'), force: true})
       applyPlan(plan)
       const port = Number(plan.variables.port?.value)
       outcome.port = port
