@@ -27,7 +27,7 @@ export default class Create extends DraftCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Create)
     const [{loadPacks}, {createApp}, {renderCreate, createJson}, {resolve}] = await Promise.all([
-      import('../packs/registry.js'),
+      import('../pack-model/registry.js'),
       import('../scaffold/create.js'),
       import('../ui/render-create.js'),
       import('node:path'),

@@ -1,5 +1,5 @@
 import type {DraftError} from '../core/errors.js'
-import {loadPacks} from '../packs/registry.js'
+import {loadPacks} from '../pack-model/registry.js'
 import {type DetectOptions, type Detection, detectApp, openApp, whyNoPack} from './detect.js'
 
 /** `draft detect PATH`: what the packs visible from that app make of it, and why none fits if so. */

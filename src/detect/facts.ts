@@ -1,22 +1,8 @@
 import type {Snapshot} from './snapshot.js'
 
-/** Why draft believes something: a file, a line in it when known, and what was seen there. */
-export interface Evidence {
-  detail: string
-  file?: string
-  line?: number
-}
+import type {Fact, FactSet} from '../pack-model/facts.js'
 
-export interface Fact<T = unknown> {
-  value: T
-  evidence: Evidence[]
-}
-
-/** Facts of one inspector, keyed by fact name (`port`, `framework`, ...). */
-export type FactSet = Record<string, Fact>
-
-/** Facts of all inspectors, keyed `inspector.fact` (`node.port`). */
-export type Facts = Record<string, Fact>
+export type {Evidence, Fact, FactSet, Facts} from '../pack-model/facts.js'
 
 /**
  * An inspector knows one ecosystem. It reads a snapshot and reports what the Dockerfile and chart need

@@ -1,4 +1,4 @@
-import type {Pack} from '../packs/manifest.js'
+import type {Pack} from '../pack-model/manifest.js'
 import {matchGlob} from '../util/glob.js'
 import type {Evidence, Facts} from './facts.js'
 import type {LanguageRanking} from './languages.js'

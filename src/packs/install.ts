@@ -5,8 +5,8 @@ import {basename, join, resolve} from 'node:path'
 
 import {DraftError} from '../core/errors.js'
 import type {ProcessRunner} from '../process/process-runner.js'
-import {type Pack, MANIFEST, loadPack} from './manifest.js'
-import {formatProblem} from './registry.js'
+import {type Pack, MANIFEST, loadPack} from '../pack-model/manifest.js'
+import {formatProblem} from '../pack-model/registry.js'
 
 /** Where an installed pack came from, kept beside it so `pack update` can fetch it again. */
 export interface PackOrigin {

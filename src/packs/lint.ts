@@ -9,9 +9,9 @@ import type {ProcessRunner} from '../process/process-runner.js'
 import {ProgramNotFound} from '../process/process-runner.js'
 import {readDockerfile} from '../scaffold/dockerfile.js'
 import {type ScaffoldPlan, planScaffold} from '../scaffold/plan.js'
-import {resolveVariables} from '../scaffold/variables.js'
-import {type Pack, type PackProblem, loadPack} from './manifest.js'
-import {type PackSet, loadPacks} from './registry.js'
+import {resolveVariables} from '../pack-model/variables.js'
+import {type Pack, type PackProblem, loadPack} from '../pack-model/manifest.js'
+import {type PackSet, loadPacks} from '../pack-model/registry.js'
 
 export interface LintProblem extends PackProblem {
   severity: 'error' | 'warning'

@@ -4,8 +4,8 @@ import {join} from 'node:path'
 import {DraftError} from '../core/errors.js'
 import type {ProcessRunner} from '../process/process-runner.js'
 import {type Fetched, type PackOrigin, fetchPacks, installPacks, readOrigin, sourceOf} from './install.js'
-import type {Pack} from './manifest.js'
-import {type BrokenPack, type ShadowedPack, draftHome, loadPacks} from './registry.js'
+import type {Pack} from '../pack-model/manifest.js'
+import {type BrokenPack, type ShadowedPack, draftHome, loadPacks} from '../pack-model/registry.js'
 
 export interface PackListing {
   packs: {name: string; version: string; description: string; source: Pack['source']; dir: string; origin?: PackOrigin}[]

@@ -11,7 +11,7 @@ import type {ProcessRunner} from '../process/process-runner.js'
 import {applyPlan} from '../scaffold/apply.js'
 import {planScaffold} from '../scaffold/plan.js'
 import {type LintReport, lintPack, withPack} from './lint.js'
-import {loadPack} from './manifest.js'
+import {loadPack} from '../pack-model/manifest.js'
 
 export interface FixtureOutcome {
   fixture: string

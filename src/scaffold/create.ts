@@ -1,7 +1,7 @@
 import {basename} from 'node:path'
 
 import {type Detection, detectApp, openApp, requirePack} from '../detect/detect.js'
-import type {PackSet} from '../packs/registry.js'
+import type {PackSet} from '../pack-model/registry.js'
 import {type ApplyResult, applyPlan} from './apply.js'
 import {type ScaffoldPlan, appNameFrom, planScaffold} from './plan.js'
 

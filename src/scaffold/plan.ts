@@ -2,14 +2,14 @@ import {existsSync, readFileSync, readdirSync} from 'node:fs'
 import {join, posix, relative, resolve, sep} from 'node:path'
 
 import {DraftError} from '../core/errors.js'
-import type {Evidence} from '../detect/facts.js'
+import type {Evidence} from '../pack-model/facts.js'
 import type {Snapshot} from '../detect/snapshot.js'
-import type {Pack} from '../packs/manifest.js'
+import type {Pack} from '../pack-model/manifest.js'
 import {packageRoot} from '../util/package-root.js'
 import {readDockerfile} from './dockerfile.js'
 import {TemplateError, renderTemplate} from './render-template.js'
 import {templateHelpers} from './template-helpers.js'
-import type {Variables} from './variables.js'
+import type {Variables} from '../pack-model/variables.js'
 
 export type FileAction = 'create' | 'replace' | 'keep'
 

@@ -12,7 +12,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {detectApp, openApp} from '../../src/detect/detect.js'
-import {loadPacks} from '../../src/packs/registry.js'
+import {loadPacks} from '../../src/pack-model/registry.js'
 import {packageRoot} from '../../src/util/package-root.js'
 
 const arg = (name: string, fallback: number): number => {

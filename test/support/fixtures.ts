@@ -1,7 +1,7 @@
 import {join} from 'node:path'
 
-import type {Pack} from '../../src/packs/manifest.js'
-import {loadPacks} from '../../src/packs/registry.js'
+import type {Pack} from '../../src/pack-model/manifest.js'
+import {loadPacks} from '../../src/pack-model/registry.js'
 
 export interface FixtureCase {
   pack: Pack

@@ -1,4 +1,4 @@
-import {CHART_DEFAULTS, type Pack} from '../../src/packs/manifest.js'
+import {CHART_DEFAULTS, type Pack} from '../../src/pack-model/manifest.js'
 
 /** A pack built in memory, for tests of scoring and variables that must not depend on the built-ins. */
 export function fakePack(overrides: Partial<Pack> & {name: string}): Pack {

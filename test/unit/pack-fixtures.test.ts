@@ -3,7 +3,7 @@ import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {detectApp, openApp} from '../../src/detect/detect.js'
-import {loadPacks} from '../../src/packs/registry.js'
+import {loadPacks} from '../../src/pack-model/registry.js'
 import {planScaffold} from '../../src/scaffold/plan.js'
 import {packageRoot} from '../../src/util/package-root.js'
 import {builtinFixtures} from '../support/fixtures.js'

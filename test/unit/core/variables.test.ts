@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 
 import {DraftError} from '../../../src/core/errors.js'
-import {resolveVariables} from '../../../src/scaffold/variables.js'
+import {resolveVariables} from '../../../src/pack-model/variables.js'
 import {fakePack} from '../../support/packs.js'
 
 const pack = fakePack({

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import {detectApp} from '../../../src/detect/detect.js'
 import {dotnetInspector, parseProject, parseUrls, solutionProjects, stripJsonComments} from '../../../src/detect/inspectors/dotnet.js'
 import {memorySnapshot} from '../../../src/detect/snapshot.js'
-import {loadPacks} from '../../../src/packs/registry.js'
+import {loadPacks} from '../../../src/pack-model/registry.js'
 
 const inspect = (files: Record<string, string>, root = '/work/app') => dotnetInspector.inspect(memorySnapshot(root, files))
 const csproj = (body = '', sdk = 'Microsoft.NET.Sdk.Web', tfm = 'net8.0') =>

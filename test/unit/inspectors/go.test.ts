@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import {detectApp} from '../../../src/detect/detect.js'
 import {goInspector, parseGoMod, parseWorkUses} from '../../../src/detect/inspectors/go.js'
 import {memorySnapshot} from '../../../src/detect/snapshot.js'
-import {loadPacks} from '../../../src/packs/registry.js'
+import {loadPacks} from '../../../src/pack-model/registry.js'
 
 const inspect = (files: Record<string, string>, root = '/work/app') => goInspector.inspect(memorySnapshot(root, files))
 const mod = (body = '', go = '1.26') => `module example.com/shop\n\ngo ${go}\n${body}`

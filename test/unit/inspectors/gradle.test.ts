@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import {detectApp} from '../../../src/detect/detect.js'
 import {gradleInspector, includes} from '../../../src/detect/inspectors/gradle.js'
 import {memorySnapshot} from '../../../src/detect/snapshot.js'
-import {loadPacks} from '../../../src/packs/registry.js'
+import {loadPacks} from '../../../src/pack-model/registry.js'
 
 const inspect = (files: Record<string, string>) => gradleInspector.inspect(memorySnapshot('/work/app', files))
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import {detectApp} from '../../../src/detect/detect.js'
 import {rustInspector} from '../../../src/detect/inspectors/rust.js'
 import {memorySnapshot} from '../../../src/detect/snapshot.js'
-import {loadPacks} from '../../../src/packs/registry.js'
+import {loadPacks} from '../../../src/pack-model/registry.js'
 
 const inspect = (files: Record<string, string>) => rustInspector.inspect(memorySnapshot('/work/app', files))
 const cargo = (deps = '', extra = '') => `[package]\nname = "shop"\nversion = "0.1.0"\nedition = "2021"\n${extra}\n[dependencies]\n${deps}`

@@ -1,6 +1,6 @@
 import {DraftError} from '../core/errors.js'
-import type {Evidence, Facts} from '../detect/facts.js'
-import type {Pack, VariableSpec} from '../packs/manifest.js'
+import type {Evidence, Facts} from './facts.js'
+import type {Pack, VariableSpec} from './manifest.js'
 
 export type VariableSource = 'flag' | 'detected' | 'default'
 
