@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test bed: Docker Engine, two registries, a Kubernetes control plane with a kwok node, helm,
 # kubeconform and local base images, all on 127.0.0.1. See test/bed/README.md.
-#   bed.sh up | status | down | env | tools | images [REF...]
+#   bed.sh up | status | down | env | leftovers | tools | images [REF...]
 set -euo pipefail
 
 BED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -10,6 +10,7 @@ BED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$BED_DIR/lib/docker.sh"
 . "$BED_DIR/lib/registry.sh"
 . "$BED_DIR/lib/kube.sh"
+. "$BED_DIR/lib/node.sh"
 . "$BED_DIR/images/build.sh"
 
 status_line() { printf '  %-24s %-28s %-40s %s\n' "$1" "$2" "$3" "$4"; }
@@ -28,14 +29,17 @@ cmd_up() {
   step "dockerd" docker_up
   step "registries" registries_up
   step "kubernetes control plane" kube_up
+  step "real node (containerd, kubelet, kube-proxy)" node_up
   if [ "${DRAFT_BED_SKIP_IMAGES:-}" != 1 ]; then
     step "base images" images_ensure_default
   fi
+  step "default ServiceAccount and kube-root-ca.crt" kube_settle
   log "bed is up in $(elapsed "$t0"). Use it with: eval \"\$(npm run -s bed:env)\""
 }
 
 cmd_down() {
   local p
+  node_down
   kube_down
   registries_down
   docker_down
@@ -46,7 +50,7 @@ cmd_down() {
   done
   if [ -d "$BED_RUN" ]; then
     # The docker exec-root may hold mounts from containers; unmount before removing.
-    grep -o " ${BED_RUN}[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    { grep -o " ${BED_RUN}[^ ]*" /proc/mounts 2>/dev/null || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
     rm -rf "$BED_RUN"
   fi
   log "bed is down (caches kept in $BED_HOME)"
@@ -58,6 +62,7 @@ cmd_status() {
   docker_status
   registries_status
   kube_status
+  node_status
   tools_status
   if [ -f "$BED_RUN/base-images.txt" ]; then
     local n_ok n_bad
@@ -67,6 +72,22 @@ cmd_status() {
     grep '^unavailable ' "$BED_RUN/base-images.txt" | cut -d' ' -f2- | sed 's/^/      unavailable: /' || true
   fi
   [ "$BED_UNHEALTHY" = 0 ]
+}
+
+# Everything the bed can leave on the machine, listed; exit 1 when anything is there. Run after
+# bed:down (CI runs it after two in a row).
+cmd_leftovers() {
+  local found=0 line
+  report() { found=1; echo "  left behind: $*"; }
+  for line in $(bed_pids); do report "process $(cat "/proc/$line/comm" 2>/dev/null) (pid $line)"; done
+  [ ! -d "$BED_RUN" ] || report "run folder $BED_RUN"
+  while read -r line; do report "mount $line"; done < <(awk -v r="$BED_RUN" -v k="$BED_DOCKER_ROOT" 'index($2, r) == 1 || index($2, k) == 1 { print $2 }' /proc/mounts)
+  ! ip link show "$BED_BRIDGE" >/dev/null 2>&1 || report "bridge $BED_BRIDGE"
+  while read -r line; do report "pod interface $line"; done < <(ip -o link show type veth 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1)
+  for line in /sys/fs/cgroup/*/"${BED_CGROUP_ROOT#/}"; do [ ! -d "$line" ] || report "cgroup $line"; done
+  while read -r line; do report "iptables $line"; done < <({ iptables-save 2>/dev/null; ip6tables-save 2>/dev/null; } | grep -E 'KUBE-|draft-bed' | sort -u)
+  if [ "$found" = 0 ]; then echo "nothing of the bed is left on this machine"; fi
+  [ "$found" = 0 ]
 }
 
 cmd_env() {
@@ -79,6 +100,8 @@ export DRAFT_BED_AUTH_USER=$BED_AUTH_USER
 export DRAFT_BED_AUTH_PASSWORD=$BED_AUTH_PASSWORD
 export DRAFT_BED_CONTEXT=$BED_CONTEXT
 export DRAFT_BED_NODE=$BED_NODE_NAME
+export DRAFT_BED_REAL_NODE=$BED_REAL_NODE
+export DRAFT_BED_POD_CIDR=$BED_PODNET_CIDR
 export DRAFT_BED_KUBECONFORM_SCHEMAS=$BED_KUBECONFORM_SCHEMAS
 export DRAFT_BED_RUN=$BED_RUN
 export DRAFT_BED_BASE_IMAGES=$BED_RUN/base-images.txt
@@ -91,7 +114,8 @@ case ${1:-} in
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
+  leftovers) cmd_leftovers ;;
   tools) need_root; step tools tools_ensure ;;
   images) shift; need_root; docker_up; images_build "$@" ;;
-  *) echo "usage: $0 up|status|down|env|tools|images [REF...]" >&2; exit 2 ;;
+  *) echo "usage: $0 up|status|down|env|leftovers|tools|images [REF...]" >&2; exit 2 ;;
 esac

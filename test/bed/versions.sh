@@ -6,4 +6,4 @@ BED_KWOK_VERSION=v0.8.0
 BED_HELM_VERSION=v3.22.0
 BED_KUBECONFORM_VERSION=v0.8.0
 # Debian bookworm packages (apt); versions are whatever bookworm serves.
-BED_APT_PACKAGES="docker.io docker-registry debootstrap apache2-utils openssl iproute2 procps curl"
+BED_APT_PACKAGES="docker.io docker-registry debootstrap apache2-utils openssl iproute2 procps curl containerd runc containernetworking-plugins iptables"

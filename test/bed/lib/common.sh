@@ -110,7 +110,7 @@ is_bed_process() {
   local cmd comm
   comm=$(cat "/proc/$1/comm" 2>/dev/null) || return 1
   case $comm in
-    dockerd | containerd | containerd-shim* | docker-registry | etcd | kube-apiserver | kube-controller | kube-scheduler | kwok) ;;
+    dockerd | containerd | containerd-shim* | docker-registry | etcd | kube-apiserver | kube-controller | kube-scheduler | kwok | kubelet | kube-proxy) ;;
     *) return 1 ;;
   esac
   cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 1

@@ -23,7 +23,7 @@ build_k8s() {
   local dest=$BED_TOOLS/k8s-$BED_K8S_VERSION stamp
   stamp="$(cat "$BED_DIR/go/k8s/go.mod" "$BED_DIR/go/k8s/go.sum" | sha256sum | cut -c1-16) $(k8s_ldflags | sha256sum | cut -c1-8)"
   if stamp_ok "$dest" "$stamp"; then return 0; fi
-  log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $BED_K8S_VERSION and etcd $BED_ETCD_VERSION (cold: about 11 minutes on 2 cores)"
+  log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy, kubectl $BED_K8S_VERSION and etcd $BED_ETCD_VERSION (cold: about 11 minutes on 2 cores)"
   rm -rf "$dest.tmp" && mkdir -p "$dest.tmp/bin"
   (cd "$BED_DIR/go/k8s" && bed_go build -trimpath -ldflags="$(k8s_ldflags)" -o "$dest.tmp/bin/" tool) >"$BED_TOOLS/k8s-build.log" 2>&1 || {
     tail -n 30 "$BED_TOOLS/k8s-build.log" >&2
