@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {appendFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -96,21 +96,51 @@ describe('draft up (e2e, test bed)', function () {
     rmSync(config, {recursive: true, force: true})
   })
 
-  describe('a rollout that cannot succeed names its cause, with the pod events, and exits 1', () => {
-    // The bed's kwok keeps a pod annotated draft.bed/simulate waiting with that reason.
-    for (const [reason, cause, fix] of [
-      ['ImagePullBackOff', /ImagePullBackOff: the cluster cannot pull 127\.0\.0\.1:\d+\/express-api:draft-/, /image is in the registry/],
-      ['CrashLoopBackOff', /CrashLoopBackOff: the container keeps exiting \(exit code 1/, /kubectl logs -n \S+ \S+ --previous/],
-    ] as const) {
-      it(reason, async () => {
-        const run = await draft([...upArgsFor(`fail-${reason.toLowerCase()}`), '--set', `podAnnotations.draft\\.bed/simulate=${reason}`, '--timeout', '90s'])
-        assert.equal(run.code, 1, run.stdout + run.stderr)
-        assert.match(run.stderr, /\(ROLLOUT_FAILED\)/)
-        assert.match(run.stderr, cause)
-        assert.match(run.stderr, fix)
-        assert.match(run.stdout, /✖ rollout\s+failed after/)
-      })
+  describe('a rollout that cannot succeed on the real node names its cause and fix, and exits 1', () => {
+    // Each case breaks a copy of the app the way users do; nothing here is simulated.
+    const broken = async (name: string, breakIt: (dir: string) => void): Promise<string> => {
+      const dir = copyFixture('node', 'express-api')
+      appendFileSync(join(dir, 'src', 'server.js'), `\n// e2e ${name} ${process.pid} ${Date.now()}\n`)
+      const created = await draft(['create', dir])
+      assert.equal(created.code, 0, created.stderr)
+      breakIt(dir)
+      return dir
     }
+    const upBroken = (dir: string, release: string, ...extra: string[]) =>
+      draft(['up', dir, '--registry', env.registry, '--namespace', namespace, '--build-network', 'host', '--release', release, ...extra])
+    const expectFailure = (run: {code: number; stdout: string; stderr: string}, cause: RegExp, fix: RegExp): void => {
+      assert.equal(run.code, 1, run.stdout + run.stderr)
+      assert.match(run.stderr, /\(ROLLOUT_FAILED\)/)
+      assert.match(run.stderr, cause)
+      assert.match(run.stderr, fix)
+      assert.match(run.stdout, /✖ rollout\s+failed after/)
+    }
+
+    it('ImagePullBackOff: the chart names a tag the registry does not have', async () => {
+      const dir = await broken('pull', d => {
+        const file = join(d, 'charts', 'express-api', 'templates', 'deployment.yaml')
+        writeFileSync(file, readFileSync(file, 'utf8').replace('.Values.image.tag }}"', '.Values.image.tag }}-absent"'))
+      })
+      expectFailure(await upBroken(dir, 'fail-pull', '--timeout', '90s'), /(ImagePullBackOff|ErrImagePull): the cluster cannot pull 127\.0\.0\.1:\d+\/express-api:draft-[0-9a-f]+-absent/, /image is in the registry/)
+    })
+
+    it('CrashLoopBackOff: an app that exits at start', async () => {
+      const dir = await broken('crash', d => {
+        const file = join(d, 'src', 'server.js')
+        writeFileSync(file, `console.error('cannot start: DATABASE_URL is not set')\nprocess.exit(3)\n${readFileSync(file, 'utf8')}`)
+      })
+      expectFailure(await upBroken(dir, 'fail-crash', '--timeout', '90s'), /CrashLoopBackOff: the container keeps exiting \(exit code 3/, /logs/)
+    })
+
+    it('a readiness probe that never passes', async () => {
+      const dir = await broken('probe', () => undefined)
+      expectFailure(await upBroken(dir, 'fail-probe', '--set', 'probes.path=/nothing-here', '--timeout', '30s'), /probe/, /answer/)
+    })
+
+    it('Pending: a request the node cannot fit', async () => {
+      const dir = await broken('pending', () => undefined)
+      expectFailure(await upBroken(dir, 'fail-pending', '--set', 'resources.requests.cpu=64', '--set', 'resources.limits.cpu=64', '--timeout', '20s'), /Pending: Unschedulable: .*Insufficient cpu/, /resources\.requests/)
+    })
   })
 
   describe('failures print the documented message and fix', () => {

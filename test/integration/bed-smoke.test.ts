@@ -1,8 +1,9 @@
 // Smoke tests of the test bed itself (test/bed): the Docker engine builds with BuildKit, both
-// registries take pushes and give pulls, helm deploys a chart whose pod becomes Ready on the kwok
-// node. Every other integration test relies on these; run `npm run bed:up` first.
+// registries take pushes and give pulls, helm deploys a chart whose pod really runs on the real node
+// (logs, exec, port-forward, pod and Service networking), and the kwok node still simulates on
+// request. Every other integration test relies on these; run `npm run bed:up` first.
 import assert from 'node:assert/strict'
-import {spawnSync, type SpawnSyncOptions} from 'node:child_process'
+import {spawn, spawnSync, type SpawnSyncOptions} from 'node:child_process'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -160,23 +161,53 @@ describe('test bed smoke', function () {
       run('kubectl', ['delete', 'namespace', ns, '--wait=false'])
     })
 
-    it('shows the kwok node Ready', function () {
-      const nodes = JSON.parse(ok('kubectl', ['get', 'nodes', '-o', 'json'])) as {
-        items: {metadata: {name: string; annotations?: Record<string, string>}; status: {conditions: {type: string; status: string}[]}}[]
-      }
-      const kwok = nodes.items.filter((n) => n.metadata.annotations?.['kwok.x-k8s.io/node'] === 'fake')
+    interface NodeList {
+      items: {
+        metadata: {name: string; annotations?: Record<string, string>; labels?: Record<string, string>}
+        spec: {taints?: {key: string; effect: string}[]}
+        status: {conditions: {type: string; status: string}[]; nodeInfo: {kubeletVersion: string; containerRuntimeVersion: string}; addresses: {type: string; address: string}[]}
+      }[]
+    }
+    const nodes = (): NodeList => JSON.parse(ok('kubectl', ['get', 'nodes', '-o', 'json'])) as NodeList
+    const ready = (n: NodeList['items'][number]): string | undefined => n.status.conditions.find((c) => c.type === 'Ready')?.status
+
+    it('shows the real node Ready, on containerd, with an address on the pod bridge', function () {
+      const real = nodes().items.filter((n) => n.metadata.labels?.type === 'real')
+      assert.equal(real.length, 1, 'no real node')
+      const node = real[0]!
+      assert.equal(ready(node), 'True', `node ${node.metadata.name} is not Ready`)
+      assert.match(node.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\//)
+      const ip = node.status.addresses.find((a) => a.type === 'InternalIP')?.address ?? ''
+      // Shared address space of the bed's own bridge, never a private range.
+      assert.match(ip, /^100\.6[4-9]\./)
+      assert.deepEqual(node.spec.taints ?? [], [])
+    })
+
+    it('shows the kwok node Ready and tainted, so that only pods that ask for it land there', function () {
+      const kwok = nodes().items.filter((n) => n.metadata.annotations?.['kwok.x-k8s.io/node'] === 'fake')
       assert.ok(kwok.length > 0, 'no kwok node')
       for (const n of kwok) {
-        const ready = n.status.conditions.find((c) => c.type === 'Ready')
-        assert.equal(ready?.status, 'True', `node ${n.metadata.name} is not Ready`)
+        assert.equal(ready(n), 'True', `node ${n.metadata.name} is not Ready`)
+        assert.ok(n.spec.taints?.some((t) => t.key === 'kwok.x-k8s.io/node' && t.effect === 'NoSchedule'), 'the kwok node has no taint')
       }
     })
 
-    it('installs a chart with helm whose pod becomes Ready, and the chart passes kubeconform', function () {
+    const server = (): string => `${env.DRAFT_BED_REGISTRY}/bed-smoke/server:${id}`
+    const hardened = `securityContext: {runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: {type: RuntimeDefault}}`
+    const containerHardened = `securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}`
+
+    it('installs a chart with helm whose pod runs as non-root on a read-only root, drops every capability, and becomes Ready through a real probe', function () {
+      // A real server (the python stand-in's http.server), built and pushed like an app would be.
+      const ctx = join(work, 'server')
+      mkdirSync(ctx, {recursive: true})
+      writeFileSync(join(ctx, 'index.html'), `smoke ${id}\n`)
+      writeFileSync(join(ctx, 'Dockerfile'), 'FROM python:3.11-slim\nCOPY index.html /srv/\nWORKDIR /srv\nCMD ["python", "-u", "-m", "http.server", "8080"]\n')
+      ok('docker', ['build', '--network', 'host', '-t', server(), ctx], {env: {...process.env, DOCKER_BUILDKIT: '1'}})
+      ok('docker', ['push', server()])
       const chart = join(work, 'chart')
       mkdirSync(join(chart, 'templates'), {recursive: true})
       writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: smoke\nversion: 0.1.0\nappVersion: "1"\n')
-      writeFileSync(join(chart, 'values.yaml'), `image:\n  repository: ${env.DRAFT_BED_REGISTRY}/bed-smoke/app\n  tag: "${id}"\nport: 8080\n`)
+      writeFileSync(join(chart, 'values.yaml'), `image: "${server()}"\nport: 8080\n`)
       writeFileSync(
         join(chart, 'templates', 'deployment.yaml'),
         `apiVersion: apps/v1
@@ -192,11 +223,13 @@ spec:
     metadata:
       labels: {app.kubernetes.io/name: smoke, app.kubernetes.io/instance: {{ .Release.Name }}}
     spec:
+      ${hardened}
       containers:
         - name: app
-          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+          image: {{ .Values.image | quote }}
+          ${containerHardened}
           ports: [{containerPort: {{ .Values.port }}}]
-          readinessProbe: {tcpSocket: {port: {{ .Values.port }}}}
+          readinessProbe: {httpGet: {path: /index.html, port: {{ .Values.port }}}, periodSeconds: 1}
           resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 64Mi}}
 ---
 apiVersion: v1
@@ -211,21 +244,80 @@ spec:
       const rendered = ok('helm', ['template', 'smoke', chart])
       const conform = ok('kubeconform', ['-strict', '-summary'], {input: rendered})
       assert.match(conform, /Valid: 2, Invalid: 0, Errors: 0/)
-      ok('helm', ['upgrade', '--install', 'smoke', chart, '--namespace', ns, '--create-namespace', '--wait', '--timeout', '90s'])
+      ok('helm', ['upgrade', '--install', 'smoke', chart, '--namespace', ns, '--create-namespace', '--wait', '--timeout', '120s'])
       const pods = JSON.parse(ok('kubectl', ['-n', ns, 'get', 'pods', '-l', 'app.kubernetes.io/instance=smoke', '-o', 'json'])) as {
-        items: {status: {phase: string; conditions?: {type: string; status: string}[]}}[]
+        items: {spec: {nodeName: string}; status: {phase: string; podIP: string; conditions?: {type: string; status: string}[]}}[]
       }
       assert.equal(pods.items.length, 1)
-      assert.equal(pods.items[0]?.status.phase, 'Running')
-      assert.equal(pods.items[0]?.status.conditions?.find((c) => c.type === 'Ready')?.status, 'True')
+      const pod = pods.items[0]!
+      assert.equal(pod.status.phase, 'Running')
+      assert.equal(pod.status.conditions?.find((c) => c.type === 'Ready')?.status, 'True')
+      assert.notEqual(pod.spec.nodeName, process.env.DRAFT_BED_NODE, 'the pod landed on the kwok node')
+      assert.match(pod.status.podIP, /^100\.66\./)
     })
 
-    it('simulates a failing pod on request (annotation draft.bed/simulate)', async function () {
+    it('serves logs, exec and port-forward through the API server', async function () {
+      const pod = ok('kubectl', ['-n', ns, 'get', 'pods', '-l', 'app.kubernetes.io/instance=smoke', '-o', 'jsonpath={.items[0].metadata.name}']).trim()
+      // The probe's requests are logged by http.server.
+      assert.match(ok('kubectl', ['-n', ns, 'logs', pod]), /GET \/index\.html/)
+      assert.equal(ok('kubectl', ['-n', ns, 'exec', pod, '--', 'id', '-u']).trim(), '10001')
+      const write = run('kubectl', ['-n', ns, 'exec', pod, '--', 'touch', '/srv/x'])
+      assert.notEqual(write.status, 0)
+      assert.match(write.stderr, /Read-only file system/)
+      const forward = spawn('kubectl', ['-n', ns, 'port-forward', `pod/${pod}`, ':8080'], {stdio: ['ignore', 'pipe', 'pipe']})
+      try {
+        const port = await new Promise<number>((resolve, reject) => {
+          let out = ''
+          forward.stdout!.on('data', (d: Buffer) => {
+            out += d.toString()
+            const m = /127\.0\.0\.1:(\d+) ->/.exec(out)
+            if (m) resolve(Number(m[1]))
+          })
+          forward.on('exit', (code) => reject(new Error(`port-forward exited ${code}`)))
+          setTimeout(() => reject(new Error(`port-forward printed no port: ${out}`)), 20_000)
+        })
+        const res = await fetch(`http://127.0.0.1:${port}/index.html`)
+        assert.equal(await res.text(), `smoke ${id}\n`)
+      } finally {
+        forward.kill()
+      }
+    })
+
+    it('routes a Service to the pod from another pod (kube-proxy), and the host reaches pod IPs', async function () {
+      const ip = ok('kubectl', ['-n', ns, 'get', 'pods', '-l', 'app.kubernetes.io/instance=smoke', '-o', 'jsonpath={.items[0].status.podIP}']).trim()
+      assert.equal(await (await fetch(`http://${ip}:8080/index.html`)).text(), `smoke ${id}\n`)
+      const clusterIP = ok('kubectl', ['-n', ns, 'get', 'service', 'smoke', '-o', 'jsonpath={.spec.clusterIP}']).trim()
+      const client = `apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: ${ns}}
+spec:
+  ${hardened}
+  restartPolicy: Never
+  containers:
+  - name: client
+    image: "${server()}"
+    ${containerHardened}
+    command: [python, -c, "import urllib.request; print(urllib.request.urlopen('http://${clusterIP}/index.html', timeout=10).read().decode(), end='')"]
+`
+      ok('kubectl', ['apply', '-f', '-'], {input: client})
+      let phase = ''
+      for (let i = 0; i < 300 && !['Succeeded', 'Failed'].includes(phase); i++) {
+        await new Promise((r) => setTimeout(r, 200))
+        phase = ok('kubectl', ['-n', ns, 'get', 'pod', 'client', '-o', 'jsonpath={.status.phase}']).trim()
+      }
+      assert.equal(ok('kubectl', ['-n', ns, 'logs', 'client']), `smoke ${id}\n`)
+      assert.equal(phase, 'Succeeded')
+    })
+
+    it('simulates a failing pod on the kwok node, for pods that tolerate its taint (annotation draft.bed/simulate)', async function () {
       run('kubectl', ['create', 'namespace', ns]) // exists already when the helm test ran first
       const pod = `apiVersion: v1
 kind: Pod
 metadata: {name: pull-fails, namespace: ${ns}, annotations: {draft.bed/simulate: ImagePullBackOff}}
-spec: {containers: [{name: app, image: "${env.DRAFT_BED_REGISTRY}/bed-smoke/absent:1"}]}
+spec:
+  nodeSelector: {type: kwok}
+  tolerations: [{key: kwok.x-k8s.io/node, operator: Exists, effect: NoSchedule}]
+  containers: [{name: app, image: "${env.DRAFT_BED_REGISTRY}/bed-smoke/absent:1"}]
 `
       ok('kubectl', ['apply', '-f', '-'], {input: pod})
       let reason = ''
@@ -236,6 +328,7 @@ spec: {containers: [{name: app, image: "${env.DRAFT_BED_REGISTRY}/bed-smoke/abse
       assert.equal(reason, 'ImagePullBackOff')
       const ready = ok('kubectl', ['-n', ns, 'get', 'pod', 'pull-fails', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).trim()
       assert.equal(ready, 'False')
+      assert.equal(ok('kubectl', ['-n', ns, 'get', 'pod', 'pull-fails', '-o', 'jsonpath={.spec.nodeName}']).trim(), process.env.DRAFT_BED_NODE)
     })
 
     it('rejects an invalid manifest with kubeconform, offline', function () {

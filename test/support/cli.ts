@@ -1,7 +1,7 @@
 import {spawn} from 'node:child_process'
 import {cpSync, mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {basename, join} from 'node:path'
 
 import {packageRoot} from '../../src/util/package-root.js'
 
@@ -36,8 +36,13 @@ export function draft(args: string[], options: {cwd?: string; env?: NodeJS.Proce
 
 /** A fresh copy of a fixture app in a temp folder, so tests never write into the repo. */
 export function copyFixture(pack: string, fixture: string): string {
-  const dir = join(mkdtempSync(join(tmpdir(), `draft-e2e-${fixture}-`)), fixture)
-  cpSync(join(packageRoot(), 'packs', pack, 'fixtures', fixture), dir, {recursive: true})
+  return copyFixtureDir(join(packageRoot(), 'packs', pack, 'fixtures', fixture))
+}
+
+/** A fresh copy of any fixture folder, under its own name, in a temp folder. */
+export function copyFixtureDir(source: string): string {
+  const dir = join(mkdtempSync(join(tmpdir(), `draft-e2e-${basename(source)}-`)), basename(source))
+  cpSync(source, dir, {recursive: true})
   return dir
 }
 
