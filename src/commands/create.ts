@@ -27,14 +27,15 @@ export default class Create extends DraftCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Create)
-    const [{loadAppPacks}, {createApp}, {renderCreate, createJson}, {resolve}] = await Promise.all([
+    const [{loadAppPacks}, {createApp}, {NodeSandboxRenderer}, {renderCreate, createJson}, {resolve}] = await Promise.all([
       import('../pack-model/trust.js'),
       import('../scaffold/create.js'),
+      import('../sandbox/node-sandbox-renderer.js'),
       import('../ui/render-create.js'),
       import('node:path'),
     ])
     const packs = await loadAppPacks(resolve(args.path), await this.packTrust(flags.yes))
-    const result = await createApp({path: args.path, pack: flags.pack, app: flags.app, sets: flags.set, dryRun: flags['dry-run'], force: flags.force}, packs)
+    const result = await createApp({path: args.path, pack: flags.pack, app: flags.app, sets: flags.set, dryRun: flags['dry-run'], force: flags.force}, packs, new NodeSandboxRenderer())
     if (this.json) this.printJson(createJson(result))
     else process.stdout.write(renderCreate(result, {explain: flags.explain}))
   }

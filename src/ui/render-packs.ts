@@ -67,7 +67,7 @@ export async function askTrust(pack: LocalPack, changed: boolean): Promise<boole
   process.stderr.write(
     [
       `${yellow(symbols.warn)} This app brings its own language pack${changed ? ', and it changed since you last answered about it' : ''}.`,
-      '  Its templates are code that runs when draft renders them (with no access to your environment or files).',
+      '  Its templates are code. draft renders them in a sandbox without your environment, files or programs, but only trust a pack you have read.',
       `  pack:   ${pack.name}`,
       `  path:   ${pack.dir}`,
       `  digest: ${pack.digest}`,
