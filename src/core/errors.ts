@@ -36,7 +36,7 @@ const catalogue = {
   NO_PACK_MATCH: (c: {path: string; packs: readonly string[]; held?: readonly string[]}): Advice => ({
     message: `no language pack fits ${c.path}${c.held?.length ? ` (the app's own packs were not loaded: ${list(c.held)})` : ''}`,
     fix: c.held?.length
-      ? `Review the app's packs, then allow them with \`draft pack allow PATH\` (or pass --yes to trust them for one run); or choose one with --pack NAME from: ${list(c.packs)}.`
+      ? `Review the app's packs, then allow them with \`draft pack allow ${c.held.length === 1 ? c.held[0] : 'PATH'}\` (or pass --yes to trust them for one run); or choose one with --pack NAME from: ${list(c.packs)}.`
       : `Choose one with --pack NAME. Available packs: ${list(c.packs)}. \`draft detect --explain\` shows what was found.`,
   }),
   MONOREPO: (c: {path: string; apps: readonly string[]; example: string}): Advice => ({

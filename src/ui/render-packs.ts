@@ -14,7 +14,7 @@ import {bold, cyan, dim, green, red, symbols, yellow} from './style.js'
 export function renderPackList(listing: PackListing): string {
   const lines = listing.packs.map(p => {
     const origin = p.origin ? dim(` from ${p.origin.source}${p.origin.commit ? `@${p.origin.commit.slice(0, 10)}` : ''}`) : ''
-    const trust = p.trust ? ` ${p.trust.state === 'allowed' ? green('allowed') : yellow(p.trust.state)} ${dim(p.trust.digest.slice(0, 19))}` : ''
+    const trust = p.trust ? ` [${p.trust.state === 'allowed' ? green('allowed') : yellow(p.trust.state)} ${dim(p.trust.digest.slice(0, 19))}]` : ''
     const allow = p.trust && p.trust.state !== 'allowed' ? `\n  ${''.padEnd(10)} ${dim(`not loaded by create or detect until you run: draft pack allow ${p.dir}`)}` : ''
     return `  ${cyan(p.name.padEnd(10))} ${p.version.padEnd(7)} ${p.source.padEnd(8)} ${p.description}${origin}${trust}${allow}`
   })

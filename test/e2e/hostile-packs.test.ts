@@ -76,7 +76,7 @@ describe('packs that come with an app (e2e)', function () {
       })
       const run = await draft(['create', app], {env: env()})
       assert.equal(run.code, 1, run.stdout + run.stderr)
-      assert.match(run.stderr, /the app's own packs were not loaded.*draft pack allow PATH.*\(NO_PACK_MATCH\)/s)
+      assert.match(run.stderr, new RegExp(`the app's own packs were not loaded.*draft pack allow ${pack}.*\\(NO_PACK_MATCH\\)`, 's'))
       assert.doesNotMatch(run.stdout + run.stderr, /is broken/, 'its manifest was not even read')
       assert.ok(!existsSync(marker))
       assert.ok(!existsSync(join(app, 'Dockerfile')))
