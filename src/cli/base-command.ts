@@ -24,6 +24,20 @@ export abstract class DraftCommand extends Command {
     if (!this.json) process.stderr.write(`${yellow(`${symbols.warn} ${message}`)}\n`)
   }
 
+  /**
+   * How this run treats the packs an app brings: remembered answers in $DRAFT_HOME, a question on the
+   * terminal when there is one (stdin and stderr both), --yes for this run only.
+   */
+  protected async packTrust(yes: boolean): Promise<import('../pack-model/trust.js').TrustDeps> {
+    const [{FileTrustStore}, {draftHome}, {askTrust}] = await Promise.all([
+      import('../pack-model/trust-store.js'),
+      import('../pack-model/registry.js'),
+      import('../ui/render-packs.js'),
+    ])
+    const tty = Boolean(process.stdin.isTTY && process.stderr.isTTY)
+    return {store: new FileTrustStore(draftHome()), yes, ...(tty ? {ask: askTrust} : {})}
+  }
+
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (!isDraftError(error)) return super.catch(error)
     if (this.json) {

@@ -22,18 +22,20 @@ export default class Create extends DraftCommand {
     'dry-run': Flags.boolean({description: 'Print the plan and write nothing.', default: false}),
     force: Flags.boolean({description: 'Replace existing files draft would otherwise keep.', default: false}),
     explain: Flags.boolean({description: 'Also show the detection evidence and scores.', default: false}),
+    yes: Flags.boolean({char: 'y', description: "Trust the app's own packs (.draft/packs) for this run without asking.", default: false}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Create)
-    const [{loadPacks}, {createApp}, {renderCreate, createJson}, {resolve}] = await Promise.all([
-      import('../pack-model/registry.js'),
+    const [{loadAppPacks}, {createApp}, {NodeSandboxRenderer}, {renderCreate, createJson}, {resolve}] = await Promise.all([
+      import('../pack-model/trust.js'),
       import('../scaffold/create.js'),
+      import('../sandbox/node-sandbox-renderer.js'),
       import('../ui/render-create.js'),
       import('node:path'),
     ])
-    const packs = loadPacks({appDir: resolve(args.path)})
-    const result = await createApp({path: args.path, pack: flags.pack, app: flags.app, sets: flags.set, dryRun: flags['dry-run'], force: flags.force}, packs)
+    const packs = await loadAppPacks(resolve(args.path), await this.packTrust(flags.yes))
+    const result = await createApp({path: args.path, pack: flags.pack, app: flags.app, sets: flags.set, dryRun: flags['dry-run'], force: flags.force}, packs, new NodeSandboxRenderer())
     if (this.json) this.printJson(createJson(result))
     else process.stdout.write(renderCreate(result, {explain: flags.explain}))
   }

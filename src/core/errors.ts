@@ -33,9 +33,11 @@ const catalogue = {
     message: `cannot read ${c.path}: ${c.reason}`,
     fix: 'Check the file permissions (draft needs to read the app to detect it), or run draft as the owner of the folder.',
   }),
-  NO_PACK_MATCH: (c: {path: string; packs: readonly string[]}): Advice => ({
-    message: `no language pack fits ${c.path}`,
-    fix: `Choose one with --pack NAME. Available packs: ${list(c.packs)}. \`draft detect --explain\` shows what was found.`,
+  NO_PACK_MATCH: (c: {path: string; packs: readonly string[]; held?: readonly string[]}): Advice => ({
+    message: `no language pack fits ${c.path}${c.held?.length ? ` (the app's own packs were not loaded: ${list(c.held)})` : ''}`,
+    fix: c.held?.length
+      ? `Review the app's packs, then allow them with \`draft pack allow ${c.held.length === 1 ? c.held[0] : 'PATH'}\` (or pass --yes to trust them for one run); or choose one with --pack NAME from: ${list(c.packs)}.`
+      : `Choose one with --pack NAME. Available packs: ${list(c.packs)}. \`draft detect --explain\` shows what was found.`,
   }),
   MONOREPO: (c: {path: string; apps: readonly string[]; example: string}): Advice => ({
     message: `${c.path} is a monorepo root with ${c.apps.length} apps: ${list(c.apps)}`,
@@ -105,9 +107,11 @@ const catalogue = {
     message: `docker-credential-${c.helper} could not give the credentials for ${c.registry}: ${c.reason}`,
     fix: `Check that docker-credential-${c.helper} is on your PATH and works (\`echo ${c.registry} | docker-credential-${c.helper} get\`), or change credsStore/credHelpers in ${c.file}.`,
   }),
-  UNSAFE_PATH: (c: {pack: string; path: string}): Advice => ({
-    message: `pack "${c.pack}" tried to write ${c.path}, which is outside the app folder`,
-    fix: 'A pack may only write relative paths inside the app. Fix the [files] table of the pack.',
+  UNSAFE_PATH: (c: {pack: string; path: string; link?: string}): Advice => ({
+    message: `pack "${c.pack}" tried to write ${c.path}, which ${c.link ? `the symlink ${c.link} leads` : 'is'} outside the app folder`,
+    fix: c.link
+      ? `draft never writes through a symlink that leaves the app. Replace ${c.link} with a folder inside the app, then run the command again.`
+      : 'A pack may only write relative paths inside the app. Fix the [files] table of the pack.',
   }),
   CONFIG_MISSING: (c: {path: string}): Advice => ({
     message: `${c.path} has no draft.toml`,
@@ -220,6 +224,18 @@ const catalogue = {
   PACK_NOT_REMOVABLE: (c: {name: string; source: string; dir: string}): Advice => ({
     message: `"${c.name}" is a${c.source === 'app' ? 'n app' : ' built-in'} pack (${c.dir}), not one you installed`,
     fix: c.source === 'app' ? 'Delete its folder under .draft/packs in the app if you no longer want it.' : 'Built-in packs stay; shadow one with a pack of the same name in ~/.draft/packs instead.',
+  }),
+  PACK_UNTRUSTED: (c: {name: string; dir: string; reason: string}): Advice => ({
+    message: `pack "${c.name}" in ${c.dir} came with the app and was not loaded: ${c.reason}`,
+    fix: `Its templates are code: review the folder, then run \`draft pack allow ${c.dir}\` (or pass --yes to trust it for this run only).`,
+  }),
+  TRUST_STORE_INVALID: (c: {file: string; reason: string}): Advice => ({
+    message: `cannot read the list of allowed packs ${c.file}: ${c.reason}`,
+    fix: `Fix or delete ${c.file}; draft then asks again about the packs that come with an app.`,
+  }),
+  RENDER_FAILED: (c: {pack: string; reason: string}): Advice => ({
+    message: `the templates of pack "${c.pack}" could not be rendered: ${c.reason}`,
+    fix: 'A template may loop forever or use too much memory: check the pack with `draft pack lint DIR`, or choose another pack with --pack.',
   }),
   CONFIRMATION_NEEDED: (c: {what: string}): Advice => ({
     message: `${c.what} needs your confirmation, and there is no terminal to ask on`,

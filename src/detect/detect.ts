@@ -3,7 +3,7 @@ import {join, relative, resolve} from 'node:path'
 
 import {DraftError} from '../core/errors.js'
 import type {Pack} from '../pack-model/manifest.js'
-import type {PackSet} from '../pack-model/registry.js'
+import {type PackSet, heldReason} from '../pack-model/registry.js'
 import {type Variables, resolveVariables} from '../pack-model/variables.js'
 import {matchGlob} from '../util/glob.js'
 import type {Evidence, Facts} from './facts.js'
@@ -65,6 +65,7 @@ export async function detectApp(snapshot: Snapshot, packs: PackSet, options: Det
   const started = performance.now()
   const warnings = packs.broken.map(b => `pack "${b.name}" (${b.source}) is broken and was skipped: ${b.problems[0]?.message ?? ''}`)
   for (const s of packs.shadowed) warnings.push(`pack "${s.name}" from ${s.source} packs is shadowed by the ${s.by} pack of the same name`)
+  for (const h of packs.held) warnings.push(`pack "${h.name}" came with the app and was not loaded (${heldReason(h)}): review ${h.dir}, then run \`draft pack allow ${h.dir}\`${h.reason === 'denied' ? '' : ', or pass --yes to trust it for this run only'}`)
 
   const analysis = await analyse(snapshot, packs.packs)
   let monorepo: Detection['monorepo'] = null
@@ -138,7 +139,7 @@ export function whyNoPack(detection: Detection, packs: PackSet): DraftError | un
     const example = relative(process.cwd(), join(detection.root, first)) || first
     return new DraftError('MONOREPO', {path: detection.root, apps: detection.monorepo.apps.map(a => `${a.path} (${a.pack ?? 'no pack'})`), example})
   }
-  return new DraftError('NO_PACK_MATCH', {path: detection.root, packs: packs.names()})
+  return new DraftError('NO_PACK_MATCH', {path: detection.root, packs: packs.names(), ...(packs.held.length ? {held: packs.held.map(h => h.dir)} : {})})
 }
 
 async function analyse(snapshot: Snapshot, packs: readonly Pack[]): Promise<{languages: LanguageRanking; facts: Facts; scores: PackScore[]}> {

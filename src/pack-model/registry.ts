@@ -1,10 +1,11 @@
-import {existsSync, readdirSync} from 'node:fs'
+import {existsSync, readdirSync, realpathSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 
 import {DraftError} from '../core/errors.js'
 import {packageRoot} from '../util/package-root.js'
 import {type Pack, type PackProblem, type PackSource, MANIFEST, loadPack} from './manifest.js'
+import type {AppTrust, HeldPack} from './trust.js'
 
 export interface BrokenPack {
   name: string
@@ -26,6 +27,8 @@ export interface PackSet {
   packs: Pack[]
   broken: BrokenPack[]
   shadowed: ShadowedPack[]
+  /** App packs that were not read at all: not allowed (yet), or changed since allowed. */
+  held: HeldPack[]
   names(): string[]
   /** The pack of that name, or a DraftError naming the pack's problems or the available packs. */
   get(name: string): Pack
@@ -34,6 +37,11 @@ export interface PackSet {
 export interface PackLocations {
   /** The app folder, whose .draft/packs/ wins over everything. */
   appDir?: string
+  /**
+   * Which of the app's packs may be read (see trust.ts). Without it none is: they came with the app.
+   * `'all'` reads every manifest, for commands that only show them (`pack list`, `pack show`).
+   */
+  appTrust?: AppTrust | 'all'
   /** $DRAFT_HOME, ~/.draft by default. */
   draftHome?: string
   builtinDir?: string
@@ -55,10 +63,14 @@ export function loadPacks(locations: PackLocations = {}): PackSet {
   const broken: BrokenPack[] = []
   const shadowed: ShadowedPack[] = []
   const taken = new Map<string, PackSource>()
+  const trust = locations.appTrust
+  const held = trust && trust !== 'all' ? trust.held : []
+  const readable = (source: PackSource, folder: string): boolean =>
+    source !== 'app' || trust === 'all' || (trust !== undefined && trust.admitted.has(realpathSync(folder)))
   for (const {source, dir} of packSources(locations)) {
     if (!existsSync(dir)) continue
     const folders = readdirSync(dir, {withFileTypes: true})
-      .filter(e => e.isDirectory() && existsSync(join(dir, e.name, MANIFEST)))
+      .filter(e => e.isDirectory() && existsSync(join(dir, e.name, MANIFEST)) && readable(source, join(dir, e.name)))
       .map(e => e.name)
       .sort()
     for (const folder of folders) {
@@ -79,10 +91,13 @@ export function loadPacks(locations: PackLocations = {}): PackSet {
     packs,
     broken,
     shadowed,
+    held,
     names,
     get(name) {
       const pack = packs.find(p => p.name === name)
       if (pack) return pack
+      const untrusted = held.find(h => h.name === name)
+      if (untrusted) throw new DraftError('PACK_UNTRUSTED', {name, dir: untrusted.dir, reason: heldReason(untrusted)})
       const bad = broken.find(b => b.name === name)
       if (bad) {
         throw new DraftError(
@@ -97,3 +112,11 @@ export function loadPacks(locations: PackLocations = {}): PackSet {
 }
 
 export const formatProblem = (p: PackProblem): string => `${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`
+
+/** Why an app pack was held back, in words. */
+export function heldReason(pack: HeldPack): string {
+  const changed = pack.changed ? 'it changed since you last answered about it, and ' : ''
+  if (pack.reason === 'denied') return 'you denied it'
+  if (pack.reason === 'declined') return `${changed}you did not allow it`
+  return `${changed}there is no terminal to ask whether you trust it`
+}

@@ -9,6 +9,7 @@ import type {ProcessRunner} from '../process/process-runner.js'
 import {ProgramNotFound} from '../process/process-runner.js'
 import {readDockerfile} from '../scaffold/dockerfile.js'
 import {type ScaffoldPlan, planScaffold} from '../scaffold/plan.js'
+import type {TemplateRenderer} from '../scaffold/template-renderer.js'
 import {resolveVariables} from '../pack-model/variables.js'
 import {type Pack, type PackProblem, loadPack} from '../pack-model/manifest.js'
 import {type PackSet, loadPacks} from '../pack-model/registry.js'
@@ -32,7 +33,8 @@ export interface LintReport {
  * rendered chart through `helm lint --strict` when helm is installed. Every problem has a file and,
  * where there is one, a line.
  */
-export async function lintPack(dir: string, runner: ProcessRunner): Promise<LintReport> {
+export async function lintPack(dir: string, deps: {runner: ProcessRunner; renderer: TemplateRenderer}): Promise<LintReport> {
+  const {runner, renderer} = deps
   const root = resolve(dir)
   const loaded = loadPack(root, 'app')
   if (!loaded.ok) {
@@ -58,13 +60,13 @@ export async function lintPack(dir: string, runner: ProcessRunner): Promise<Lint
 
   await attempt('defaults', async () => {
     const snapshot = memorySnapshot('/lint/sample-app', {'README.md': 'sample\n'})
-    return planScaffold({snapshot, pack, variables: resolveVariables(pack, {}, []), app: 'sample-app', force: false})
+    return planScaffold({snapshot, pack, variables: resolveVariables(pack, {}, []), app: 'sample-app', force: false, renderer})
   })
   for (const fixture of pack.fixtures) {
     await attempt(`fixture ${fixture.path}`, async () => {
       const snapshot = openApp(join(root, fixture.path))
       const detection = await detectApp(snapshot, packs, {pack: pack.name})
-      return planScaffold({snapshot, pack, variables: detection.variables!, app: 'fixture', force: true})
+      return planScaffold({snapshot, pack, variables: detection.variables!, app: 'fixture', force: true, renderer})
     })
   }
 

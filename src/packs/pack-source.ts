@@ -6,20 +6,35 @@ import type {ProcessRunner} from '../process/process-runner.js'
 import {type Fetched, type PackOrigin, fetchPacks, installPacks, readOrigin, sourceOf} from './install.js'
 import type {Pack} from '../pack-model/manifest.js'
 import {type BrokenPack, type ShadowedPack, draftHome, loadPacks} from '../pack-model/registry.js'
+import {type TrustState, localPack, trustState} from '../pack-model/trust.js'
+import type {TrustStore} from '../pack-model/trust-store.js'
 
 export interface PackListing {
-  packs: {name: string; version: string; description: string; source: Pack['source']; dir: string; origin?: PackOrigin}[]
+  packs: {name: string; version: string; description: string; source: Pack['source']; dir: string; origin?: PackOrigin; trust?: {state: TrustState; digest: string}}[]
   broken: BrokenPack[]
   shadowed: ShadowedPack[]
 }
 
-/** `draft pack list`: every usable pack with where it comes from, and those that are broken or shadowed. */
-export function listPacks(appDir: string | undefined, home = draftHome()): PackListing {
-  const set = loadPacks({...(appDir ? {appDir} : {}), draftHome: home})
+/**
+ * `draft pack list`: every pack with where it comes from, and those that are broken or shadowed. The
+ * app's own packs are listed (their manifests are only data) with whether they are allowed to run.
+ */
+export function listPacks(appDir: string | undefined, trust: TrustStore, home = draftHome()): PackListing {
+  const set = loadPacks({...(appDir ? {appDir, appTrust: 'all'} : {}), draftHome: home})
+  const stored = set.packs.some(p => p.source === 'app') ? trust.read() : []
   return {
     packs: set.packs.map(p => {
       const origin = p.source === 'user' ? readOrigin(p.dir) : undefined
-      return {name: p.name, version: p.version, description: p.description, source: p.source, dir: p.dir, ...(origin ? {origin} : {})}
+      const local = p.source === 'app' ? localPack(p.dir) : undefined
+      return {
+        name: p.name,
+        version: p.version,
+        description: p.description,
+        source: p.source,
+        dir: p.dir,
+        ...(origin ? {origin} : {}),
+        ...(local ? {trust: {state: trustState(local, stored), digest: local.digest}} : {}),
+      }
     }),
     broken: set.broken,
     shadowed: set.shadowed,
@@ -27,7 +42,7 @@ export function listPacks(appDir: string | undefined, home = draftHome()): PackL
 }
 
 export function showPack(name: string, appDir: string | undefined, home = draftHome()): Pack & {origin?: PackOrigin} {
-  const pack = loadPacks({...(appDir ? {appDir} : {}), draftHome: home}).get(name)
+  const pack = loadPacks({...(appDir ? {appDir, appTrust: 'all'} : {}), draftHome: home}).get(name)
   const origin = pack.source === 'user' ? readOrigin(pack.dir) : undefined
   return {...pack, ...(origin ? {origin} : {})}
 }
@@ -53,7 +68,7 @@ export async function addPack(source: string, runner: ProcessRunner, options: Ad
 }
 
 export function removePack(name: string, appDir: string | undefined, home = draftHome()): {dir: string} {
-  const set = loadPacks({...(appDir ? {appDir} : {}), draftHome: home})
+  const set = loadPacks({...(appDir ? {appDir, appTrust: 'all'} : {}), draftHome: home})
   const userDir = join(home, 'packs', name)
   if (existsSync(userDir)) {
     rmSync(userDir, {recursive: true, force: true})

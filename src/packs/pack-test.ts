@@ -10,6 +10,7 @@ import {BuildFailure} from '../docker/dockerode-engine.js'
 import type {ProcessRunner} from '../process/process-runner.js'
 import {applyPlan} from '../scaffold/apply.js'
 import {planScaffold} from '../scaffold/plan.js'
+import type {TemplateRenderer} from '../scaffold/template-renderer.js'
 import {type LintReport, lintPack, withPack} from './lint.js'
 import {loadPack} from '../pack-model/manifest.js'
 
@@ -50,9 +51,9 @@ export interface PackTestOptions {
  * container is run and must answer HTTP on its port (2xx or 3xx on the probe path). Containers and
  * copies are removed whatever happens.
  */
-export async function testPack(dir: string, deps: {docker: DockerEngine; runner: ProcessRunner}, options: PackTestOptions): Promise<PackTestReport> {
+export async function testPack(dir: string, deps: {docker: DockerEngine; runner: ProcessRunner; renderer: TemplateRenderer}, options: PackTestOptions): Promise<PackTestReport> {
   const root = resolve(dir)
-  const lint = await lintPack(root, deps.runner)
+  const lint = await lintPack(root, deps)
   const errors = lint.problems.filter(p => p.severity === 'error')
   if (errors.length) return {pack: lint.pack, lint, fixtures: [], passed: false}
 
@@ -81,7 +82,7 @@ export async function testPack(dir: string, deps: {docker: DockerEngine; runner:
 
     // When detection chose this pack its variables are the ones wanted; only a miss needs a forced run.
     const forced = detection.pack === pack.name ? detection : await detectApp(snapshot, packs, {pack: pack.name})
-    outcome.baseImages = planScaffold({snapshot, pack, variables: forced.variables!, app: 'fixture', force: true}).baseImages
+    outcome.baseImages = (await planScaffold({snapshot, pack, variables: forced.variables!, app: 'fixture', force: true, renderer: deps.renderer})).baseImages
 
     if (!options.build || !fixture.build) {
       outcome.note = fixture.build ? 'build not requested (--no-build)' : `build = false: ${fixture.why ?? 'no reason given'}`
@@ -96,7 +97,7 @@ export async function testPack(dir: string, deps: {docker: DockerEngine; runner:
       cpSync(join(root, fixture.path), work, {recursive: true})
       const appSnapshot = openApp(work)
       // The copy has the fixture's files, so the fixture's variables hold for it.
-      const plan = planScaffold({snapshot: appSnapshot, pack, variables: forced.variables!, app: basename(fixture.path).toLowerCase().replace(/[^a-z0-9-]+/g, '-'), force: true})
+      const plan = await planScaffold({snapshot: appSnapshot, pack, variables: forced.variables!, app: basename(fixture.path).toLowerCase().replace(/[^a-z0-9-]+/g, '-'), force: true, renderer: deps.renderer})
       applyPlan(plan)
       const port = Number(plan.variables.port?.value)
       outcome.port = port

@@ -32,7 +32,8 @@ export function applyPlan(plan: ScaffoldPlan): ApplyResult {
     }
     for (const unit of units(plan)) {
       const destination = join(root, unit)
-      assertInside(root, destination)
+      const owner = plan.files.find(f => f.path === unit || f.path.startsWith(`${unit}/`))?.owner ?? plan.pack.name
+      assertInside(root, destination, owner)
       if (existsSync(destination)) {
         // Only what the plan means to replace (--force) may be moved aside; anything else appeared
         // since the plan was made, or is in the way (a file where the chart folder goes).
@@ -43,7 +44,7 @@ export function applyPlan(plan: ScaffoldPlan): ApplyResult {
         renameSync(destination, aside)
         undo.push(() => renameSync(aside, destination))
       }
-      const createdDirs = mkdirs(root, dirname(unit))
+      const createdDirs = mkdirs(root, dirname(unit), owner)
       renameSync(join(staging, 'new', unit), destination)
       undo.push(() => {
         rmSync(destination, {recursive: true, force: true})
@@ -77,7 +78,7 @@ function units(plan: ScaffoldPlan): string[] {
 }
 
 /** Parent folders a unit needs, created one by one so that undo can remove exactly those. */
-function mkdirs(root: string, relDir: string): string[] {
+function mkdirs(root: string, relDir: string, owner: string): string[] {
   const created: string[] = []
   if (relDir === '.' || relDir === '') return created
   let current = root
@@ -87,18 +88,32 @@ function mkdirs(root: string, relDir: string): string[] {
       mkdirSync(current)
       created.push(current)
     }
-    assertInside(root, current)
+    assertInside(root, current, owner)
   }
   return created
 }
 
-/** A symlink inside the app must not carry a write outside it. */
-function assertInside(root: string, path: string): void {
+/** A symlink inside the app must not carry a write outside it; the error names who tried to write. */
+function assertInside(root: string, path: string, owner: string): void {
   let probe = path
   while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe)
   const real = lstatSync(probe).isSymbolicLink() || existsSync(probe) ? realpathSync(probe) : probe
   const rel = relative(root, real)
   if (rel.startsWith('..') || rel.split(sep).includes('..') || (rel !== '' && real === rel)) {
-    throw new DraftError('UNSAFE_PATH', {pack: 'draft', path: relative(root, path)})
+    throw new DraftError('UNSAFE_PATH', {pack: owner, path: relative(root, path), ...(symlinkOn(root, probe) ? {link: symlinkOn(root, probe)} : {})})
   }
+}
+
+/** The first symlink on the way from the app folder to `path`, relative to the app. */
+function symlinkOn(root: string, path: string): string | undefined {
+  let current = root
+  for (const part of relative(root, path).split(sep).filter(Boolean)) {
+    current = join(current, part)
+    try {
+      if (lstatSync(current).isSymbolicLink()) return relative(root, current)
+    } catch {
+      return undefined
+    }
+  }
+  return undefined
 }

@@ -7,14 +7,15 @@ import type {Snapshot} from '../detect/snapshot.js'
 import type {Pack} from '../pack-model/manifest.js'
 import {packageRoot} from '../util/package-root.js'
 import {readDockerfile} from './dockerfile.js'
-import {TemplateError, renderTemplate} from './render-template.js'
-import {templateHelpers} from './template-helpers.js'
+import type {TemplateRenderer} from './template-renderer.js'
 import type {Variables} from '../pack-model/variables.js'
 
 export type FileAction = 'create' | 'replace' | 'keep'
 
 export interface PlannedFile {
   path: string
+  /** Who writes it: the pack, or draft itself (draft.toml). Named when a write is refused. */
+  owner: string
   action: FileAction
   /** What is written; absent for kept files. */
   content?: string
@@ -42,6 +43,8 @@ export interface PlanInput {
   warnings?: string[]
   /** Folder of the shared chart, draft.toml template and partials (draft's templates/ by default). */
   templatesDir?: string
+  /** Runs the templates: the sandbox in draft, in-process in unit tests. */
+  renderer: TemplateRenderer
 }
 
 const DOCKERFILE = 'Dockerfile'
@@ -63,14 +66,13 @@ export function appNameFrom(raw: string): string {
 /**
  * Everything `draft create` would write, rendered in memory. Existing files are kept unless --force:
  * an existing Dockerfile is used as it is (its EXPOSE decides the chart's port), an existing chart is
- * used in place of the shared one.
+ * used in place of the shared one. Every template of the plan is rendered in one call of the renderer.
  */
-export function planScaffold(input: PlanInput): ScaffoldPlan {
+export async function planScaffold(input: PlanInput): Promise<ScaffoldPlan> {
   const {snapshot, pack, app, force} = input
   const templatesDir = input.templatesDir ?? join(packageRoot(), 'templates')
   const warnings = [...(input.warnings ?? [])]
   const variables = structuredClone(input.variables)
-  const files: PlannedFile[] = []
 
   const existingChart = findChart(snapshot)
   const chartPath = existingChart && !force ? existingChart : `charts/${app}`
@@ -86,42 +88,53 @@ export function planScaffold(input: PlanInput): ScaffoldPlan {
     }
   }
 
-  const context = templateContext(pack, variables, app, {dockerfile: DOCKERFILE, chartPath})
-  const views = [join(templatesDir, 'partials')]
-  const render = (templateFile: string, label: string, owner: string): string => {
-    try {
-      return renderTemplate(templateFile, context, views)
-    } catch (error) {
-      if (!(error instanceof TemplateError)) throw error
-      throw new DraftError('TEMPLATE_FAILED', {pack: owner, template: `${label}${error.line ? `:${error.line}` : ''}`, reason: error.reason}, {cause: error, location: {file: templateFile, ...(error.line ? {line: error.line} : {})}})
-    }
-  }
-
+  // First what to write and from which template, then every template rendered at once.
+  type Slot = Omit<PlannedFile, 'content'> & {template?: {file: string; label: string}; text?: string}
+  const slots: Slot[] = []
   for (const [output, template] of Object.entries(pack.files)) {
     const target = safeOutput(pack, output)
     const exists = snapshot.has(target)
     if (exists && !force) {
-      files.push({path: target, action: 'keep', reason: target === DOCKERFILE ? 'exists: kept and used for the build' : 'exists: kept'})
+      slots.push({path: target, owner: pack.name, action: 'keep', reason: target === DOCKERFILE ? 'exists: kept and used for the build' : 'exists: kept'})
       continue
     }
-    files.push({path: target, action: exists ? 'replace' : 'create', content: render(join(pack.dir, template), template, pack.name), reason: `${pack.name} pack`})
+    slots.push({path: target, owner: pack.name, action: exists ? 'replace' : 'create', reason: `${pack.name} pack`, template: {file: join(pack.dir, template), label: template}})
   }
 
   if (existingChart && !force) {
-    files.push({path: existingChart, action: 'keep', reason: 'a chart exists here: kept and used for deploys'})
+    slots.push({path: existingChart, owner: pack.name, action: 'keep', reason: 'a chart exists here: kept and used for deploys'})
   } else {
     for (const [relPath, source] of chartFiles(templatesDir, pack)) {
       const output = `${chartPath}/${relPath.replace(/\.ejs$/, '')}`
-      const content = relPath.endsWith('.ejs') ? render(source, relative(pack.dir, source).startsWith('..') ? `templates/chart/${relPath}` : relative(pack.dir, source), pack.name) : readFileSync(source, 'utf8')
-      files.push({path: output, action: snapshot.has(output) ? 'replace' : 'create', content, reason: 'chart'})
+      const slot: Slot = {path: output, owner: pack.name, action: snapshot.has(output) ? 'replace' : 'create', reason: 'chart'}
+      if (relPath.endsWith('.ejs')) slot.template = {file: source, label: relative(pack.dir, source).startsWith('..') ? `templates/chart/${relPath}` : relative(pack.dir, source)}
+      else slot.text = readFileSync(source, 'utf8')
+      slots.push(slot)
     }
   }
 
   if (snapshot.has(DRAFT_TOML) && !force) {
-    files.push({path: DRAFT_TOML, action: 'keep', reason: 'exists: kept'})
+    slots.push({path: DRAFT_TOML, owner: 'draft', action: 'keep', reason: 'exists: kept'})
   } else {
-    files.push({path: DRAFT_TOML, action: snapshot.has(DRAFT_TOML) ? 'replace' : 'create', content: render(join(templatesDir, 'draft.toml.ejs'), 'templates/draft.toml.ejs', 'draft'), reason: 'deploy settings for draft up'})
+    slots.push({path: DRAFT_TOML, owner: 'draft', action: snapshot.has(DRAFT_TOML) ? 'replace' : 'create', reason: 'deploy settings for draft up', template: {file: join(templatesDir, 'draft.toml.ejs'), label: 'templates/draft.toml.ejs'}})
   }
+
+  const rendering = slots.filter(s => s.template)
+  const results = await input.renderer.render({
+    pack: pack.name,
+    files: rendering.map(s => s.template!.file),
+    context: templateContext(pack, variables, app, {dockerfile: DOCKERFILE, chartPath}),
+    views: [join(templatesDir, 'partials')],
+    roots: [pack.dir, templatesDir],
+  })
+  const files: PlannedFile[] = slots.map(({template, text, ...file}) => {
+    if (!template) return text === undefined ? file : {...file, content: text}
+    const result = results[rendering.findIndex(s => s.template === template)]!
+    if (!result.ok) {
+      throw new DraftError('TEMPLATE_FAILED', {pack: file.owner, template: `${template.label}${result.line ? `:${result.line}` : ''}`, reason: result.reason}, {location: {file: template.file, ...(result.line ? {line: result.line} : {})}})
+    }
+    return {...file, content: result.output}
+  })
 
   const dockerfileText = files.find(f => f.path === DOCKERFILE)?.content ?? keptDockerfile ?? ''
   const baseImages = readDockerfile(dockerfileText).baseImages
@@ -138,7 +151,7 @@ export function planScaffold(input: PlanInput): ScaffoldPlan {
   }
 }
 
-/** What a template sees: every variable by name, the app, the pack, the chart settings and helpers. */
+/** What a template sees: every variable by name, the app, the pack and the chart settings (helpers are added where it renders). */
 export function templateContext(pack: Pack, variables: Variables, app: string, paths: {dockerfile: string; chartPath: string}): Record<string, unknown> {
   const values: Record<string, unknown> = {}
   for (const [name, v] of Object.entries(variables)) values[name] = v.value
@@ -152,7 +165,6 @@ export function templateContext(pack: Pack, variables: Variables, app: string, p
     chartEnv: (values.env as Record<string, unknown> | undefined) ?? {},
     dockerfile: paths.dockerfile,
     chartPath: paths.chartPath,
-    ...templateHelpers,
   }
 }
 

@@ -1,29 +1,49 @@
-import {readFileSync} from 'node:fs'
 import {Script} from 'node:vm'
 
 import ejs from 'ejs'
 
-/** A template that failed, with the 1-based line in the template when it can be found. */
-export class TemplateError extends Error {
-  constructor(readonly file: string, readonly line: number | undefined, readonly reason: string) {
-    super(`${file}${line ? `:${line}` : ''}: ${reason}`)
+import {templateHelpers} from './template-helpers.js'
+import type {RenderRequest, RenderResult} from './template-renderer.js'
+
+/**
+ * Render the templates of a request from the texts in `files` (absolute path to text): `include()`
+ * reads nothing else. This is the code that runs inside the sandbox (src/sandbox/render-main.ts), and
+ * in-process in unit tests.
+ */
+export function renderTemplates(request: RenderRequest, files: ReadonlyMap<string, string>): RenderResult[] {
+  const loader = ejs.fileLoader
+  ejs.fileLoader = (path: string): string => {
+    const text = files.get(path)
+    if (text === undefined) throw new Error(`${path} is not a template of the pack (or a symlink leads it outside)`)
+    return text
+  }
+  try {
+    const context = {...request.context, ...templateHelpers}
+    return request.files.map(file => {
+      const text = files.get(file)
+      if (text === undefined) return {ok: false, reason: 'the template is missing, or a symlink leads it outside the pack'}
+      return renderTemplate(file, text, context, request.views)
+    })
+  } finally {
+    ejs.fileLoader = loader
   }
 }
 
 /**
  * Render one ejs template. ejs reports the line of a runtime error but not of a syntax error; for
- * those the generated function is compiled once more with node's vm, whose error points into the
- * generated source, and ejs's own `__line = N` markers map that back to the template line.
+ * those the generated function is compiled once more with node's vm (compiled, never run), whose
+ * error points into the generated source, and ejs's own `__line = N` markers map that back to the
+ * template line.
  */
-export function renderTemplate(file: string, context: Record<string, unknown>, views: string[]): string {
-  const text = readFileSync(file, 'utf8')
+function renderTemplate(file: string, text: string, context: Record<string, unknown>, views: string[]): RenderResult {
   try {
-    return ejs.render(text, context, {filename: file, views, strict: false})
+    return {ok: true, output: ejs.render(text, context, {filename: file, views, strict: false})}
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     const runtime = /^[^\n]*:(\d+)\n/.exec(message)
-    if (runtime) throw new TemplateError(file, Number(runtime[1]), message.trim().split('\n').pop()!.trim())
-    throw new TemplateError(file, syntaxErrorLine(text, file), message.split('\n')[0]!.replace(/ in \S+ while compiling ejs$/, ''))
+    if (runtime) return {ok: false, line: Number(runtime[1]), reason: message.trim().split('\n').pop()!.trim()}
+    const line = syntaxErrorLine(text, file)
+    return {ok: false, ...(line ? {line} : {}), reason: message.split('\n')[0]!.replace(/ in \S+ while compiling ejs$/, '')}
   }
 }
 

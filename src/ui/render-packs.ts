@@ -5,6 +5,7 @@ import type {Fetched} from '../packs/install.js'
 import type {LintReport} from '../packs/lint.js'
 import type {PackOrigin} from '../packs/install.js'
 import type {Pack} from '../pack-model/manifest.js'
+import type {LocalPack} from '../pack-model/trust.js'
 import type {PackListing, UpdateOutcome} from '../packs/pack-source.js'
 import type {PackTestReport} from '../packs/pack-test.js'
 import {formatBytes} from '../util/format.js'
@@ -13,7 +14,9 @@ import {bold, cyan, dim, green, red, symbols, yellow} from './style.js'
 export function renderPackList(listing: PackListing): string {
   const lines = listing.packs.map(p => {
     const origin = p.origin ? dim(` from ${p.origin.source}${p.origin.commit ? `@${p.origin.commit.slice(0, 10)}` : ''}`) : ''
-    return `  ${cyan(p.name.padEnd(10))} ${p.version.padEnd(7)} ${p.source.padEnd(8)} ${p.description}${origin}`
+    const trust = p.trust ? ` [${p.trust.state === 'allowed' ? green('allowed') : yellow(p.trust.state)} ${dim(p.trust.digest.slice(0, 19))}]` : ''
+    const allow = p.trust && p.trust.state !== 'allowed' ? `\n  ${''.padEnd(10)} ${dim(`not loaded by create or detect until you run: draft pack allow ${p.dir}`)}` : ''
+    return `  ${cyan(p.name.padEnd(10))} ${p.version.padEnd(7)} ${p.source.padEnd(8)} ${p.description}${origin}${trust}${allow}`
   })
   for (const b of listing.broken) lines.push(`  ${red(b.name.padEnd(10))} ${'-'.padEnd(7)} ${b.source.padEnd(8)} ${red(`broken: ${b.problems[0]?.message ?? ''}`)} ${dim(b.dir)}`)
   for (const s of listing.shadowed) lines.push(yellow(`  ${symbols.warn} ${s.name} from ${s.source} packs (${s.dir}) is shadowed by the ${s.by} pack of the same name`))
@@ -57,6 +60,31 @@ export async function askYesNo(question: string, what: string): Promise<boolean>
   } finally {
     rl.close()
   }
+}
+
+/** The prompt for a pack that came with the app: what it is, where, and exactly which content. */
+export async function askTrust(pack: LocalPack, changed: boolean): Promise<boolean> {
+  process.stderr.write(
+    [
+      `${yellow(symbols.warn)} This app brings its own language pack${changed ? ', and it changed since you last answered about it' : ''}.`,
+      '  Its templates are code. draft renders them in a sandbox without your environment, files or programs, but only trust a pack you have read.',
+      `  pack:   ${pack.name}`,
+      `  path:   ${pack.dir}`,
+      `  digest: ${pack.digest}`,
+      '',
+    ].join('\n'),
+  )
+  const rl = createInterface({input: process.stdin, output: process.stderr})
+  try {
+    const answer = await rl.question('Trust this pack? [y/N] ')
+    return /^y(es)?$/i.test(answer.trim())
+  } finally {
+    rl.close()
+  }
+}
+
+export function renderTrusted(results: {pack: LocalPack; answer: 'allow' | 'deny'}[]): string {
+  return `${results.map(r => `${r.answer === 'allow' ? green(symbols.ok) : yellow(symbols.warn)} ${r.answer === 'allow' ? 'allowed' : 'denied'} ${bold(r.pack.name)} ${r.pack.dir} ${dim(r.pack.digest)}`).join('\n')}\n`
 }
 
 export function renderInstalled(result: {origin: Fetched['origin']; installed: {name: string; dir: string; replaced: boolean}[]}): string {

@@ -11,6 +11,7 @@ import {loadPacks} from '../../src/pack-model/registry.js'
 import {ExecaRunner} from '../../src/process/execa-runner.js'
 import {formatBytes} from '../../src/util/format.js'
 import {planScaffold} from '../../src/scaffold/plan.js'
+import {NodeSandboxRenderer} from '../../src/sandbox/node-sandbox-renderer.js'
 import {builtinFixtures} from '../support/fixtures.js'
 
 const need = (name: string): string => {
@@ -37,7 +38,7 @@ describe('built-in packs build and answer (integration)', function () {
   const packs = loadPacks({draftHome: '/nonexistent-draft-home'}).packs.filter(p => p.source === 'builtin')
   for (const pack of packs) {
     it(`${pack.name}: every fixture is detected, builds and answers`, async () => {
-      const report = await testPack(pack.dir, {docker: new DockerodeEngine(), runner: new ExecaRunner()}, {build: true, network: 'host', answerTimeoutMs: 150_000})
+      const report = await testPack(pack.dir, {docker: new DockerodeEngine(), runner: new ExecaRunner(), renderer: new NodeSandboxRenderer()}, {build: true, network: 'host', answerTimeoutMs: 150_000})
       for (const f of report.fixtures) {
         rows.push(`  ${`${pack.name}/${f.fixture.replace('fixtures/', '')}`.padEnd(34)}${(f.detected.ok ? 'yes' : 'no').padEnd(10)}${f.built.padEnd(7)}${(f.imageBytes ? formatBytes(f.imageBytes) : '-').padEnd(10)}${f.answered}${f.note && f.built === 'skipped' ? `  (${f.note.split('\n')[0]})` : ''}`)
       }
@@ -61,7 +62,7 @@ describe('rendered charts are valid (integration)', function () {
       need('DRAFT_BED_KUBECONFORM_SCHEMAS')
       const snapshot = openApp(fixture.dir)
       const detection = await detectApp(snapshot, packs, {pack: fixture.pack.name})
-      const plan = planScaffold({snapshot, pack: fixture.pack, variables: detection.variables!, app: 'fixture-app', force: true})
+      const plan = await planScaffold({snapshot, pack: fixture.pack, variables: detection.variables!, app: 'fixture-app', force: true, renderer: new NodeSandboxRenderer()})
       const out = mkdtempSync(join(tmpdir(), 'draft-chart-'))
       try {
         for (const file of plan.files.filter(f => f.path.startsWith(`${plan.chartPath}/`))) {

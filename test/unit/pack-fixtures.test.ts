@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {detectApp, openApp} from '../../src/detect/detect.js'
 import {loadPacks} from '../../src/pack-model/registry.js'
 import {planScaffold} from '../../src/scaffold/plan.js'
+import {InProcessRenderer} from '../../src/sandbox/in-process-renderer.js'
 import {packageRoot} from '../../src/util/package-root.js'
 import {builtinFixtures} from '../support/fixtures.js'
 
@@ -33,7 +34,7 @@ describe('built-in pack fixtures', () => {
       it('plans the same files as the snapshot', async () => {
         const snapshot = openApp(fixture.dir)
         const detection = await detectApp(snapshot, packs)
-        const plan = planScaffold({snapshot, pack: packs.get(fixture.pack.name), variables: detection.variables!, app: 'fixture', force: false})
+        const plan = await planScaffold({snapshot, pack: packs.get(fixture.pack.name), variables: detection.variables!, app: 'fixture', force: false, renderer: new InProcessRenderer()})
         const rendered = plan.files
           .filter(f => f.content !== undefined && !f.path.startsWith('charts/fixture/templates/'))
           .map(f => `=== ${f.path} (${f.action})\n${f.content}`)

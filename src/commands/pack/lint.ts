@@ -9,8 +9,13 @@ export default class PackLint extends DraftCommand {
 
   async run(): Promise<void> {
     const {args} = await this.parse(PackLint)
-    const [{lintPack}, {ExecaRunner}, {renderLint}] = await Promise.all([import('../../packs/lint.js'), import('../../process/execa-runner.js'), import('../../ui/render-packs.js')])
-    const report = await lintPack(args.dir, new ExecaRunner())
+    const [{lintPack}, {ExecaRunner}, {NodeSandboxRenderer}, {renderLint}] = await Promise.all([
+      import('../../packs/lint.js'),
+      import('../../process/execa-runner.js'),
+      import('../../sandbox/node-sandbox-renderer.js'),
+      import('../../ui/render-packs.js'),
+    ])
+    const report = await lintPack(args.dir, {runner: new ExecaRunner(), renderer: new NodeSandboxRenderer()})
     if (this.json) this.printJson(report)
     else process.stdout.write(renderLint(report))
     if (report.problems.some(p => p.severity === 'error')) process.exitCode = 1

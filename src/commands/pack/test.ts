@@ -14,13 +14,14 @@ export default class PackTest extends DraftCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(PackTest)
-    const [{testPack}, {ExecaRunner}, {DockerodeEngine}, {renderPackTest}] = await Promise.all([
+    const [{testPack}, {ExecaRunner}, {NodeSandboxRenderer}, {DockerodeEngine}, {renderPackTest}] = await Promise.all([
       import('../../packs/pack-test.js'),
       import('../../process/execa-runner.js'),
+      import('../../sandbox/node-sandbox-renderer.js'),
       import('../../docker/dockerode-engine.js'),
       import('../../ui/render-packs.js'),
     ])
-    const report = await testPack(args.dir, {docker: new DockerodeEngine(), runner: new ExecaRunner()}, {
+    const report = await testPack(args.dir, {docker: new DockerodeEngine(), runner: new ExecaRunner(), renderer: new NodeSandboxRenderer()}, {
       build: flags.build,
       network: flags.network,
       answerTimeoutMs: flags['answer-timeout'] * 1000,
