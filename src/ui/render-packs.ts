@@ -1,6 +1,3 @@
-import {createInterface} from 'node:readline/promises'
-
-import {DraftError} from '../core/errors.js'
 import type {Fetched} from '../packs/install.js'
 import type {LintReport} from '../packs/lint.js'
 import type {PackOrigin} from '../packs/install.js'
@@ -47,17 +44,7 @@ export function renderFetched(fetched: Fetched): string {
   return `${lines.join('\n')}\n`
 }
 
-/** Ask on the terminal; without one, say that --yes is needed rather than hang or assume. */
-export async function askYesNo(question: string, what: string): Promise<boolean> {
-  if (!process.stdin.isTTY) throw new DraftError('CONFIRMATION_NEEDED', {what})
-  const rl = createInterface({input: process.stdin, output: process.stderr})
-  try {
-    const answer = await rl.question(`${question} [y/N] `)
-    return /^y(es)?$/i.test(answer.trim())
-  } finally {
-    rl.close()
-  }
-}
+export {askYesNo} from './ask.js'
 
 export function renderInstalled(result: {origin: Fetched['origin']; installed: {name: string; dir: string; replaced: boolean}[]}): string {
   return `${result.installed.map(i => `${green(symbols.ok)} ${i.replaced ? 'replaced' : 'installed'} ${bold(i.name)} in ${i.dir}`).join('\n')}\n`
