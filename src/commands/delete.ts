@@ -27,6 +27,13 @@ With --images it also deletes, through the registry's API, the image tags that t
       import('../ui/ask.js'),
     ])
     const renderer = this.json ? new ui.JsonLinesRenderer() : process.stdout.isTTY ? new ui.TtyRenderer() : new ui.PlainRenderer()
+    const interrupt = new AbortController()
+    const onSignal = (): void => {
+      if (interrupt.signal.aborted) process.exit(130)
+      if (!this.json) process.stderr.write('\nStopping (Ctrl-C again to quit at once); helm is let finish what it started.\n')
+      interrupt.abort()
+    }
+    process.on('SIGINT', onSignal)
     let outcome
     try {
       outcome = await deleteRelease(args.path, releaseOverrides(flags), {
@@ -38,8 +45,10 @@ With --images it also deletes, through the registry's API, the image tags that t
           if (!(await askYesNo('Delete?', what))) throw new DraftError('DECLINED', {what, fix: 'Run it again and answer y to delete, or pass --yes.'})
         },
         emit: event => renderer.event(event),
+        signal: interrupt.signal,
       })
     } finally {
+      process.off('SIGINT', onSignal)
       renderer.close()
     }
     const {plan, result} = outcome

@@ -81,8 +81,10 @@ export interface DeleteResult {
   release: string
   namespace: string
   uninstalled: boolean
-  /** Pods that were there when helm uninstalled, all gone since. */
+  /** Pods that were there when helm uninstalled, all gone since (but `podsLeft`). */
   pods: string[]
+  /** Ctrl-C stopped the wait: these pods were still terminating (and go on their own). */
+  podsLeft?: string[]
   /** draft's own Secrets for the release (the image pull secret). */
   secrets: string[]
   images?: ImageOutcome[]
@@ -218,7 +220,7 @@ export class ReleaseOps {
     const {helm, kube} = this.deps
     const clock = new StageClock(options.emit, this.now)
     const selector = instanceSelector(config.release)
-    const removed = await clock.run(
+    const removed: {secrets: string[]; pods: string[]; interrupted?: string[]} = await clock.run(
       'uninstall',
       `helm uninstall ${config.release} (namespace ${config.namespace})`,
       async progress => {
@@ -237,15 +239,18 @@ export class ReleaseOps {
           if (left.length !== last) progress({message: `${left.length} pod${left.length === 1 ? '' : 's'} terminating`})
           last = left.length
           await this.sleep(this.deps.pollMs ?? 250, options.signal)
-          if (options.signal?.aborted) throw new DraftError('ABORTED', {stage: 'the wait for the pods to go'})
+          // Ctrl-C: helm has uninstalled; the pods go on their own, draft only stops watching them.
+          if (options.signal?.aborted) return {secrets, pods: seen, interrupted: left}
         }
         return {secrets, pods: seen}
       },
-      r => `release ${config.release} uninstalled${r.pods.length ? `, its ${r.pods.length} pod${r.pods.length === 1 ? ' is' : 's are'} gone` : ''}${r.secrets.length ? `, ${r.secrets.join(', ')} deleted` : ''}`,
+      r =>
+        `release ${config.release} uninstalled${r.interrupted ? `; stopped waiting for ${r.interrupted.length} terminating pod${r.interrupted.length === 1 ? '' : 's'} (interrupted)` : r.pods.length ? `, its ${r.pods.length} pod${r.pods.length === 1 ? ' is' : 's are'} gone` : ''}${r.secrets.length ? `, ${r.secrets.join(', ')} deleted` : ''}`,
     )
 
     let images: ImageOutcome[] | undefined
-    if (plan.images) {
+    if (plan.images && (removed.interrupted || options.signal?.aborted)) clock.skip('images', 'interrupted: no image tag was deleted')
+    else if (plan.images) {
       const plans = plan.images.plans
       images = await clock.run(
         'images',
@@ -277,6 +282,7 @@ export class ReleaseOps {
       namespace: config.namespace,
       uninstalled: true,
       pods: removed.pods,
+      ...(removed.interrupted ? {podsLeft: removed.interrupted} : {}),
       secrets: removed.secrets,
       ...(images ? {images} : {}),
       ...(plan.images?.note ? {imagesNote: plan.images.note} : {}),

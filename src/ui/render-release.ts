@@ -86,11 +86,14 @@ export function renderRollback(r: RollbackResult): string {
   const stages = Object.entries(r.timings).filter(([, ms]) => ms > 0).map(([s, ms]) => `${s} ${formatDuration(ms)}`)
   const headline = r.changed
     ? `${green(symbols.ok)} ${bold(r.release)} rolled back: revision ${r.revision} runs what revision ${r.target} ran${r.from === undefined ? '' : dim(` (was revision ${r.from})`)}`
-    : `${green(symbols.ok)} ${bold(r.release)}: revision ${r.revision} already runs what revision ${r.target} ran; nothing to do`
+    : r.revision === r.target
+      ? `${green(symbols.ok)} ${bold(r.release)}: revision ${r.revision} is live already; nothing to do`
+      : `${green(symbols.ok)} ${bold(r.release)}: revision ${r.revision} already runs what revision ${r.target} ran; nothing to do`
   const lines = ['', headline, `${label('image')}${r.images[0] ?? (r.tag ? `tag ${r.tag}` : 'unknown')}`]
   if (r.commit) lines.push(`${label('source')}commit ${shortCommit(r.commit)}`)
   if (r.changed) lines.push(`${label('timings')}${stages.join(' · ')} ${dim(`= ${formatDuration(r.totalMs)}`)}`)
-  lines.push(`${label('next')}${dim('`draft up` on this folder deploys it again (a rollback is never taken for the folder\'s own deploy)')}`)
+  // True whenever a rollback revision is live: up never takes one for its own deploy (src/up/up-engine.ts).
+  if (r.changed || r.revision !== r.target) lines.push(`${label('next')}${dim('`draft up` deploys this folder again, even unchanged: a rollback is never taken as up to date')}`)
   return `${lines.join('\n')}\n`
 }
 
@@ -116,7 +119,12 @@ export function renderNothingToDelete(plan: DeletePlan): string {
 }
 
 export function renderDeleted(result: DeleteResult): string {
-  const lines = ['', `${green(symbols.ok)} ${bold(result.release)} deleted from namespace ${result.namespace}: no release, ${result.pods.length ? `its ${result.pods.length} pod${result.pods.length === 1 ? '' : 's'} gone` : 'no pods'}${result.secrets.length ? `, ${result.secrets.join(', ')} deleted` : ''}`]
+  const pods = result.podsLeft
+    ? yellow(`${result.podsLeft.length} pod${result.podsLeft.length === 1 ? '' : 's'} still terminating (draft stopped waiting; they go on their own)`)
+    : result.pods.length
+      ? `its ${result.pods.length} pod${result.pods.length === 1 ? '' : 's'} gone`
+      : 'no pods'
+  const lines = ['', `${green(symbols.ok)} ${bold(result.release)} deleted from namespace ${result.namespace}: no release, ${pods}${result.secrets.length ? `, ${result.secrets.join(', ')} deleted` : ''}`]
   if (result.imagesNote) lines.push(`${label('images')}${result.imagesNote}`)
   for (const o of result.images ?? []) {
     lines.push(`${label('images')}${o.repository}: ${o.deleted.length ? `deleted ${o.deleted.join(', ')}` : 'nothing deleted'}`)

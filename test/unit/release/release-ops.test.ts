@@ -216,6 +216,18 @@ describe('ReleaseOps (status, history, rollback, delete) with fakes', () => {
       assert.equal(result.images, undefined)
     })
 
+    it('Ctrl-C during the wait: helm has uninstalled, draft stops watching the pods and deletes no tag', async () => {
+      await up(1)
+      kube.podList = terminating(['app-1'])
+      const interrupt = new AbortController()
+      const plan = await ops().planDelete(config, {images: true})
+      const result = await ops({sleep: async () => interrupt.abort()}).delete(config, plan, {emit, signal: interrupt.signal})
+      assert.deepEqual(result.podsLeft, ['app-1'])
+      assert.deepEqual(helm.uninstalls, [{release: 'app', namespace: 'dev'}])
+      assert.deepEqual(stages('stage-skipped'), ['images'])
+      assert.deepEqual(registry.tagsOf(`${REGISTRY}/app`), [tag(1)])
+    })
+
     it('says which pods stay when they do not go within the timeout', async () => {
       await up(1)
       kube.podList = terminating(['app-1'])
