@@ -14,7 +14,7 @@ import {StageClock} from '../up/stages.js'
 import {linkSignals, sleep} from '../util/signals.js'
 import {type ImageOutcome, type ImagePlan, imageOutcome, planImages, recordedTags} from './images.js'
 import {tagOf, workloadImages} from './manifest.js'
-import {chooseRollback, describeRevisions, recordFor, type RevisionView, revisionsWithoutRecord} from './revisions.js'
+import {chooseRollback, describeRevisions, liveRevision, recordFor, type RevisionView, revisionsWithoutRecord} from './revisions.js'
 import {type DeploymentFacts, judgeStatus, type StatusReport} from './status.js'
 
 /** The chart's label for "this release's objects": how draft finds a release's pods. */
@@ -118,7 +118,7 @@ export class ReleaseOps {
       (error: unknown) => ({error: isDraftError(error) ? error.message : String(error)}),
     )
     const history = await this.historyOf(config)
-    const live = history.filter(r => r.status === 'deployed').at(-1)
+    const live = liveRevision(history)
     const manifest = live ? await helm.manifest(config.release, config.namespace, live.revision, kubeContext(config)) : ''
     const [pods, deployments, urls] = await Promise.all([
       kube.pods(config.namespace, instanceSelector(config.release)),

@@ -19,7 +19,6 @@ export function localTime(rfc3339: string): string {
 
 /** Columns padded to their widest cell, measured without colour codes. */
 function table(header: string[], rows: string[][]): string[] {
-  // eslint-disable-next-line no-control-regex
   const width = (text: string): number => text.replace(/\u001B\[\d+m/g, '').length
   const widths = header.map((h, i) => Math.max(width(h), ...rows.map(r => width(r[i] ?? ''))))
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - width(c)))).join('  ').trimEnd()
