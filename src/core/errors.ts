@@ -181,8 +181,8 @@ const catalogue = {
     message: `helm ${c.version} is too old: draft needs helm 3.8 or newer`,
     fix: 'Upgrade helm to a current 3.x release.',
   }),
-  HELM_FAILED: (c: {release: string; reason: string; fix: string}): Advice => ({
-    message: `helm could not upgrade release "${c.release}": ${c.reason}`,
+  HELM_FAILED: (c: {release: string; reason: string; fix: string; action?: string}): Advice => ({
+    message: `helm could not ${c.action ?? 'upgrade'} release "${c.release}": ${c.reason}`,
     fix: c.fix,
   }),
   ROLLOUT_FAILED: (c: {deployment: string; cause: string; fix: string; details?: string[]}): Advice => ({
@@ -241,13 +241,35 @@ const catalogue = {
     message: `${c.what} needs your confirmation, and there is no terminal to ask on`,
     fix: 'Read what it shows, then run again with --yes.',
   }),
-  DECLINED: (c: {what: string}): Advice => ({
+  DECLINED: (c: {what: string; fix?: string}): Advice => ({
     message: `${c.what}: not confirmed, nothing was changed`,
-    fix: 'Run it again and answer yes when you trust the source.',
+    fix: c.fix ?? 'Run it again and answer yes when you trust the source.',
   }),
   PORT_IN_USE: (c: {port: number}): Advice => ({
     message: `port ${c.port} is already in use on this machine`,
     fix: 'Stop what listens there, then run the pack test again.',
+  }),
+  NOTHING_DEPLOYED: (c: {release: string; namespace: string; context: string}): Advice => ({
+    message: `nothing is deployed as "${c.release}" in namespace "${c.namespace}" (context ${c.context})`,
+    fix: 'Run `draft up` first; if it was deployed elsewhere, pass the same --env, --namespace, --release or --kube-context it was deployed with.',
+  }),
+  RELEASE_NOT_MANAGED: (c: {release: string; namespace: string; pods: readonly string[]}): Advice => ({
+    message: `pods labelled app.kubernetes.io/instance=${c.release} run in namespace "${c.namespace}" (${list(c.pods.slice(0, 3))}${c.pods.length > 3 ? ', ...' : ''}), but helm manages no release "${c.release}" there`,
+    fix: 'draft manages helm releases only: remove what deployed those pods (kubectl, another tool) and run `draft up`, or choose another --release.',
+  }),
+  REVISION_NOT_FOUND: (c: {release: string; revision: string; available: readonly number[]}): Advice => ({
+    message: /^\d+$/.test(c.revision) ? `release "${c.release}" has no revision ${c.revision}` : `"${c.revision}" is not a revision number`,
+    fix: `Choose one of ${list(c.available.map(String))} (\`draft history\` lists them), or leave REVISION out to go back to the previous one.`,
+  }),
+  NOTHING_TO_ROLL_BACK: (c: {release: string; live: number; failed: readonly number[]}): Advice => ({
+    message: `release "${c.release}" has no revision before ${c.live} that was ever deployed`,
+    fix: c.failed.length
+      ? `Only failed revisions (${list(c.failed.map(String))}) are older: name one to go back to it anyway (\`draft rollback N\`), or fix the app and run \`draft up\`.`
+      : 'There is nothing to go back to: fix the app and run `draft up`.',
+  }),
+  PODS_REMAIN: (c: {release: string; namespace: string; pods: readonly string[]; seconds: number}): Advice => ({
+    message: `release "${c.release}" is uninstalled, but ${c.pods.length} of its pods are still there after ${c.seconds}s: ${list(c.pods.slice(0, 3))}${c.pods.length > 3 ? ', ...' : ''}`,
+    fix: `See what holds them with \`kubectl -n ${c.namespace} describe pod ${c.pods[0] ?? ''}\` (a finalizer, or a node that is gone); \`kubectl -n ${c.namespace} delete pod --force\` removes them.`,
   }),
 } as const
 

@@ -1,8 +1,8 @@
 /**
- * The event stream of a deploy. The core emits these; renderers (TTY, plain lines, JSON lines) draw
+ * The event stream of a deploy (and of a rollback or a delete, which reuse its stages). The core emits these; renderers (TTY, plain lines, JSON lines) draw
  * them. Timings are milliseconds; `at` is milliseconds since the run started.
  */
-export type Stage = 'connect' | 'tag' | 'build' | 'push' | 'load' | 'deploy' | 'rollout'
+export type Stage = 'connect' | 'tag' | 'build' | 'push' | 'load' | 'deploy' | 'rollout' | 'rollback' | 'uninstall' | 'images'
 
 export interface StageError {
   code: string

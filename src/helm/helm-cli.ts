@@ -1,6 +1,6 @@
 import {DraftError} from '../core/errors.js'
 import {type ProcessRunner, ProgramNotFound} from '../process/process-runner.js'
-import {type Helm, type HelmRelease, MINIMUM_HELM, type UpgradeRequest} from './helm.js'
+import {type Helm, type HelmRelease, type HelmRevision, MINIMUM_HELM, type UpgradeRequest} from './helm.js'
 
 interface ReleaseJson {
   name: string
@@ -8,6 +8,15 @@ interface ReleaseJson {
   version: number
   info?: {status?: string; description?: string}
   manifest?: string
+}
+
+interface RevisionJson {
+  revision: number
+  updated?: string
+  status?: string
+  chart?: string
+  app_version?: string
+  description?: string
 }
 
 export class HelmCli implements Helm {
@@ -59,7 +68,41 @@ export class HelmCli implements Helm {
   async uninstall(release: string, namespace: string, kubeContext?: string): Promise<void> {
     await this.version()
     const result = await this.runner.run(this.binary, ['uninstall', release, '--namespace', namespace, ...contextArgs(kubeContext)])
-    if (result.exitCode !== 0 && !/not found/.test(result.stderr)) throw helmError(release, namespace, result.stderr)
+    if (result.exitCode !== 0 && !/not found/.test(result.stderr)) throw helmError(release, namespace, result.stderr, 'uninstall')
+  }
+
+  async history(release: string, namespace: string, kubeContext?: string): Promise<HelmRevision[] | undefined> {
+    await this.version()
+    const result = await this.runner.run(this.binary, ['history', release, '--namespace', namespace, '--output', 'json', '--max', '1000', ...contextArgs(kubeContext)])
+    if (result.exitCode !== 0) {
+      if (/release: not found/.test(result.stderr)) return undefined
+      throw helmError(release, namespace, result.stderr, 'read the history of')
+    }
+    return (JSON.parse(result.stdout) as RevisionJson[])
+      .map(r => ({
+        revision: r.revision,
+        updated: r.updated ?? '',
+        status: r.status ?? 'unknown',
+        chart: r.chart ?? '',
+        appVersion: r.app_version ?? '',
+        description: r.description ?? '',
+      }))
+      .sort((a, b) => a.revision - b.revision)
+  }
+
+  async manifest(release: string, namespace: string, revision: number, kubeContext?: string): Promise<string> {
+    await this.version()
+    const result = await this.runner.run(this.binary, ['get', 'manifest', release, '--namespace', namespace, '--revision', String(revision), ...contextArgs(kubeContext)])
+    if (result.exitCode !== 0) throw helmError(release, namespace, result.stderr, `read revision ${revision} of`)
+    return result.stdout
+  }
+
+  async rollback(release: string, namespace: string, revision: number, kubeContext?: string): Promise<void> {
+    await this.version()
+    // No signal and no --wait, as for upgrade: helm is never killed half-way, and draft waits for the
+    // rollout itself so that a stuck one is diagnosed.
+    const result = await this.runner.run(this.binary, ['rollback', release, String(revision), '--namespace', namespace, ...contextArgs(kubeContext)])
+    if (result.exitCode !== 0) throw helmError(release, namespace, result.stderr, 'roll back')
   }
 }
 
@@ -74,8 +117,8 @@ const toRelease = (json: ReleaseJson): HelmRelease => ({
   ...(json.manifest === undefined ? {} : {manifest: json.manifest}),
 })
 
-/** helm's errors, turned into advice. The first matching pattern wins. */
-export function helmError(release: string, namespace: string, stderr: string): DraftError {
+/** helm's errors, turned into advice. The first matching pattern wins. `action` completes "helm could not ... release". */
+export function helmError(release: string, namespace: string, stderr: string, action = 'upgrade'): DraftError {
   if (/because it is being terminated/.test(stderr)) return new DraftError('NAMESPACE_TERMINATING', {namespace})
   const forbidden = /is forbidden: User "([^"]+)" cannot (\w+) resource "([\w.]+)"/.exec(stderr)
   if (forbidden) return new DraftError('NAMESPACE_FORBIDDEN', {namespace, user: forbidden[1]!, verb: `${forbidden[2]} ${forbidden[3]}`})
@@ -91,7 +134,7 @@ export function helmError(release: string, namespace: string, stderr: string): D
     [/path .* not found|Chart.yaml file is missing/, 'The chart folder is missing or incomplete: run `draft create`, or fix `chart` in draft.toml.'],
   ]
   const fix = advice.find(([pattern]) => pattern.test(stderr))?.[1] ?? 'Read helm\'s message above; `helm status` and `helm history` show the release\'s state.'
-  return new DraftError('HELM_FAILED', {release, reason, fix})
+  return new DraftError('HELM_FAILED', {release, reason, fix, ...(action === 'upgrade' ? {} : {action})})
 }
 
 function atLeast(version: string, minimum: string): boolean {

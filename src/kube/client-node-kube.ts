@@ -132,7 +132,9 @@ export class ClientNodeKube implements Kube {
 
   async newestTemplateHash(namespace: string, deployment: DeploymentState): Promise<string | undefined> {
     const apps = this.config.makeApiClient(this.k.AppsV1Api)
-    const list = await apps.listNamespacedReplicaSet({namespace, labelSelector: deployment.selector})
+    const list = await apps.listNamespacedReplicaSet({namespace, labelSelector: deployment.selector}).catch(error => {
+      throw this.forbiddenOr(error, namespace, 'list ReplicaSets')
+    })
     const owned = list.items.filter(rs => rs.metadata?.ownerReferences?.some(o => o.kind === 'Deployment' && o.name === deployment.name))
     const revision = (rs: k8s.V1ReplicaSet): number => Number(rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0)
     const newest = owned.sort((a, b) => revision(b) - revision(a))[0]
@@ -141,9 +143,12 @@ export class ClientNodeKube implements Kube {
 
   async pods(namespace: string, selector: string): Promise<PodState[]> {
     const core = this.config.makeApiClient(this.k.CoreV1Api)
-    const list = await core.listNamespacedPod({namespace, labelSelector: selector})
+    const list = await core.listNamespacedPod({namespace, labelSelector: selector}).catch(error => {
+      throw this.forbiddenOr(error, namespace, 'list pods')
+    })
     return list.items.map(p => ({
       name: p.metadata?.name ?? '',
+      ...(p.metadata?.deletionTimestamp ? {terminating: true} : {}),
       phase: p.status?.phase ?? 'Unknown',
       templateHash: p.metadata?.labels?.['pod-template-hash'] ?? '',
       image: p.spec?.containers[0]?.image ?? '',
@@ -164,7 +169,9 @@ export class ClientNodeKube implements Kube {
 
   async events(namespace: string, objects: readonly string[]): Promise<EventState[]> {
     const core = this.config.makeApiClient(this.k.CoreV1Api)
-    const list = await core.listNamespacedEvent({namespace})
+    const list = await core.listNamespacedEvent({namespace}).catch(error => {
+      throw this.forbiddenOr(error, namespace, 'list events')
+    })
     return list.items
       .filter(e => objects.includes(e.involvedObject.name ?? ''))
       .map(e => ({
@@ -175,6 +182,20 @@ export class ClientNodeKube implements Kube {
         count: e.count ?? 1,
         lastSeen: String(e.lastTimestamp ?? e.eventTime ?? ''),
       }))
+  }
+
+  async deleteSecrets(namespace: string, selector: string): Promise<string[]> {
+    const core = this.config.makeApiClient(this.k.CoreV1Api)
+    const list = await core.listNamespacedSecret({namespace, labelSelector: selector}).catch(error => {
+      throw this.forbiddenOr(error, namespace, 'list Secrets')
+    })
+    const names = list.items.map(s => s.metadata?.name ?? '').filter(Boolean)
+    for (const name of names) {
+      await core.deleteNamespacedSecret({name, namespace}).catch(error => {
+        if (status(error) !== 404) throw this.forbiddenOr(error, namespace, 'delete Secrets')
+      })
+    }
+    return names
   }
 
   private unreachable(error: unknown): DraftError {

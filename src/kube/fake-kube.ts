@@ -4,6 +4,8 @@ import type {DeploymentState, EventState, Kube, KubeTarget, LocalRegistryHosting
 /**
  * A cluster in memory. Deployments become available `readyAfterPolls` polls after they appear;
  * `podProblem` puts a waiting reason on the new pods instead (ImagePullBackOff, CrashLoopBackOff...).
+ * `podList` replaces the one generated pod (a function is asked on every poll, so a test can make
+ * pods go away); `unreadableNamespaces` answer reads as the API does for a user without a Role there.
  */
 export class FakeKube implements Kube {
   readonly namespaces = new Set(['default', 'kube-system', 'kube-public'])
@@ -14,6 +16,11 @@ export class FakeKube implements Kube {
   readyAfterPolls = 1
   podProblem?: {reason: string; message: string; restartCount?: number}
   events_: EventState[] = []
+  podList?: PodState[] | ((namespace: string, selector: string) => PodState[])
+  unreadableNamespaces = new Set<string>()
+  /** Replaces the generated Deployment (undefined: there is none). */
+  deploymentFor?: (namespace: string, name: string) => DeploymentState | undefined
+  readonly secretDeletes: {namespace: string; selector: string}[] = []
   private polls = new Map<string, number>()
 
   constructor(private readonly resolved: KubeTarget = {context: 'fake', cluster: 'fake', server: 'https://127.0.0.1:6443', user: 'tester', kubeconfig: '/fake/kubeconfig'}) {}
@@ -48,6 +55,8 @@ export class FakeKube implements Kube {
   }
 
   async deployment(namespace: string, name: string): Promise<DeploymentState | undefined> {
+    if (this.unreadableNamespaces.has(namespace)) throw new DraftError('NAMESPACE_FORBIDDEN', {namespace, user: this.resolved.user, verb: 'read Deployments'})
+    if (this.deploymentFor) return this.deploymentFor(namespace, name)
     const key = `${namespace}/${name}`
     const polls = (this.polls.get(key) ?? 0) + 1
     this.polls.set(key, polls)
@@ -70,7 +79,9 @@ export class FakeKube implements Kube {
     return 'abc123'
   }
 
-  async pods(): Promise<PodState[]> {
+  async pods(namespace = 'default', selector = ''): Promise<PodState[]> {
+    if (this.unreadableNamespaces.has(namespace)) throw new DraftError('NAMESPACE_FORBIDDEN', {namespace, user: this.resolved.user, verb: 'list pods'})
+    if (this.podList) return typeof this.podList === 'function' ? this.podList(namespace, selector) : this.podList
     const problem = this.podProblem
     return [
       {
@@ -86,5 +97,13 @@ export class FakeKube implements Kube {
 
   async events(): Promise<EventState[]> {
     return this.events_
+  }
+
+  async deleteSecrets(namespace: string, selector: string): Promise<string[]> {
+    this.secretDeletes.push({namespace, selector})
+    const [instance] = /app\.kubernetes\.io\/instance=([^,]+)/.exec(selector)?.slice(1) ?? []
+    const names = [...this.secrets.keys()].filter(k => k.startsWith(`${namespace}/`) && (!instance || k === `${namespace}/${instance}-registry`))
+    for (const name of names) this.secrets.delete(name)
+    return names.map(k => k.slice(namespace.length + 1))
   }
 }

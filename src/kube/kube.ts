@@ -41,6 +41,8 @@ export interface PodState {
   image: string
   conditions: {type: string; status: string; reason: string; message: string}[]
   containers: ContainerState[]
+  /** Deleted, and waiting for its containers to stop. */
+  terminating?: boolean
 }
 
 export interface EventState {
@@ -72,6 +74,9 @@ export interface Kube {
   deployment(namespace: string, name: string): Promise<DeploymentState | undefined>
   /** The ReplicaSet template hash the Deployment's newest ReplicaSet uses. */
   newestTemplateHash(namespace: string, deployment: DeploymentState): Promise<string | undefined>
+  /** Throws NAMESPACE_FORBIDDEN when the user may not list pods there. */
   pods(namespace: string, selector: string): Promise<PodState[]>
   events(namespace: string, objects: readonly string[]): Promise<EventState[]>
+  /** Deletes the Secrets that match a label selector; returns their names. */
+  deleteSecrets(namespace: string, selector: string): Promise<string[]>
 }

@@ -1,7 +1,9 @@
+import {createHash} from 'node:crypto'
+
 import {DraftError} from '../core/errors.js'
 import type {CredentialStore, Credentials, FoundCredentials} from './credentials.js'
 import {type ImageRef, parseImageRef, repositoryOf} from './image-ref.js'
-import {isLoopbackRegistry, type Registry, type RegistryStatus, type RequestOptions, statusOf} from './registry.js'
+import {type DeleteOutcome, isLoopbackRegistry, type Registry, type RegistryStatus, type RequestOptions, statusOf} from './registry.js'
 
 /**
  * In-memory registry for unit tests of the core: tags you add exist, credentials you require are
@@ -11,7 +13,7 @@ import {isLoopbackRegistry, type Registry, type RegistryStatus, type RequestOpti
 export type FakeFailure = 'unreachable' | 'unauthorized' | 'failed'
 
 export interface FakeRegistryCall {
-  method: 'check' | 'access' | 'hasTag'
+  method: 'check' | 'access' | 'hasTag' | 'tags' | 'digest' | 'deleteManifest'
   registry: string
   ref?: string
   /** The source of the credentials passed, never the secret. */
@@ -25,19 +27,34 @@ const sameCredentials = (a: Credentials, b: Credentials): boolean =>
 
 export class FakeRegistry implements Registry {
   readonly calls: FakeRegistryCall[] = []
-  private readonly tags = new Set<string>()
+  /** `registry/path:tag` to the digest it points at. */
+  private readonly tagged = new Map<string, string>()
+  private readonly refusingDeletes = new Set<string>()
   private readonly required = new Map<string, Credentials>()
   private readonly failures = new Map<string, FakeFailure>()
   private failEverywhere: FakeFailure | undefined
 
-  /** Adds `registry/path:tag` (a parsable reference); returns this for chaining. */
-  addTag(ref: string): this {
-    this.tags.add(key(parseImageRef(ref)))
+  /** Adds `registry/path:tag` (a parsable reference), pointing at `digest` (by default one of its own); returns this for chaining. */
+  addTag(ref: string, digest?: string): this {
+    const k = key(parseImageRef(ref))
+    this.tagged.set(k, digest ?? `sha256:${createHash('sha256').update(k).digest('hex')}`)
     return this
   }
 
   removeTag(ref: string): this {
-    this.tags.delete(key(parseImageRef(ref)))
+    this.tagged.delete(key(parseImageRef(ref)))
+    return this
+  }
+
+  /** Tags of a repository (`registry/path`) as they are now. */
+  tagsOf(repository: string): string[] {
+    const prefix = `${repositoryOf(parseImageRef(repository))}:`
+    return [...this.tagged.keys()].filter(k => k.startsWith(prefix)).map(k => k.slice(prefix.length)).sort()
+  }
+
+  /** This registry answers DELETE with 405, as a registry:2 with deletes turned off does. */
+  refuseDeletes(registry: string): this {
+    this.refusingDeletes.add(registry)
     return this
   }
 
@@ -69,7 +86,32 @@ export class FakeRegistry implements Registry {
     const image = typeof ref === 'string' ? parseImageRef(ref) : ref
     this.calls.push({method: 'hasTag', registry: image.registry, ref: key(image), ...(auth ? {auth: auth.source} : {})})
     this.gate(image.registry, auth, options)
-    return this.tags.has(key(image))
+    return this.tagged.has(key(image))
+  }
+
+  async tags(repository: string, auth?: FoundCredentials, options: RequestOptions = {}): Promise<string[]> {
+    const image = parseImageRef(repository)
+    this.calls.push({method: 'tags', registry: image.registry, ref: repositoryOf(image), ...(auth ? {auth: auth.source} : {})})
+    this.gate(image.registry, auth, options)
+    return this.tagsOf(repository)
+  }
+
+  async digest(ref: ImageRef | string, auth?: FoundCredentials, options: RequestOptions = {}): Promise<string | undefined> {
+    const image = typeof ref === 'string' ? parseImageRef(ref) : ref
+    this.calls.push({method: 'digest', registry: image.registry, ref: key(image), ...(auth ? {auth: auth.source} : {})})
+    this.gate(image.registry, auth, options)
+    return this.tagged.get(key(image))
+  }
+
+  async deleteManifest(repository: string, digest: string, auth?: FoundCredentials, options: RequestOptions = {}): Promise<DeleteOutcome> {
+    const image = parseImageRef(repository)
+    this.calls.push({method: 'deleteManifest', registry: image.registry, ref: `${repositoryOf(image)}@${digest}`, ...(auth ? {auth: auth.source} : {})})
+    this.gate(image.registry, auth, options)
+    if (this.refusingDeletes.has(image.registry)) return {status: 'refused', reason: 'it does not allow deletes (HTTP 405: UNSUPPORTED The operation is unsupported.)'}
+    const prefix = `${repositoryOf(image)}:`
+    const gone = [...this.tagged].filter(([k, d]) => k.startsWith(prefix) && d === digest).map(([k]) => k)
+    for (const k of gone) this.tagged.delete(k)
+    return gone.length ? {status: 'deleted'} : {status: 'missing'}
   }
 
   private gate(registry: string, auth: FoundCredentials | undefined, options: RequestOptions): void {

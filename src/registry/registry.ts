@@ -1,13 +1,19 @@
+import {createHash} from 'node:crypto'
+
 import {DraftError} from '../core/errors.js'
 import type {FoundCredentials} from './credentials.js'
 import {apiHost, type ImageRef, parseImageRef} from './image-ref.js'
 
 /**
  * The registry's HTTP API (OCI distribution), for the two questions `draft up` asks before it
- * builds: can I talk to this registry with these credentials, and does it already have this tag.
+ * builds (can I talk to this registry with these credentials, and does it already have this tag), and
+ * for `draft delete --images` (which tags are there, what they point at, delete a manifest).
  * Pushing itself is Docker's job (src/docker/), which talks to the registry on its own.
  */
 export type RegistryStatus = 'ok' | 'unauthorized' | 'unreachable'
+
+/** What a registry did with a DELETE. Refusing is an answer, not a failure: many registries never delete. */
+export type DeleteOutcome = {status: 'deleted'} | {status: 'missing'} | {status: 'refused'; reason: string}
 
 export interface RequestOptions {
   /** Aborts the request (Ctrl-C); the abort reason is thrown as is, not turned into a DraftError. */
@@ -21,6 +27,12 @@ export interface Registry {
   access(registry: string, auth?: FoundCredentials, options?: RequestOptions): Promise<void>
   /** Whether `ref`'s tag has a manifest; false for a missing tag or repository. */
   hasTag(ref: ImageRef | string, auth?: FoundCredentials, options?: RequestOptions): Promise<boolean>
+  /** Every tag of `registry/path`, across pages; none when the repository does not exist. */
+  tags(repository: string, auth?: FoundCredentials, options?: RequestOptions): Promise<string[]>
+  /** The digest of the manifest `ref`'s tag points at; undefined when there is no such tag. */
+  digest(ref: ImageRef | string, auth?: FoundCredentials, options?: RequestOptions): Promise<string | undefined>
+  /** Deletes a manifest by digest (the registry removes every tag that points at it). */
+  deleteManifest(repository: string, digest: string, auth?: FoundCredentials, options?: RequestOptions): Promise<DeleteOutcome>
 }
 
 /** What `access` concluded, as a status: `check` is `access` that does not throw for the two expected answers. */
@@ -133,6 +145,72 @@ export class HttpRegistry implements Registry {
     if (response.status === 200) return true
     if (response.status === 404) return false
     throw this.statusError(target, `${method} ${path}`, response)
+  }
+
+  async tags(repository: string, auth?: FoundCredentials, options: RequestOptions = {}): Promise<string[]> {
+    const image = parseImageRef(repository)
+    const target = {registry: image.registry, auth, signal: options.signal}
+    const scope = `repository:${image.path}:pull`
+    const tags: string[] = []
+    let path: string | undefined = `/v2/${image.path}/tags/list?n=1000`
+    // A registry that keeps answering with a next page is not followed for ever.
+    for (let page = 0; path && page < 100; page++) {
+      const response = await this.send(target, 'GET', path, {Accept: 'application/json'}, scope)
+      if (response.status === 404) {
+        await discard(response)
+        return tags
+      }
+      if (response.status !== 200) {
+        await discard(response)
+        throw this.statusError(target, `GET ${path}`, response)
+      }
+      const body = (await response.json().catch(() => ({}))) as {tags?: unknown}
+      if (Array.isArray(body.tags)) tags.push(...body.tags.filter((t): t is string => typeof t === 'string'))
+      path = nextPage(response.headers.get('link'))
+    }
+    return tags
+  }
+
+  async digest(ref: ImageRef | string, auth?: FoundCredentials, options: RequestOptions = {}): Promise<string | undefined> {
+    const image = typeof ref === 'string' ? parseImageRef(ref) : ref
+    const path = `/v2/${image.path}/manifests/${image.digest ?? image.tag ?? 'latest'}`
+    const target = {registry: image.registry, auth, signal: options.signal}
+    const scope = `repository:${image.path}:pull`
+    const headers = {Accept: MANIFEST_ACCEPT}
+    const head = await this.send(target, 'HEAD', path, headers, scope)
+    await discard(head)
+    if (head.status === 404) return undefined
+    const fromHead = head.headers.get('docker-content-digest')
+    if (head.status === 200 && fromHead) return fromHead
+    if (head.status !== 200 && head.status !== 405 && head.status !== 501) throw this.statusError(target, `HEAD ${path}`, head)
+    // Without HEAD or its header, the digest is the hash of the manifest's bytes, as the registry stores them.
+    const get = await this.send(target, 'GET', path, headers, scope)
+    if (get.status === 404) {
+      await discard(get)
+      return undefined
+    }
+    if (get.status !== 200) {
+      await discard(get)
+      throw this.statusError(target, `GET ${path}`, get)
+    }
+    const bytes = Buffer.from(await get.arrayBuffer())
+    return get.headers.get('docker-content-digest') ?? `sha256:${createHash('sha256').update(bytes).digest('hex')}`
+  }
+
+  async deleteManifest(repository: string, digest: string, auth?: FoundCredentials, options: RequestOptions = {}): Promise<DeleteOutcome> {
+    const image = parseImageRef(repository)
+    const path = `/v2/${image.path}/manifests/${digest}`
+    const target = {registry: image.registry, auth, signal: options.signal}
+    const response = await this.send(target, 'DELETE', path, {}, `repository:${image.path}:delete`)
+    const text = await response.text().catch(() => '')
+    if (response.status === 202 || response.status === 200) return {status: 'deleted'}
+    if (response.status === 404) return {status: 'missing'}
+    const message = registryMessage(text)
+    if (response.status === 405) return {status: 'refused', reason: `it does not allow deletes (HTTP 405${message ? `: ${message}` : ''}; for a registry:2, storage.delete.enabled is off)`}
+    if (response.status === 401 || response.status === 403) {
+      return {status: 'refused', reason: `${target.auth ? `the credentials from ${target.auth.source}` : 'an anonymous user'} may not delete there (HTTP ${response.status}${message ? `: ${message}` : ''})`}
+    }
+    throw this.failed(target, `DELETE ${path}`, `HTTP ${response.status}${message ? `: ${message}` : ''}`)
   }
 
   private scheme(registry: string): 'http' | 'https' {
@@ -270,6 +348,25 @@ export class HttpRegistry implements Registry {
 
   private failed(target: Target, request: string, reason: string): DraftError<'REGISTRY_FAILED'> {
     return new DraftError('REGISTRY_FAILED', {registry: target.registry, request, reason})
+  }
+}
+
+/** The path of the next page from a `Link: </v2/...?last=x&n=100>; rel="next"` header. */
+export function nextPage(link: string | null): string | undefined {
+  const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(link ?? '')
+  if (!match) return undefined
+  const url = new URL(match[1]!, 'http://registry.invalid')
+  return `${url.pathname}${url.search}`
+}
+
+/** The first message of an OCI error body (`{"errors":[{"code":..,"message":..}]}`). */
+function registryMessage(text: string): string {
+  try {
+    const body = JSON.parse(text) as {errors?: {code?: string; message?: string}[]}
+    const first = body.errors?.[0]
+    return first ? [first.code, first.message].filter(Boolean).join(' ') : ''
+  } catch {
+    return ''
   }
 }
 

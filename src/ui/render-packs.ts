@@ -1,6 +1,3 @@
-import {createInterface} from 'node:readline/promises'
-
-import {DraftError} from '../core/errors.js'
 import type {Fetched} from '../packs/install.js'
 import type {LintReport} from '../packs/lint.js'
 import type {PackOrigin} from '../packs/install.js'
@@ -9,6 +6,7 @@ import type {LocalPack} from '../pack-model/trust.js'
 import type {PackListing, UpdateOutcome} from '../packs/pack-source.js'
 import type {PackTestReport} from '../packs/pack-test.js'
 import {formatBytes} from '../util/format.js'
+import {askYesNo} from './ask.js'
 import {bold, cyan, dim, green, red, symbols, yellow} from './style.js'
 
 export function renderPackList(listing: PackListing): string {
@@ -50,17 +48,7 @@ export function renderFetched(fetched: Fetched): string {
   return `${lines.join('\n')}\n`
 }
 
-/** Ask on the terminal; without one, say that --yes is needed rather than hang or assume. */
-export async function askYesNo(question: string, what: string): Promise<boolean> {
-  if (!process.stdin.isTTY) throw new DraftError('CONFIRMATION_NEEDED', {what})
-  const rl = createInterface({input: process.stdin, output: process.stderr})
-  try {
-    const answer = await rl.question(`${question} [y/N] `)
-    return /^y(es)?$/i.test(answer.trim())
-  } finally {
-    rl.close()
-  }
-}
+export {askYesNo}
 
 /** The prompt for a pack that came with the app: what it is, where, and exactly which content. */
 export async function askTrust(pack: LocalPack, changed: boolean): Promise<boolean> {
@@ -74,13 +62,7 @@ export async function askTrust(pack: LocalPack, changed: boolean): Promise<boole
       '',
     ].join('\n'),
   )
-  const rl = createInterface({input: process.stdin, output: process.stderr})
-  try {
-    const answer = await rl.question('Trust this pack? [y/N] ')
-    return /^y(es)?$/i.test(answer.trim())
-  } finally {
-    rl.close()
-  }
+  return askYesNo('Trust this pack?', `trusting the pack ${pack.dir}`)
 }
 
 export function renderTrusted(results: {pack: LocalPack; answer: 'allow' | 'deny'}[]): string {

@@ -146,6 +146,9 @@ function truncate(text: string, width: number): string {
   return `${out}\u001B[0m`
 }
 
+/** `1a2b3c4d5e6f` or `1a2b3c4d5e6f+dirty`: a commit as people read it. */
+export const shortCommit = (commit: string): string => commit.replace(/^([0-9a-f]{12})[0-9a-f]*/, '$1')
+
 export function summary(r: UpResult): string {
   const stages = (Object.entries(r.timings) as [Stage, number][]).filter(([, ms]) => ms > 0).map(([s, ms]) => `${s} ${formatDuration(ms)}`)
   const headline = r.upToDate
@@ -155,10 +158,11 @@ export function summary(r: UpResult): string {
     '',
     headline,
     `  image    ${r.image}${r.digest ? dim(` (${r.digest.slice(0, 19)}…)`) : ''}${r.built ? '' : dim(' (no build needed)')}`,
-    `  context  ${r.context.files} files, ${formatBytes(r.context.bytes)}`,
+    `  context  ${r.context.files} files, ${formatBytes(r.context.bytes)}${r.commit ? dim(` at commit ${shortCommit(r.commit)}`) : ''}`,
     `  timings  ${stages.join(' · ')} ${dim(`= ${formatDuration(r.totalMs)}`)}`,
     `  next     ${cyan(`kubectl -n ${r.namespace} port-forward svc/${r.release} 8080:80`)}   ${dim('or')}   ${cyan('draft up --watch')}`,
   ]
   if (r.delivery !== 'registry') lines.splice(3, 0, `  cluster  ${r.cluster}: ${yellow(r.delivery === 'load' ? 'image loaded into the cluster' : 'the cluster uses local images')}`)
+  if (r.afterRollback) lines.splice(2, 0, `  ${yellow(`revision ${r.afterRollback.revision} was a rollback to revision ${r.afterRollback.to}: this folder is deployed again`)}`)
   return `${lines.join('\n')}\n`
 }

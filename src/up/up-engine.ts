@@ -7,6 +7,7 @@ import {DraftError} from '../core/errors.js'
 import type {Emit, Stage} from '../core/events.js'
 import type {DockerEngine, RegistryAuth} from '../docker/docker-engine.js'
 import {BuildFailure} from '../docker/dockerode-engine.js'
+import {describeSource, type Git} from '../git/git.js'
 import type {Helm, HelmRelease} from '../helm/helm.js'
 import type {Kube} from '../kube/kube.js'
 import type {ProcessRunner} from '../process/process-runner.js'
@@ -17,7 +18,8 @@ import {formatBytes} from '../util/format.js'
 import {linkSignals, sleep} from '../util/signals.js'
 import {type ClusterInfo, type Delivery, chooseDelivery, recognizeCluster} from './cluster.js'
 import type {ContextProvider, PreparedContext} from './context-provider.js'
-import {deploymentsIn, judgeRollout} from './rollout.js'
+import {formatRecord, parseRecord, rollbackSource} from './record.js'
+import {containerPortOf, waitForRollout} from './rollout-wait.js'
 import {StageClock} from './stages.js'
 
 export interface UpDependencies {
@@ -28,6 +30,8 @@ export interface UpDependencies {
   kube: Kube
   runner: ProcessRunner
   contexts: ContextProvider
+  /** Asked for the app folder's commit, recorded on the revision; without it nothing is recorded. */
+  git?: Git
   env?: NodeJS.ProcessEnv
   now?: () => number
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
@@ -61,6 +65,10 @@ export interface UpResult {
   upToDate: boolean
   /** Digest of image, chart, values and settings; recorded on the helm revision. */
   fingerprint: string
+  /** Commit of the app folder (`+dirty` with changes) recorded on the new revision. */
+  commit?: string
+  /** The revision this deploy replaced was a `helm rollback` (to `to`): the folder is deployed again. */
+  afterRollback?: {revision: number; to: number}
   timings: Partial<Record<Stage, number>>
   totalMs: number
   buildLog?: string
@@ -214,9 +222,24 @@ export class UpEngine {
           progress({message: `image pull secret ${pullSecretName(config.release)} is up to date`})
         }
         if (delivery.mode !== 'registry') setString['image.pullPolicy'] = 'IfNotPresent'
+        // git runs alongside when a deploy is certain (a new image); otherwise only once the no-op check says so.
+        const source = built ? this.sourceOf(config) : undefined
         // A new image means a new fingerprint: only an unbuilt image can already be deployed.
-        const current = built ? undefined : await deployedStatus
-        if (current?.status === 'deployed' && current.description === fingerprint) return {release: current, upToDate: true}
+        const current = built ? await deployedStatus.catch(() => undefined) : await deployedStatus
+        const live = current?.status === 'deployed' ? current : undefined
+        if (!built && live && parseRecord(live.description)?.fingerprint === fingerprint) return {release: live, upToDate: true}
+        // A rollback's revision never matches (helm describes it "Rollback to N"), so the folder goes out again.
+        const rolledBackTo = live ? rollbackSource(live.description) : undefined
+        const afterRollback = live && rolledBackTo !== undefined ? {revision: live.revision, to: rolledBackTo} : undefined
+        if (afterRollback) progress({message: `revision ${afterRollback.revision} is a rollback to revision ${afterRollback.to}: deploying this folder again`})
+        const state = await (source ?? this.sourceOf(config))
+        const commit = state ? describeSource(state) : undefined
+        const description = formatRecord({
+          fingerprint,
+          tag: context.tag,
+          ...(delivery.mode === 'registry' ? {repository: delivery.pushRepository} : {}),
+          ...(commit ? {commit} : {}),
+        })
         const release = await helm.upgrade({
           release: config.release,
           chart: config.chart,
@@ -225,9 +248,9 @@ export class UpEngine {
           valuesFiles: config.values,
           set,
           setString,
-          description: fingerprint,
+          description,
         })
-        return {release, upToDate: false}
+        return {release, upToDate: false, ...(commit ? {commit} : {}), ...(afterRollback ? {afterRollback} : {})}
       },
       d => (d.upToDate ? `release ${config.release} revision ${d.release.revision} is up to date` : `release ${config.release} revision ${d.release.revision}`),
     )
@@ -252,6 +275,8 @@ export class UpEngine {
       pushed,
       upToDate: deployed.upToDate,
       fingerprint,
+      ...('commit' in deployed && deployed.commit ? {commit: deployed.commit} : {}),
+      ...('afterRollback' in deployed && deployed.afterRollback ? {afterRollback: deployed.afterRollback} : {}),
       timings: clock.timings,
       totalMs: clock.elapsed(),
       ...(buildLog ? {buildLog} : {}),
@@ -300,48 +325,26 @@ export class UpEngine {
   }
 
   private async waitForRollout(config: DeployConfig, release: HelmRelease, clock: StageClock, signal?: AbortSignal): Promise<void> {
-    const {kube, helm} = this.deps
-    const manifest = release.manifest ?? (await helm.status(config.release, config.namespace, config.kubeContext || undefined))?.manifest ?? ''
-    const names = deploymentsIn(manifest)
-    if (names.length === 0) {
-      clock.skip('rollout', 'the chart has no Deployment to wait for')
-      return
-    }
-    const containerPort = numberValue(config.set.containerPort)
-    await clock.run(
-      'rollout',
-      `waiting for ${names.join(', ')} (timeout ${Math.round(config.timeoutMs / 1000)}s)`,
-      async progress => {
-        const deadline = this.now() + config.timeoutMs
-        for (const name of names) {
-          let last = ''
-          for (;;) {
-            const deployment = await kube.deployment(config.namespace, name)
-            const hash = deployment ? await kube.newestTemplateHash(config.namespace, deployment) : undefined
-            const pods = deployment ? (await kube.pods(config.namespace, deployment.selector)).filter(p => !hash || p.templateHash === hash) : []
-            const timedOut = this.now() > deadline
-            const problems = pods.some(p => p.phase !== 'Running' || p.containers.some(c => !c.ready))
-            const events = problems || timedOut ? await kube.events(config.namespace, pods.map(p => p.name)) : []
-            const verdict = judgeRollout({namespace: config.namespace, deployment, pods, events, timedOut, ...(containerPort ? {containerPort} : {})})
-            if (verdict.state === 'done') break
-            if (verdict.state === 'failed') {
-              throw new DraftError('ROLLOUT_FAILED', {deployment: `${config.namespace}/${name}`, cause: verdict.cause, fix: verdict.fix, details: verdict.details})
-            }
-            if (verdict.message !== last) progress({message: `${name}: ${verdict.message}`})
-            last = verdict.message
-            if (signal?.aborted) return 'interrupted'
-            await this.sleep(this.deps.pollMs ?? 250, signal)
-          }
-        }
-        return 'available'
-      },
-      state => (state === 'available' ? `${names.join(', ')} available` : 'stopped waiting (interrupted); the rollout continues in the cluster'),
+    const manifest = release.manifest ?? (await this.deps.helm.status(config.release, config.namespace, config.kubeContext || undefined))?.manifest ?? ''
+    const containerPort = containerPortOf(config.set)
+    await waitForRollout(
+      {kube: this.deps.kube, now: this.now, sleep: this.sleep, ...(this.deps.pollMs === undefined ? {} : {pollMs: this.deps.pollMs})},
+      {namespace: config.namespace, timeoutMs: config.timeoutMs, ...(containerPort ? {containerPort} : {})},
+      manifest,
+      clock,
+      signal,
     )
+  }
+
+  /** The folder's commit; a git that fails never fails a deploy, it only leaves the commit out. */
+  private async sourceOf(config: DeployConfig) {
+    return this.deps.git?.sourceState(config.appDir).catch(() => undefined)
   }
 
   /**
    * What a deploy is made of: the image, the chart's files, the values files, the --set values and
-   * where it goes. Recorded as the revision's description, so an unchanged `draft up` is a no-op.
+   * where it goes. Recorded at the head of the revision's description (src/up/record.ts), so an
+   * unchanged `draft up` is a no-op.
    */
   private fingerprint(config: DeployConfig, image: string): string {
     const hash = createHash('sha256')
@@ -369,5 +372,3 @@ function registryAuth(host: string, found: FoundCredentials): RegistryAuth {
     ? {username: c.username, password: c.password, serveraddress: host}
     : {username: c.username ?? '<token>', password: c.identityToken, serveraddress: host}
 }
-
-const numberValue = (value: string | undefined): number | undefined => (value && /^\d+$/.test(value) ? Number(value) : undefined)

@@ -1,5 +1,6 @@
 import type {DeployConfig} from '../config/draft-toml.js'
 import {DockerodeEngine} from '../docker/dockerode-engine.js'
+import {GitCli} from '../git/git-cli.js'
 import {HelmCli} from '../helm/helm-cli.js'
 import {ClientNodeKube} from '../kube/client-node-kube.js'
 import {ExecaRunner} from '../process/execa-runner.js'
@@ -19,6 +20,7 @@ export async function realDependencies(config: DeployConfig, env: NodeJS.Process
     kube: await ClientNodeKube.open(config.kubeContext || undefined, env),
     runner,
     contexts: new BuildContextProvider(),
+    git: new GitCli(runner),
     env,
   }
 }

@@ -192,4 +192,34 @@ exit 1
       }
     })
   })
+
+  describe('tags, digests and deletes (for draft delete --images)', () => {
+    it('lists tags, reads the digest docker pushed, and deletes the manifest with every tag on it', async () => {
+      const basic = Buffer.from(`${bed.user}:${bed.password}`).toString('base64')
+      const configDir = dockerConfig('delete', {auths: {[bed.auth]: {auth: basic}}})
+      const found = await new DockerCredentialStore({env: {DOCKER_CONFIG: configDir}}).forRegistry(bed.auth)
+      assert.ok(found)
+      const [a, b] = [`del-a-${runId}`, `del-b-${runId}`]
+      await push(bed.auth, a, configDir)
+      await push(bed.auth, b, configDir)
+      const repository = `${bed.auth}/${repo}`
+      const tags = await registry.tags(repository, found)
+      assert.ok(tags.includes(a) && tags.includes(b), tags.join(' '))
+      const digest = await registry.digest(`${repository}:${a}`, found)
+      const {stdout} = await docker(['inspect', '--format', '{{json .RepoDigests}}', `${repository}:${a}`], configDir)
+      assert.ok((JSON.parse(stdout) as string[]).includes(`${repository}@${digest}`), stdout)
+      assert.equal(await registry.digest(`${repository}:${b}`, found), digest, 'one image, two tags')
+
+      const anonymous = await registry.deleteManifest(repository, digest!)
+      assert.equal(anonymous.status, 'refused')
+      assert.match(anonymous.status === 'refused' ? anonymous.reason : '', /an anonymous user may not delete there \(HTTP 401/)
+
+      assert.deepEqual(await registry.deleteManifest(repository, digest!, found), {status: 'deleted'})
+      const after = await registry.tags(repository, found)
+      assert.ok(!after.includes(a) && !after.includes(b), after.join(' '))
+      assert.equal(await registry.digest(`${repository}:${a}`, found), undefined)
+      assert.deepEqual(await registry.deleteManifest(repository, digest!, found), {status: 'missing'})
+      assert.deepEqual(await registry.tags(`${bed.auth}/draft-it/never-pushed-${runId}`, found), [])
+    })
+  })
 })

@@ -8,11 +8,13 @@ import type {DeployConfig} from '../../../src/config/draft-toml.js'
 import {DraftError} from '../../../src/core/errors.js'
 import type {UpEvent} from '../../../src/core/events.js'
 import {FakeDocker} from '../../../src/docker/fake-docker.js'
+import {FakeGit} from '../../../src/git/fake-git.js'
 import {FakeHelm} from '../../../src/helm/fake-helm.js'
 import {FakeKube} from '../../../src/kube/fake-kube.js'
 import {FakeRunner} from '../../../src/process/fake-runner.js'
 import {FakeCredentialStore, FakeRegistry} from '../../../src/registry/fake-registry.js'
 import type {ContextProvider} from '../../../src/up/context-provider.js'
+import {parseRecord} from '../../../src/up/record.js'
 import {type UpDependencies, UpEngine} from '../../../src/up/up-engine.js'
 
 class FakeContexts implements ContextProvider {
@@ -80,7 +82,7 @@ describe('UpEngine', () => {
     assert.equal(docker.builds[0]?.networkMode, 'host')
     const upgrade = helm.upgrades[0]!
     assert.deepEqual(upgrade.setString, {'image.repository': `${REGISTRY}/app`, 'image.tag': 'draft-0000000000000001'})
-    assert.match(upgrade.description, /^draft [0-9a-f]{24}$/)
+    assert.match(upgrade.description, new RegExp(`^draft [0-9a-f]{24} tag=draft-0000000000000001 repo=${REGISTRY.replace(/\./g, '\\.')}/app$`))
     assert.ok(result.built && result.pushed && !result.upToDate)
     assert.ok(events.some(e => e.type === 'stage-progress' && e.stage === 'build'))
   })
@@ -205,5 +207,66 @@ describe('UpEngine', () => {
     events = []
     const unchanged = await run()
     assert.ok(unchanged.upToDate)
+  })
+
+  describe('what each revision records', () => {
+    const COMMIT = 'a'.repeat(40)
+
+    it('records the tag, where it was pushed and the folder\'s commit (+dirty) on the revision', async () => {
+      const git = new FakeGit()
+      git.states.set(dir, {commit: COMMIT, dirty: true})
+      const result = await run(engine({git}))
+      const record = parseRecord(helm.upgrades[0]!.description)
+      assert.deepEqual(record, {fingerprint: result.fingerprint, tag: 'draft-0000000000000001', repository: `${REGISTRY}/app`, commit: `${COMMIT}+dirty`})
+      assert.equal(result.commit, `${COMMIT}+dirty`)
+    })
+
+    it('records no commit outside git, no repository without a registry, and a failing git never fails the deploy', async () => {
+      const git = new FakeGit()
+      git.sourceState = async () => {
+        throw new Error('git exploded')
+      }
+      config.registry = ''
+      kube = new FakeKube({context: 'docker-desktop', cluster: 'docker-desktop', server: 'https://kubernetes.docker.internal:6443', user: 'docker-desktop', kubeconfig: '/k'})
+      await run(engine({git}))
+      assert.deepEqual(parseRecord(helm.upgrades[0]!.description), {fingerprint: parseRecord(helm.upgrades[0]!.description)!.fingerprint, tag: 'draft-0000000000000001'})
+    })
+
+    it('stays a no-op when only the commit moved (a commit of the same content deploys nothing), and asks git nothing then', async () => {
+      const git = new FakeGit()
+      git.states.set(dir, {commit: COMMIT, dirty: true})
+      await run(engine({git}))
+      registry.addTag(`${REGISTRY}/app:draft-0000000000000001`)
+      git.states.set(dir, {commit: 'b'.repeat(40), dirty: false})
+      git.asked.length = 0
+      const second = await run(engine({git}))
+      assert.ok(second.upToDate)
+      assert.equal(helm.upgrades.length, 1)
+      assert.deepEqual(git.asked, [])
+    })
+
+    it('takes the fingerprint-only description of earlier drafts as up to date', async () => {
+      const first = await run()
+      registry.addTag(`${REGISTRY}/app:draft-0000000000000001`)
+      helm.record('app', 'default', {description: first.fingerprint, manifest: helm.manifest_(helm.upgrades[0]!)})
+      const second = await run()
+      assert.ok(second.upToDate)
+      assert.equal(second.revision, 2)
+    })
+
+    it('deploys an unchanged folder again after a rollback, and says so', async () => {
+      await run()
+      contexts.tag = 'draft-0000000000000002'
+      await run()
+      await helm.rollback('app', 'default', 1)
+      registry.addTag(`${REGISTRY}/app:draft-0000000000000002`)
+      events = []
+      const after = await run()
+      assert.equal(after.upToDate, false)
+      assert.equal(after.revision, 4)
+      assert.deepEqual(after.afterRollback, {revision: 3, to: 1})
+      assert.ok(events.some(e => e.type === 'stage-progress' && /revision 3 is a rollback to revision 1: deploying this folder again/.test(e.message)))
+      assert.equal(helm.upgrades.at(-1)!.setString['image.tag'], 'draft-0000000000000002')
+    })
   })
 })

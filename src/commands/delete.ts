@@ -1,0 +1,58 @@
+import {Flags} from '@oclif/core'
+
+import {DraftCommand} from '../cli/base-command.js'
+import {releaseArgs, releaseFlags, releaseOverrides} from '../cli/release-flags.js'
+
+export default class Delete extends DraftCommand {
+  static override summary = 'Uninstall the app\'s release and wait until its pods are gone; --images also deletes the image tags draft pushed.'
+  static override description = `Shows what it deletes and asks first (--yes skips the question; without a terminal, --yes is required). Then helm uninstall, the image pull secret draft made, and a wait until no pod of the release is left.
+
+With --images it also deletes, through the registry's API, the image tags that the release's revisions record draft pushing. A tag whose image another tag also names is kept; a registry that refuses deletes is reported and its tags stay. Nothing deployed is not an error: it says so and exits 0.`
+  static override examples = ['<%= config.bin %> delete', '<%= config.bin %> delete --images --yes', '<%= config.bin %> delete ./api --env staging']
+  static override args = releaseArgs
+  static override flags = {
+    ...releaseFlags,
+    images: Flags.boolean({description: 'Also delete the image tags draft pushed for this release from the registry.', default: false}),
+    yes: Flags.boolean({char: 'y', description: 'Delete without asking.', default: false}),
+    timeout: Flags.string({description: 'How long to wait for the pods to go, e.g. 90s or 5m.'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Delete)
+    const [{deleteRelease}, {DraftError}, ui, render, {askYesNo}] = await Promise.all([
+      import('../release/run.js'),
+      import('../core/errors.js'),
+      import('../ui/up-renderer.js'),
+      import('../ui/render-release.js'),
+      import('../ui/ask.js'),
+    ])
+    const renderer = this.json ? new ui.JsonLinesRenderer() : process.stdout.isTTY ? new ui.TtyRenderer() : new ui.PlainRenderer()
+    const interrupt = new AbortController()
+    const onSignal = (): void => {
+      if (interrupt.signal.aborted) process.exit(130)
+      if (!this.json) process.stderr.write('\nStopping (Ctrl-C again to quit at once); helm is let finish what it started.\n')
+      interrupt.abort()
+    }
+    process.on('SIGINT', onSignal)
+    let outcome
+    try {
+      outcome = await deleteRelease(args.path, releaseOverrides(flags), {
+        images: flags.images,
+        confirm: async plan => {
+          if (flags.yes) return
+          if (!this.json) process.stderr.write(render.renderDeletePlan(plan))
+          const what = `deleting release ${plan.release} in namespace ${plan.namespace}${flags.images ? ' and its image tags' : ''}`
+          if (!(await askYesNo('Delete?', what))) throw new DraftError('DECLINED', {what, fix: 'Run it again and answer y to delete, or pass --yes.'})
+        },
+        emit: event => renderer.event(event),
+        signal: interrupt.signal,
+      })
+    } finally {
+      process.off('SIGINT', onSignal)
+      renderer.close()
+    }
+    const {plan, result} = outcome
+    if (this.json) process.stdout.write(`${JSON.stringify({type: 'result', ...(result ?? {release: plan.release, namespace: plan.namespace, uninstalled: false, nothingThere: true})})}\n`)
+    else process.stdout.write(result ? render.renderDeleted(result) : render.renderNothingToDelete(plan))
+  }
+}

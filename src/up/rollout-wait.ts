@@ -1,0 +1,70 @@
+import {DraftError} from '../core/errors.js'
+import type {Kube} from '../kube/kube.js'
+import {deploymentsIn, judgeRollout} from './rollout.js'
+import type {StageClock} from './stages.js'
+
+/**
+ * Waiting for a release's Deployments to roll out, as the `rollout` stage: `draft up` after an
+ * upgrade, `draft rollback` after helm's rollback. Polls the API and asks `judgeRollout` each time,
+ * so a rollout that cannot succeed fails early with its cause, and one that is merely slow times out
+ * with what it was waiting for.
+ */
+export interface RolloutWaitDependencies {
+  kube: Kube
+  now: () => number
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>
+  /** How often the rollout is polled. */
+  pollMs?: number
+}
+
+export interface RolloutTarget {
+  namespace: string
+  timeoutMs: number
+  /** For the advice on a failing probe. */
+  containerPort?: number
+}
+
+export async function waitForRollout(deps: RolloutWaitDependencies, target: RolloutTarget, manifest: string, clock: StageClock, signal?: AbortSignal): Promise<void> {
+  const {kube, now} = deps
+  const {namespace} = target
+  const names = deploymentsIn(manifest)
+  if (names.length === 0) {
+    clock.skip('rollout', 'the chart has no Deployment to wait for')
+    return
+  }
+  await clock.run(
+    'rollout',
+    `waiting for ${names.join(', ')} (timeout ${Math.round(target.timeoutMs / 1000)}s)`,
+    async progress => {
+      const deadline = now() + target.timeoutMs
+      for (const name of names) {
+        let last = ''
+        for (;;) {
+          const deployment = await kube.deployment(namespace, name)
+          const hash = deployment ? await kube.newestTemplateHash(namespace, deployment) : undefined
+          const pods = deployment ? (await kube.pods(namespace, deployment.selector)).filter(p => !hash || p.templateHash === hash) : []
+          const timedOut = now() > deadline
+          const problems = pods.some(p => p.phase !== 'Running' || p.containers.some(c => !c.ready))
+          const events = problems || timedOut ? await kube.events(namespace, pods.map(p => p.name)) : []
+          const verdict = judgeRollout({namespace, deployment, pods, events, timedOut, ...(target.containerPort ? {containerPort: target.containerPort} : {})})
+          if (verdict.state === 'done') break
+          if (verdict.state === 'failed') {
+            throw new DraftError('ROLLOUT_FAILED', {deployment: `${namespace}/${name}`, cause: verdict.cause, fix: verdict.fix, details: verdict.details})
+          }
+          if (verdict.message !== last) progress({message: `${name}: ${verdict.message}`})
+          last = verdict.message
+          if (signal?.aborted) return 'interrupted'
+          await deps.sleep(deps.pollMs ?? 250, signal)
+        }
+      }
+      return 'available'
+    },
+    state => (state === 'available' ? `${names.join(', ')} available` : 'stopped waiting (interrupted); the rollout continues in the cluster'),
+  )
+}
+
+/** `containerPort` from helm --set values, when it is a number. */
+export const containerPortOf = (set: Record<string, string>): number | undefined => {
+  const value = set.containerPort
+  return value && /^\d+$/.test(value) ? Number(value) : undefined
+}
