@@ -25,11 +25,11 @@ cmd_up() {
   local t0
   t0=$(now)
   mkdir -p "$BED_HOME" "$BED_RUN/pids" "$BED_RUN/logs"
-  step "tools (k8s $BED_K8S_VERSION, etcd $BED_ETCD_VERSION, kwok $BED_KWOK_VERSION, helm $BED_HELM_VERSION, kubeconform $BED_KUBECONFORM_VERSION)" tools_ensure
+  step "tools (k8s $BED_K8S_VERSION, etcd $BED_ETCD_VERSION, kwok $BED_KWOK_VERSION, helm $BED_HELM_VERSION, kubeconform $BED_KUBECONFORM_VERSION, coredns $BED_COREDNS_VERSION)" tools_ensure
   step "dockerd" docker_up
   step "registries" registries_up
   step "kubernetes control plane" kube_up
-  step "real node (containerd, kubelet, kube-proxy)" node_up
+  step "real node (containerd, kubelet, kube-proxy, coredns)" node_up
   if [ "${DRAFT_BED_SKIP_IMAGES:-}" != 1 ]; then
     step "base images" images_ensure_default
   fi

@@ -283,10 +283,9 @@ spec:
       }
     })
 
-    it('routes a Service to the pod from another pod (kube-proxy), and the host reaches pod IPs', async function () {
+    it('routes a Service by its name to the pod from another pod (CoreDNS, kube-proxy), and the host reaches pod IPs', async function () {
       const ip = ok('kubectl', ['-n', ns, 'get', 'pods', '-l', 'app.kubernetes.io/instance=smoke', '-o', 'jsonpath={.items[0].status.podIP}']).trim()
       assert.equal(await (await fetch(`http://${ip}:8080/index.html`)).text(), `smoke ${id}\n`)
-      const clusterIP = ok('kubectl', ['-n', ns, 'get', 'service', 'smoke', '-o', 'jsonpath={.spec.clusterIP}']).trim()
       const client = `apiVersion: v1
 kind: Pod
 metadata: {name: client, namespace: ${ns}}
@@ -297,7 +296,7 @@ spec:
   - name: client
     image: "${server()}"
     ${containerHardened}
-    command: [python, -c, "import urllib.request; print(urllib.request.urlopen('http://${clusterIP}/index.html', timeout=10).read().decode(), end='')"]
+    command: [python, -c, "import urllib.request; print(urllib.request.urlopen('http://smoke/index.html', timeout=10).read().decode(), end='')"]
 `
       ok('kubectl', ['apply', '-f', '-'], {input: client})
       let phase = ''
@@ -307,6 +306,8 @@ spec:
       }
       assert.equal(ok('kubectl', ['-n', ns, 'logs', 'client']), `smoke ${id}\n`)
       assert.equal(phase, 'Succeeded')
+      // With cluster DNS configured, kubelet has no MissingClusterDNS warning to give.
+      assert.doesNotMatch(ok('kubectl', ['-n', ns, 'get', 'events', '--field-selector', 'involvedObject.name=client', '-o', 'jsonpath={.items[*].reason}']), /MissingClusterDNS/)
     })
 
     it('simulates a failing pod on the kwok node, for pods that tolerate its taint (annotation draft.bed/simulate)', async function () {

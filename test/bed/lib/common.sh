@@ -38,6 +38,7 @@ BED_K8S_BIN=$BED_TOOLS/k8s-$BED_K8S_VERSION/bin
 BED_KWOK_DIR=$BED_TOOLS/kwok-$BED_KWOK_VERSION
 BED_HELM_DIR=$BED_TOOLS/helm-$BED_HELM_VERSION
 BED_KUBECONFORM_DIR=$BED_TOOLS/kubeconform-$BED_KUBECONFORM_VERSION
+BED_COREDNS_DIR=$BED_TOOLS/coredns-$BED_COREDNS_VERSION
 BED_PKI=$BED_RUN/pki
 BED_KUBECONFIG=$BED_RUN/kubeconfig
 
@@ -110,7 +111,7 @@ is_bed_process() {
   local cmd comm
   comm=$(cat "/proc/$1/comm" 2>/dev/null) || return 1
   case $comm in
-    dockerd | containerd | containerd-shim* | docker-registry | etcd | kube-apiserver | kube-controller | kube-scheduler | kwok | kubelet | kube-proxy) ;;
+    dockerd | containerd | containerd-shim* | docker-registry | etcd | kube-apiserver | kube-controller | kube-scheduler | kwok | kubelet | kube-proxy | coredns) ;;
     *) return 1 ;;
   esac
   cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 1

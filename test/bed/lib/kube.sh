@@ -48,6 +48,8 @@ pki_ensure() {
   pki_cert kubelet-server "/CN=$BED_REAL_NODE" \
     "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:$BED_PODNET_GATEWAY,DNS:$BED_REAL_NODE"
   pki_cert kube-proxy "/CN=system:kube-proxy" "$client"
+  # CoreDNS only reads Services, EndpointSlices, namespaces and pods; a bed-only shortcut.
+  pki_cert coredns "/O=system:masters/CN=draft-bed-coredns" "$client"
   pki_key "$d/sa.key"
   [ -f "$d/sa.pub" ] || openssl pkey -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null
 }
@@ -119,6 +121,7 @@ kube_up() {
   write_kubeconfig "$BED_RUN/kwok.kubeconfig" kwok
   write_kubeconfig "$BED_RUN/kubelet.kubeconfig" kubelet
   write_kubeconfig "$BED_RUN/kube-proxy.kubeconfig" kube-proxy
+  write_kubeconfig "$BED_RUN/coredns.kubeconfig" coredns
   mkdir -p "$BED_RUN/etcd"
 
   # A test bed needs no durability: --unsafe-no-fsync makes etcd writes cheap.

@@ -13,6 +13,10 @@ BED_PORT_KUBELET=45250
 BED_PORT_KUBELET_HEALTHZ=45248
 BED_PORT_KUBE_PROXY_HEALTHZ=45256
 BED_PORT_KUBE_PROXY_METRICS=45249
+BED_PORT_COREDNS_HEALTH=45253
+BED_PORT_COREDNS_READY=45254
+# Cluster DNS answers on the bridge's gateway, where every pod can reach this host.
+BED_CLUSTER_DNS_IP=$BED_PODNET_GATEWAY
 BED_CONTAINERD_DIR=$BED_RUN/containerd
 BED_CONTAINERD_SOCK=$BED_CONTAINERD_DIR/containerd.sock
 BED_KUBELET_DIR=$BED_RUN/kubelet
@@ -36,6 +40,7 @@ bed_ctr() { ctr --address "$BED_CONTAINERD_SOCK" --namespace k8s.io "$@"; }
 
 containerd_health() { ctr --address "$BED_CONTAINERD_SOCK" version >/dev/null 2>&1; }
 kubelet_health() { [ "$(curl -sS --max-time 3 "http://$BED_HOST:$BED_PORT_KUBELET_HEALTHZ/healthz")" = ok ]; }
+coredns_health() { [ "$(curl -sS --max-time 3 "http://$BED_HOST:$BED_PORT_COREDNS_READY/ready")" = OK ]; }
 kube_proxy_health() { curl -fsS --max-time 3 "http://$BED_HOST:$BED_PORT_KUBE_PROXY_HEALTHZ/healthz" >/dev/null; }
 real_node_ready() {
   [ "$(bed_kubectl get node "$BED_REAL_NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
@@ -206,8 +211,8 @@ authentication:
 authorization:
   mode: Webhook
 clusterDomain: cluster.local
-$(if [ -n "${BED_CLUSTER_DNS_IP:-}" ]; then printf 'clusterDNS: [%s]\n' "$BED_CLUSTER_DNS_IP"; fi)
-# Not the host's resolver (a private address): a pod without cluster DNS resolves nothing.
+clusterDNS: [$BED_CLUSTER_DNS_IP]
+# Not the host's resolver (a private address): pods with dnsPolicy Default resolve nothing.
 resolvConf: $BED_KUBELET_DIR/resolv.conf
 volumePluginDir: $BED_KUBELET_DIR/volume-plugins
 staticPodPath: ""
@@ -287,10 +292,46 @@ kube_proxy_up() {
     "$BED_K8S_BIN/kube-proxy" --config "$BED_RUN/kube-proxy/config.yaml" --v=1
 }
 
+# --- cluster DNS ------------------------------------------------------------------------------
+
+# Names of Services and pods in cluster.local, from the API server; nothing else. No upstream: pods
+# resolve no outside names (they could not reach them), and no query leaves this machine.
+coredns_config() {
+  cat <<EOF
+cluster.local:53 in-addr.arpa:53 ip6.arpa:53 {
+    bind $BED_CLUSTER_DNS_IP
+    errors
+    health $BED_HOST:$BED_PORT_COREDNS_HEALTH
+    ready $BED_HOST:$BED_PORT_COREDNS_READY
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+        kubeconfig $BED_RUN/coredns.kubeconfig $BED_CONTEXT
+        pods insecure
+        ttl 5
+    }
+    cache 5
+}
+.:53 {
+    bind $BED_CLUSTER_DNS_IP
+    template ANY ANY {
+        rcode NXDOMAIN
+    }
+}
+EOF
+}
+
+coredns_up() {
+  [ -x "$BED_COREDNS_DIR/bin/coredns" ] || die "coredns: binary missing in $BED_COREDNS_DIR/bin (bed:up builds it with the tools)"
+  mkdir -p "$BED_RUN/coredns"
+  coredns_config | write_if_changed "$BED_RUN/coredns/Corefile"
+  BED_SIG_FILES="$BED_RUN/coredns/Corefile" start_component coredns coredns_health "$BED_PORT_COREDNS_HEALTH $BED_PORT_COREDNS_READY" -- \
+    "$BED_COREDNS_DIR/bin/coredns" -conf "$BED_RUN/coredns/Corefile"
+}
+
 # --- the node as a whole ----------------------------------------------------------------------
 
 node_up() {
   podnet_up
+  coredns_up
   containerd_up
   pause_image_ensure
   kubelet_up
@@ -312,6 +353,7 @@ node_down() {
   fi
   stop_component kube-proxy
   stop_component kubelet
+  stop_component coredns
   if [ -n "$(pid_of containerd)" ]; then
     for i in $(bed_ctr tasks list -q 2>/dev/null); do bed_ctr tasks kill -s SIGKILL "$i" >/dev/null 2>&1 || true; done
   fi
@@ -364,6 +406,8 @@ node_status() {
   else status_line kubelet "$BED_K8S_VERSION" "https://$BED_PODNET_GATEWAY:$BED_PORT_KUBELET" "$(down_or_dead kubelet)"; unhealthy; fi
   if kube_proxy_health; then status_line kube-proxy "$BED_K8S_VERSION" "iptables, $BED_HOST:$BED_PORT_KUBE_PROXY_HEALTHZ" ok
   else status_line kube-proxy "$BED_K8S_VERSION" "$BED_HOST:$BED_PORT_KUBE_PROXY_HEALTHZ" "$(down_or_dead kube-proxy)"; unhealthy; fi
+  if coredns_health; then status_line coredns "$BED_COREDNS_VERSION" "$BED_CLUSTER_DNS_IP:53 (cluster.local)" ok
+  else status_line coredns "$BED_COREDNS_VERSION" "$BED_CLUSTER_DNS_IP:53" "$(down_or_dead coredns)"; unhealthy; fi
   if ip link show "$BED_BRIDGE" >/dev/null 2>&1; then status_line pod-network "bridge $BED_BRIDGE" "$BED_PODNET_CIDR" ok
   else status_line pod-network - "$BED_PODNET_CIDR" "down"; unhealthy; fi
 }

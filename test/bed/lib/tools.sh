@@ -69,18 +69,26 @@ build_kwok() {
 }
 
 build_helm() {
-  local dest=$BED_HELM_DIR stamp=$BED_HELM_VERSION-1 src minor
-  if stamp_ok "$dest" "$stamp"; then return 0; fi
-  log "building helm $BED_HELM_VERSION"
+  local stamp=$BED_HELM_VERSION-1 src minor
+  if stamp_ok "$BED_HELM_DIR" "$stamp"; then return 0; fi
   src=$(go_module_dir "helm.sh/helm/v3@$BED_HELM_VERSION")
   # Like helm's Makefile: the default Kubernetes version for `helm template` follows its client-go.
   minor=$(sed -n 's/^\tk8s.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$src/go.mod")
+  go_install_tool helm "$BED_HELM_DIR" "$stamp" \
+    "-s -w -X helm.sh/helm/v3/internal/version.version=$BED_HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$minor -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor" \
+    "helm.sh/helm/v3/cmd/helm@$BED_HELM_VERSION"
+}
+
+# go_install_tool NAME DEST STAMP LDFLAGS PACKAGE@VERSION: `go install` into DEST/bin, unless DEST's
+# stamp says it is already built from that.
+go_install_tool() {
+  local name=$1 dest=$2 stamp=$3 ldflags=$4 pkg=$5
+  if stamp_ok "$dest" "$stamp"; then return 0; fi
+  log "building $name ${pkg#*@}"
   rm -rf "$dest.tmp" && mkdir -p "$dest.tmp/bin"
-  env GOBIN="$dest.tmp/bin" "${BED_GO_ENV[@]}" go install -trimpath \
-    -ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$BED_HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$minor -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor" \
-    "helm.sh/helm/v3/cmd/helm@$BED_HELM_VERSION" >"$BED_TOOLS/helm-build.log" 2>&1 || {
-    tail -n 30 "$BED_TOOLS/helm-build.log" >&2
-    die "go install of helm failed (log: $BED_TOOLS/helm-build.log)"
+  env GOBIN="$dest.tmp/bin" "${BED_GO_ENV[@]}" go install -trimpath -ldflags="$ldflags" "$pkg" >"$BED_TOOLS/$name-build.log" 2>&1 || {
+    tail -n 30 "$BED_TOOLS/$name-build.log" >&2
+    die "go install of $name failed (log: $BED_TOOLS/$name-build.log)"
   }
   echo "$stamp" >"$dest.tmp/.stamp"
   BED_TOOLS_BUILT=1
@@ -88,18 +96,12 @@ build_helm() {
 }
 
 build_kubeconform() {
-  local dest=$BED_KUBECONFORM_DIR stamp=$BED_KUBECONFORM_VERSION-2
-  if stamp_ok "$dest" "$stamp"; then return 0; fi
-  log "building kubeconform $BED_KUBECONFORM_VERSION"
-  rm -rf "$dest.tmp" && mkdir -p "$dest.tmp/bin"
-  env GOBIN="$dest.tmp/bin" "${BED_GO_ENV[@]}" go install -trimpath -ldflags="-s -w -X main.version=$BED_KUBECONFORM_VERSION" \
-    "github.com/yannh/kubeconform/cmd/kubeconform@$BED_KUBECONFORM_VERSION" >"$BED_TOOLS/kubeconform-build.log" 2>&1 || {
-    tail -n 30 "$BED_TOOLS/kubeconform-build.log" >&2
-    die "go install of kubeconform failed (log: $BED_TOOLS/kubeconform-build.log)"
-  }
-  echo "$stamp" >"$dest.tmp/.stamp"
-  BED_TOOLS_BUILT=1
-  rm -rf "$dest" && mv "$dest.tmp" "$dest"
+  go_install_tool kubeconform "$BED_KUBECONFORM_DIR" "$BED_KUBECONFORM_VERSION-2" "-s -w -X main.version=$BED_KUBECONFORM_VERSION" \
+    "github.com/yannh/kubeconform/cmd/kubeconform@$BED_KUBECONFORM_VERSION"
+}
+
+build_coredns() {
+  go_install_tool coredns "$BED_COREDNS_DIR" "$BED_COREDNS_VERSION-1" "-s -w" "github.com/coredns/coredns@$BED_COREDNS_VERSION"
 }
 
 BED_KUBECONFORM_SCHEMAS=$BED_HOME/schemas/kubernetes-$BED_K8S_VERSION
@@ -127,7 +129,7 @@ tools_ensure() {
   command -v go >/dev/null || die "tools: go is not installed"
   mkdir -p "$BED_TOOLS"
   local t
-  for t in k8s kwok helm kubeconform; do
+  for t in k8s kwok helm kubeconform coredns; do
     local t0
     t0=$(now)
     "build_$t"
