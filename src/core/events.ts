@@ -14,7 +14,7 @@ export interface StageError {
 export type UpEvent =
   | {type: 'stage-started'; stage: Stage; at: number; message: string}
   | {type: 'stage-progress'; stage: Stage; at: number; message: string; step?: number; steps?: number; bytesDone?: number; bytesTotal?: number}
-  | {type: 'stage-finished'; stage: Stage; at: number; ms: number; message: string}
+  | {type: 'stage-finished'; stage: Stage; at: number; ms: number; message: string; phases?: Record<string, number>}
   | {type: 'stage-skipped'; stage: Stage; at: number; message: string}
   | {type: 'stage-failed'; stage: Stage; at: number; ms: number; error: StageError}
 

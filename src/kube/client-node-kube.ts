@@ -157,6 +157,7 @@ export class ClientNodeKube implements Kube {
         name: c.name,
         ready: c.ready,
         restartCount: c.restartCount,
+        ...(c.state?.running ? {running: true} : {}),
         ...(c.state?.waiting ? {waiting: {reason: c.state.waiting.reason ?? '', message: c.state.waiting.message ?? ''}} : {}),
         ...(c.state?.terminated
           ? {terminated: {reason: c.state.terminated.reason ?? '', exitCode: c.state.terminated.exitCode, message: c.state.terminated.message ?? ''}}

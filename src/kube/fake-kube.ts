@@ -90,7 +90,7 @@ export class FakeKube implements Kube {
         templateHash: 'abc123',
         image: 'image:tag',
         conditions: [],
-        containers: [{name: 'app', ready: !problem, restartCount: problem?.restartCount ?? 0, ...(problem ? {waiting: {reason: problem.reason, message: problem.message}} : {})}],
+        containers: [{name: 'app', ready: !problem, restartCount: problem?.restartCount ?? 0, ...(problem ? {waiting: {reason: problem.reason, message: problem.message}} : {running: true})}],
       },
     ]
   }

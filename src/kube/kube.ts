@@ -29,6 +29,8 @@ export interface ContainerState {
   name: string
   ready: boolean
   restartCount: number
+  /** The process is running (whether or not its probes pass yet). */
+  running?: boolean
   waiting?: {reason: string; message: string}
   terminated?: {reason: string; exitCode: number; message: string}
 }

@@ -1,5 +1,6 @@
 import {DraftError} from '../core/errors.js'
 import type {Kube} from '../kube/kube.js'
+import {type Milestones, formatPhases, observe, phasesOf} from './rollout-phases.js'
 import {deploymentsIn, judgeRollout} from './rollout.js'
 import type {StageClock} from './stages.js'
 
@@ -36,9 +37,12 @@ export async function waitForRollout(deps: RolloutWaitDependencies, target: Roll
     'rollout',
     `waiting for ${names.join(', ')} (timeout ${Math.round(target.timeoutMs / 1000)}s)`,
     async progress => {
-      const deadline = now() + target.timeoutMs
+      const begin = now()
+      const deadline = begin + target.timeoutMs
+      let milestones: Milestones = {begin}
       for (const name of names) {
         let last = ''
+        milestones = {begin}
         for (;;) {
           const deployment = await kube.deployment(namespace, name)
           const hash = deployment ? await kube.newestTemplateHash(namespace, deployment) : undefined
@@ -47,7 +51,13 @@ export async function waitForRollout(deps: RolloutWaitDependencies, target: Roll
           const problems = pods.some(p => p.phase !== 'Running' || p.containers.some(c => !c.ready))
           const events = problems || timedOut ? await kube.events(namespace, pods.map(p => p.name)) : []
           const verdict = judgeRollout({namespace, deployment, pods, events, timedOut, ...(target.containerPort ? {containerPort: target.containerPort} : {})})
-          if (verdict.state === 'done') break
+          milestones = observe(milestones, now(), pods, events)
+          if (verdict.state === 'done') {
+            // The kubelet's measured pull time, from the Pulled events of the pods that rolled out.
+            if (milestones.pullMs === undefined && pods.length > 0) milestones = observe(milestones, now(), pods, await kube.events(namespace, pods.map(p => p.name)).catch(() => []))
+            milestones = {...milestones, done: now()}
+            break
+          }
           if (verdict.state === 'failed') {
             throw new DraftError('ROLLOUT_FAILED', {deployment: `${namespace}/${name}`, cause: verdict.cause, fix: verdict.fix, details: verdict.details})
           }
@@ -57,9 +67,14 @@ export async function waitForRollout(deps: RolloutWaitDependencies, target: Roll
           await deps.sleep(deps.pollMs ?? 250, signal)
         }
       }
-      return 'available'
+      return phasesOf(milestones) ?? 'available'
     },
-    state => (state === 'available' ? `${names.join(', ')} available` : 'stopped waiting (interrupted); the rollout continues in the cluster'),
+    state => {
+      if (state === 'interrupted') return 'stopped waiting (interrupted); the rollout continues in the cluster'
+      if (state === 'available') return `${names.join(', ')} available`
+      const split = formatPhases(state)
+      return {message: `${names.join(', ')} available${split ? ` (${split})` : ''}`, phases: {...state}}
+    },
   )
 }
 

@@ -17,14 +17,21 @@ export class StageClock {
     return Math.round(this.now() - this.started)
   }
 
-  async run<T>(stage: Stage, message: string, work: (progress: (event: Omit<Extract<UpEvent, {type: 'stage-progress'}>, 'type' | 'stage' | 'at'>) => void) => Promise<T>, done: (value: T) => string): Promise<T> {
+  /** `done` says how the stage ended, optionally with the phases its time splits into. */
+  async run<T>(
+    stage: Stage,
+    message: string,
+    work: (progress: (event: Omit<Extract<UpEvent, {type: 'stage-progress'}>, 'type' | 'stage' | 'at'>) => void) => Promise<T>,
+    done: (value: T) => string | {message: string; phases?: Record<string, number>},
+  ): Promise<T> {
     const begin = this.now()
     this.emit({type: 'stage-started', stage, at: this.elapsed(), message})
     try {
       const value = await work(p => this.emit({type: 'stage-progress', stage, at: this.elapsed(), ...p}))
       const ms = Math.round(this.now() - begin)
       this.timings[stage] = ms
-      this.emit({type: 'stage-finished', stage, at: this.elapsed(), ms, message: done(value)})
+      const end = done(value)
+      this.emit({type: 'stage-finished', stage, at: this.elapsed(), ms, ...(typeof end === 'string' ? {message: end} : end)})
       return value
     } catch (error) {
       const ms = Math.round(this.now() - begin)
