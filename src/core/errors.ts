@@ -245,6 +245,10 @@ const catalogue = {
     message: `${c.what}: not confirmed, nothing was changed`,
     fix: c.fix ?? 'Run it again and answer yes when you trust the source.',
   }),
+  WATCH_FAILED: (c: {reason: string}): Advice => ({
+    message: `watching the app's files failed: ${c.reason}`,
+    fix: 'draft keeps running; if saves stop starting cycles, restart `draft up --watch`.',
+  }),
   PORT_IN_USE: (c: {port: number}): Advice => ({
     message: `port ${c.port} is already in use on this machine`,
     fix: 'Stop what listens there, then run the pack test again.',
@@ -306,3 +310,15 @@ export class DraftError<C extends ErrorCode = ErrorCode> extends Error {
 
 export const isDraftError = (error: unknown): error is DraftError =>
   error instanceof DraftError
+
+/**
+ * An error as the event stream carries it: a DraftError's code, message and fix, or INTERNAL for
+ * anything else (a bug). One function, so a stage's failure and a watch cycle's failure read alike.
+ */
+export function describeError(error: unknown): {code: string; message: string; fix: string; details?: string[]} {
+  if (error instanceof DraftError) {
+    const details = (error.context as {details?: string[]}).details
+    return {code: error.code, message: error.message, fix: error.fix, ...(details ? {details} : {})}
+  }
+  return {code: 'INTERNAL', message: error instanceof Error ? error.message : String(error), fix: 'This is a bug in draft: please report it with the output above.'}
+}

@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import type {Readable} from 'node:stream'
 
@@ -5,6 +6,7 @@ import type Dockerode from 'dockerode'
 
 import {DraftError} from '../core/errors.js'
 import {decodeStatus, stepPosition} from './buildkit-status.js'
+import {dockerUnavailable, pushFailure} from './docker-errors.js'
 import type {
   BuildProgress,
   BuildRequest,
@@ -34,7 +36,7 @@ export class DockerodeEngine implements DockerEngine {
   private readonly host: string
   private infoCache?: Promise<EngineInfo>
 
-  constructor(env: NodeJS.ProcessEnv = process.env) {
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {
     this.host = env.DOCKER_HOST || 'unix:///var/run/docker.sock'
   }
 
@@ -42,7 +44,8 @@ export class DockerodeEngine implements DockerEngine {
   private get docker(): Dockerode {
     if (!this.client) {
       const Docker = require('dockerode') as typeof Dockerode
-      this.client = new Docker()
+      // A unix socket from the environment given; anything else (tcp, ssh, TLS) docker-modem reads itself.
+      this.client = this.host.startsWith('unix://') ? new Docker({socketPath: this.host.slice('unix://'.length)}) : new Docker()
     }
     return this.client
   }
@@ -54,14 +57,44 @@ export class DockerodeEngine implements DockerEngine {
         serverVersion: version.Version,
         apiVersion: version.ApiVersion,
         // The builder-version-2 API exists from API 1.39 on Linux engines; DOCKER_BUILDKIT=0 opts out.
-        buildkit: version.Os === 'linux' && apiAtLeast(version.ApiVersion, '1.39') && process.env.DOCKER_BUILDKIT !== '0',
+        buildkit: version.Os === 'linux' && apiAtLeast(version.ApiVersion, '1.39') && this.env.DOCKER_BUILDKIT !== '0',
       }),
-      (error: NodeJS.ErrnoException) => {
+      (error: Error) => {
         this.infoCache = undefined
-        throw new DraftError('DOCKER_UNAVAILABLE', {host: this.host, reason: connectionReason(error)}, {cause: error})
+        throw dockerUnavailable(error, this.host, this.socketMissing()) ?? new DraftError('DOCKER_UNAVAILABLE', {host: this.host, reason: error.message}, {cause: error})
       },
     )
     return this.infoCache
+  }
+
+  /**
+   * DOCKER_UNAVAILABLE when `error` is a lost connection, else undefined. Every call asks, not only
+   * `info()`: in a watch loop the version was asked cycles ago, and a build is the first call to find
+   * Docker gone. The engine is then asked its version afresh, so the error is the one a first
+   * `draft up` gives (a build notices a missing socket as a broken pipe, `info()` as no socket), and a
+   * restarted engine, maybe another version, is not mistaken for the old one.
+   */
+  private async unavailable(error: unknown): Promise<DraftError | undefined> {
+    const lost = dockerUnavailable(error, this.host, this.socketMissing())
+    if (!lost) return undefined
+    this.infoCache = undefined
+    return this.info().then(
+      () => lost,
+      (probe: unknown) => (probe instanceof DraftError ? probe : lost),
+    )
+  }
+
+  private socketMissing(): boolean {
+    return this.host.startsWith('unix://') && !existsSync(this.host.slice('unix://'.length))
+  }
+
+  /** Runs one engine call, turning a lost connection into DOCKER_UNAVAILABLE. */
+  private async call<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work()
+    } catch (error) {
+      throw (await this.unavailable(error)) ?? error
+    }
   }
 
   async build(request: BuildRequest): Promise<BuildResult> {
@@ -80,10 +113,10 @@ export class DockerodeEngine implements DockerEngine {
     if (request.networkMode) options.networkmode = request.networkMode
     if (request.registryAuth && Object.keys(request.registryAuth).length) options.registryconfig = request.registryAuth
 
-    const stream = (await this.docker.buildImage(request.context as unknown as NodeJS.ReadableStream, options).catch(error => {
-      throw abortOr(error, request.signal, () => new DraftError('BUILD_FAILED', {step: 'the start of the build', reason: String((error as Error).message), log: ''}))
+    const stream = (await this.docker.buildImage(request.context as unknown as NodeJS.ReadableStream, options).catch(async (error: unknown) => {
+      throw aborted(error, request.signal) ?? (await this.unavailable(error)) ?? new DraftError('BUILD_FAILED', {step: 'the start of the build', reason: String((error as Error).message), log: ''})
     })) as Readable
-    const result = builder === 'buildkit' ? await followBuildKit(stream, request) : await followClassic(stream, request)
+    const result = await this.call(() => (builder === 'buildkit' ? followBuildKit(stream, request) : followClassic(stream, request)))
     for (const tag of request.tags.slice(1)) await this.tag(request.tags[0]!, tag)
     return {...result, builder}
   }
@@ -94,15 +127,13 @@ export class DockerodeEngine implements DockerEngine {
     // The daemon insists on an X-Registry-Auth header, even an empty one.
     const authconfig = request.auth ?? {serveraddress: repository.split('/')[0]}
     const push = image.push.bind(image) as unknown as (options: object) => Promise<Readable>
-    const stream = await push({tag, authconfig, abortSignal: request.signal}).catch((error: unknown) => {
-      throw abortOr(error, request.signal, () => new DraftError('PUSH_FAILED', {image: request.ref, reason: (error as Error).message}))
+    const stream = await push({tag, authconfig, abortSignal: request.signal}).catch(async (error: unknown) => {
+      throw aborted(error, request.signal) ?? (await this.unavailable(error)) ?? new DraftError('PUSH_FAILED', {image: request.ref, reason: (error as Error).message})
     })
     const layers = new Map<string, {current: number; total: number; done: boolean}>()
     let digest = ''
-    await followLines(stream, request.signal, message => {
-      if (message.error || message.errorDetail) {
-        throw new DraftError('PUSH_FAILED', {image: request.ref, reason: message.errorDetail?.message ?? message.error ?? 'unknown error'})
-      }
+    await this.call(() => followLines(stream, request.signal, message => {
+      if (message.error || message.errorDetail) throw pushFailure(request.ref, message.errorDetail?.message ?? message.error ?? 'unknown error')
       const aux = message.aux as {Digest?: string} | undefined
       if (aux?.Digest) digest = aux.Digest
       if (message.id && message.status) {
@@ -115,14 +146,14 @@ export class DockerodeEngine implements DockerEngine {
         layers.set(message.id, layer)
         request.onProgress?.(pushProgress(layers))
       }
-    })
+    }))
     if (!digest) throw new DraftError('PUSH_FAILED', {image: request.ref, reason: 'the registry returned no digest'})
     return {digest}
   }
 
   async tag(source: string, target: string): Promise<void> {
     const {repository, tag} = splitRef(target)
-    await this.docker.getImage(source).tag({repo: repository, tag})
+    await this.call(() => this.docker.getImage(source).tag({repo: repository, tag}))
   }
 
   async imageExists(ref: string): Promise<boolean> {
@@ -131,7 +162,7 @@ export class DockerodeEngine implements DockerEngine {
       return true
     } catch (error) {
       if ((error as {statusCode?: number}).statusCode === 404) return false
-      throw error
+      throw (await this.unavailable(error)) ?? error
     }
   }
 
@@ -144,19 +175,19 @@ export class DockerodeEngine implements DockerEngine {
   }
 
   async startContainer(spec: ContainerSpec): Promise<string> {
-    const container = await this.docker.createContainer({
+    const container = await this.call(() => this.docker.createContainer({
       Image: spec.image,
       name: spec.name,
       Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
       Labels: {'dev.draft.owner': 'draft'},
       HostConfig: {NetworkMode: spec.networkMode},
-    })
-    await container.start()
+    }))
+    await this.call(() => container.start())
     return container.id
   }
 
   async containerLogs(id: string): Promise<string> {
-    const buffer = (await this.docker.getContainer(id).logs({stdout: true, stderr: true, follow: false})) as unknown as Buffer
+    const buffer = (await this.call(() => this.docker.getContainer(id).logs({stdout: true, stderr: true, follow: false}))) as unknown as Buffer
     return demux(buffer)
   }
 
@@ -303,7 +334,9 @@ function followLines(stream: Readable, signal: AbortSignal | undefined, handle: 
         }
       }
     })
+    let ended = false
     stream.on('end', () => {
+      ended = true
       if (rest.trim()) {
         try {
           handle(JSON.parse(rest) as StreamMessage)
@@ -313,8 +346,10 @@ function followLines(stream: Readable, signal: AbortSignal | undefined, handle: 
       }
       finish()
     })
-    stream.on('error', error => finish(abortOr(error, signal, () => error)))
-    stream.on('close', () => finish())
+    stream.on('error', error => finish(aborted(error, signal) ?? error))
+    // Closed before its end: the engine went away mid-stream. Not a success with no image.
+    const cut = (): Error => Object.assign(new Error('the engine closed the stream before its end'), {code: 'ECONNRESET'})
+    stream.on('close', () => finish(ended ? undefined : (aborted(undefined, signal) ?? cut())))
   })
 }
 
@@ -342,22 +377,10 @@ function apiAtLeast(version: string, minimum: string): boolean {
   return a > c || (a === c && b >= d)
 }
 
-function connectionReason(error: NodeJS.ErrnoException): string {
-  switch (error.code) {
-    case 'ECONNREFUSED':
-      return 'connection refused'
-    case 'ENOENT':
-      return 'no socket there'
-    case 'EACCES':
-      return 'permission denied on the socket (are you in the docker group?)'
-    default:
-      return error.message
-  }
-}
-
-function abortOr(error: unknown, signal: AbortSignal | undefined, otherwise: () => unknown): unknown {
-  if (signal?.aborted || (error as {name?: string}).name === 'AbortError') return new DraftError('ABORTED', {stage: 'the image transfer'})
-  return otherwise()
+/** ABORTED when the caller's signal (Ctrl-C, a stale build) ended the transfer; undefined otherwise. */
+function aborted(error: unknown, signal: AbortSignal | undefined): DraftError | undefined {
+  if (signal?.aborted || (error as {name?: string} | undefined)?.name === 'AbortError') return new DraftError('ABORTED', {stage: 'the image transfer'})
+  return undefined
 }
 
 /** Split Docker's multiplexed log stream (8-byte frame headers) into text. */

@@ -1,11 +1,15 @@
 import {DraftError} from '../core/errors.js'
 import type {BuildRequest, BuildResult, ContainerSpec, DockerEngine, EngineInfo, PushRequest} from './docker-engine.js'
+import {dockerUnavailable} from './docker-errors.js'
 import {BuildFailure} from './dockerode-engine.js'
+
+const HOST = 'unix:///fake.sock'
 
 /**
  * An engine in memory: builds "succeed" by draining the context stream, pushes record the ref.
  * Set `unavailable`, `failBuild` or `failPush` to script failures; `buildGate` holds a build until
- * the test releases it (to test cancellation).
+ * the test releases it (to test cancellation). `unavailable` fails every call the way the real
+ * engine does when its socket is gone: Node's connect error, classified by `dockerUnavailable`.
  */
 export class FakeDocker implements DockerEngine {
   readonly images = new Set<string>()
@@ -18,8 +22,14 @@ export class FakeDocker implements DockerEngine {
   buildkit = true
 
   async info(): Promise<EngineInfo> {
-    if (this.unavailable) throw new DraftError('DOCKER_UNAVAILABLE', {host: 'unix:///fake.sock', reason: 'connection refused'})
-    return {host: 'unix:///fake.sock', serverVersion: '28.0.0-fake', apiVersion: '1.47', buildkit: this.buildkit}
+    this.reachable()
+    return {host: HOST, serverVersion: '28.0.0-fake', apiVersion: '1.47', buildkit: this.buildkit}
+  }
+
+  private reachable(): void {
+    if (!this.unavailable) return
+    const error = Object.assign(new Error('connect ENOENT /fake.sock'), {code: 'ENOENT', syscall: 'connect', address: '/fake.sock'})
+    throw dockerUnavailable(error, HOST)!
   }
 
   async build(request: BuildRequest): Promise<BuildResult> {
@@ -42,6 +52,7 @@ export class FakeDocker implements DockerEngine {
   }
 
   async push(request: PushRequest): Promise<{digest: string}> {
+    this.reachable()
     if (this.failPush) throw new DraftError('PUSH_FAILED', {image: request.ref, reason: this.failPush})
     if (!this.images.has(request.ref)) throw new DraftError('PUSH_FAILED', {image: request.ref, reason: 'no such image'})
     request.onProgress?.({layers: 1, layersDone: 1, bytesDone: 10, bytesTotal: 10})
@@ -50,10 +61,12 @@ export class FakeDocker implements DockerEngine {
   }
 
   async tag(source: string, target: string): Promise<void> {
+    this.reachable()
     if (this.images.has(source)) this.images.add(target)
   }
 
   async imageExists(ref: string): Promise<boolean> {
+    this.reachable()
     return this.images.has(ref)
   }
 

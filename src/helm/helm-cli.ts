@@ -1,3 +1,4 @@
+import {connectionFailureInText, originInText} from '../core/connection.js'
 import {DraftError} from '../core/errors.js'
 import {type ProcessRunner, ProgramNotFound} from '../process/process-runner.js'
 import {type Helm, type HelmRelease, type HelmRevision, MINIMUM_HELM, type UpgradeRequest} from './helm.js'
@@ -19,10 +20,22 @@ interface RevisionJson {
   description?: string
 }
 
+/** The cluster helm talks to, as draft's own client resolved it: helm's "unreachable" then reads like draft's. */
+export interface HelmCluster {
+  context: string
+  server: string
+}
+
 export class HelmCli implements Helm {
   private checked?: Promise<string>
 
-  constructor(private readonly runner: ProcessRunner, private readonly binary = process.env.DRAFT_HELM || 'helm') {}
+  private readonly binary: string
+  private readonly cluster?: HelmCluster
+
+  constructor(private readonly runner: ProcessRunner, options: {binary?: string; cluster?: HelmCluster} = {}) {
+    this.binary = options.binary ?? (process.env.DRAFT_HELM || 'helm')
+    if (options.cluster) this.cluster = options.cluster
+  }
 
   version(): Promise<string> {
     this.checked ??= (async () => {
@@ -46,7 +59,7 @@ export class HelmCli implements Helm {
     const result = await this.runner.run(this.binary, ['status', release, '--namespace', namespace, '--output', 'json', ...contextArgs(kubeContext)])
     if (result.exitCode !== 0) {
       if (/release: not found/.test(result.stderr)) return undefined
-      throw helmError(release, namespace, result.stderr)
+      throw helmError(release, namespace, result.stderr, 'upgrade', this.cluster)
     }
     return toRelease(JSON.parse(result.stdout) as ReleaseJson)
   }
@@ -61,14 +74,14 @@ export class HelmCli implements Helm {
     // No signal: killing helm mid-upgrade leaves the release "pending-upgrade" and blocks the next
     // deploy, so an interrupt waits for helm instead (the pipeline stops right after).
     const result = await this.runner.run(this.binary, args)
-    if (result.exitCode !== 0) throw helmError(request.release, request.namespace, result.stderr)
+    if (result.exitCode !== 0) throw helmError(request.release, request.namespace, result.stderr, 'upgrade', this.cluster)
     return toRelease(JSON.parse(result.stdout) as ReleaseJson)
   }
 
   async uninstall(release: string, namespace: string, kubeContext?: string): Promise<void> {
     await this.version()
     const result = await this.runner.run(this.binary, ['uninstall', release, '--namespace', namespace, ...contextArgs(kubeContext)])
-    if (result.exitCode !== 0 && !/not found/.test(result.stderr)) throw helmError(release, namespace, result.stderr, 'uninstall')
+    if (result.exitCode !== 0 && !/not found/.test(result.stderr)) throw helmError(release, namespace, result.stderr, 'uninstall', this.cluster)
   }
 
   async history(release: string, namespace: string, kubeContext?: string): Promise<HelmRevision[] | undefined> {
@@ -76,7 +89,7 @@ export class HelmCli implements Helm {
     const result = await this.runner.run(this.binary, ['history', release, '--namespace', namespace, '--output', 'json', '--max', '1000', ...contextArgs(kubeContext)])
     if (result.exitCode !== 0) {
       if (/release: not found/.test(result.stderr)) return undefined
-      throw helmError(release, namespace, result.stderr, 'read the history of')
+      throw helmError(release, namespace, result.stderr, 'read the history of', this.cluster)
     }
     return (JSON.parse(result.stdout) as RevisionJson[])
       .map(r => ({
@@ -93,7 +106,7 @@ export class HelmCli implements Helm {
   async manifest(release: string, namespace: string, revision: number, kubeContext?: string): Promise<string> {
     await this.version()
     const result = await this.runner.run(this.binary, ['get', 'manifest', release, '--namespace', namespace, '--revision', String(revision), ...contextArgs(kubeContext)])
-    if (result.exitCode !== 0) throw helmError(release, namespace, result.stderr, `read revision ${revision} of`)
+    if (result.exitCode !== 0) throw helmError(release, namespace, result.stderr, `read revision ${revision} of`, this.cluster)
     return result.stdout
   }
 
@@ -102,7 +115,7 @@ export class HelmCli implements Helm {
     // No signal and no --wait, as for upgrade: helm is never killed half-way, and draft waits for the
     // rollout itself so that a stuck one is diagnosed.
     const result = await this.runner.run(this.binary, ['rollback', release, String(revision), '--namespace', namespace, ...contextArgs(kubeContext)])
-    if (result.exitCode !== 0) throw helmError(release, namespace, result.stderr, 'roll back')
+    if (result.exitCode !== 0) throw helmError(release, namespace, result.stderr, 'roll back', this.cluster)
   }
 }
 
@@ -117,8 +130,15 @@ const toRelease = (json: ReleaseJson): HelmRelease => ({
   ...(json.manifest === undefined ? {} : {manifest: json.manifest}),
 })
 
-/** helm's errors, turned into advice. The first matching pattern wins. `action` completes "helm could not ... release". */
-export function helmError(release: string, namespace: string, stderr: string, action = 'upgrade'): DraftError {
+/**
+ * helm's errors, turned into advice. The first matching pattern wins. `action` completes "helm could
+ * not ... release". A cluster helm cannot reach is KUBE_UNREACHABLE, as when draft's own client cannot:
+ * the same cause, the same message, wherever it strikes (`cluster` names the context and server as
+ * draft resolved them).
+ */
+export function helmError(release: string, namespace: string, stderr: string, action = 'upgrade', cluster?: HelmCluster): DraftError {
+  const unreachable = clusterUnreachable(stderr, cluster)
+  if (unreachable) return unreachable
   if (/because it is being terminated/.test(stderr)) return new DraftError('NAMESPACE_TERMINATING', {namespace})
   const forbidden = /is forbidden: User "([^"]+)" cannot (\w+) resource "([\w.]+)"/.exec(stderr)
   if (forbidden) return new DraftError('NAMESPACE_FORBIDDEN', {namespace, user: forbidden[1]!, verb: `${forbidden[2]} ${forbidden[3]}`})
@@ -130,11 +150,27 @@ export function helmError(release: string, namespace: string, stderr: string, ac
     [/parse error|template: |error converting YAML|YAML parse error/, 'A chart template does not render: fix the file and line helm names above (`helm template` shows it too).'],
     [/exists and cannot be imported into the current release|invalid ownership metadata/, `Objects with these names exist but belong to something else: delete them or choose another --release.`],
     [/forbidden/i, `Your Kubernetes user may not deploy to namespace "${namespace}": use a namespace you own (--namespace) or ask for access.`],
-    [/Kubernetes cluster unreachable|connection refused|no such host|i\/o timeout/, 'Check that the cluster is running and that your kubeconfig points at it (`kubectl get nodes`).'],
     [/path .* not found|Chart.yaml file is missing/, 'The chart folder is missing or incomplete: run `draft create`, or fix `chart` in draft.toml.'],
   ]
   const fix = advice.find(([pattern]) => pattern.test(stderr))?.[1] ?? 'Read helm\'s message above; `helm status` and `helm history` show the release\'s state.'
   return new DraftError('HELM_FAILED', {release, reason, fix, ...(action === 'upgrade' ? {} : {action})})
+}
+
+function clusterUnreachable(stderr: string, cluster?: HelmCluster): DraftError | undefined {
+  const said = /Kubernetes cluster unreachable:?\s*(.*)/.exec(stderr)
+  const origin = originInText(stderr)
+  const atCluster = said !== null || (cluster !== undefined && origin !== undefined && origin === safeOrigin(cluster.server))
+  const reason = connectionFailureInText(stderr) ?? (said ? said[1]!.trim() || 'helm could not connect' : undefined)
+  if (!atCluster || !reason) return undefined
+  return new DraftError('KUBE_UNREACHABLE', {context: cluster?.context ?? 'current', server: cluster?.server ?? origin ?? 'its API server', reason})
+}
+
+function safeOrigin(server: string): string | undefined {
+  try {
+    return new URL(server).origin
+  } catch {
+    return undefined
+  }
 }
 
 function atLeast(version: string, minimum: string): boolean {

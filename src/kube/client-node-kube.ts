@@ -6,6 +6,7 @@ import type * as k8s from './kubernetes-client.js'
 
 import {DraftError} from '../core/errors.js'
 import type {DeploymentState, EventState, Kube, KubeTarget, LocalRegistryHosting, PodState} from './kube.js'
+import {kubeError, statusOf as status} from './kube-errors.js'
 
 type Client = typeof import('./kubernetes-client.js')
 
@@ -200,29 +201,10 @@ export class ClientNodeKube implements Kube {
   }
 
   private unreachable(error: unknown): DraftError {
-    const code = status(error)
-    const cause = error as {code?: unknown; cause?: {code?: string}; message?: string}
-    const reason = code ? `the API answered ${code}${bodyMessage(error)}` : (cause.cause?.code ?? (typeof cause.code === 'string' ? cause.code : undefined) ?? cause.message ?? 'unknown error')
-    return new DraftError('KUBE_UNREACHABLE', {context: this.resolved.context, server: this.resolved.server, reason}, {cause: error})
+    return kubeError(error, this.resolved)
   }
 
   private forbiddenOr(error: unknown, namespace: string, verb: string): DraftError {
-    if (status(error) === 403) return new DraftError('NAMESPACE_FORBIDDEN', {namespace, user: this.resolved.user, verb})
-    return this.unreachable(error)
-  }
-}
-
-const status = (error: unknown): number | undefined => {
-  const code = (error as {code?: unknown}).code
-  return typeof code === 'number' ? code : undefined
-}
-
-function bodyMessage(error: unknown): string {
-  const body = (error as {body?: unknown}).body
-  try {
-    const message = (typeof body === 'string' ? (JSON.parse(body) as {message?: string}) : (body as {message?: string}))?.message
-    return message ? `: ${message}` : ''
-  } catch {
-    return ''
+    return kubeError(error, this.resolved, {namespace, verb})
   }
 }

@@ -1,11 +1,14 @@
 import {DraftError} from '../core/errors.js'
 import type {DeploymentState, EventState, Kube, KubeTarget, LocalRegistryHosting, PodState} from './kube.js'
+import {kubeError} from './kube-errors.js'
 
 /**
  * A cluster in memory. Deployments become available `readyAfterPolls` polls after they appear;
  * `podProblem` puts a waiting reason on the new pods instead (ImagePullBackOff, CrashLoopBackOff...).
  * `podList` replaces the one generated pod (a function is asked on every poll, so a test can make
  * pods go away); `unreadableNamespaces` answer reads as the API does for a user without a Role there.
+ * `unreachable` fails every call as the real client does when the API server is gone: a refused
+ * connection, classified by `kubeError`.
  */
 export class FakeKube implements Kube {
   readonly namespaces = new Set(['default', 'kube-system', 'kube-public'])
@@ -30,11 +33,19 @@ export class FakeKube implements Kube {
   }
 
   async ping(): Promise<string> {
-    if (this.unreachable) throw new DraftError('KUBE_UNREACHABLE', {context: this.resolved.context, server: this.resolved.server, reason: 'ECONNREFUSED'})
+    this.reachable()
     return 'v1.34.0-fake'
   }
 
+  private reachable(): void {
+    if (!this.unreachable) return
+    const port = new URL(this.resolved.server).port
+    const error = Object.assign(new Error(`request to ${this.resolved.server}/version failed, reason: connect ECONNREFUSED 127.0.0.1:${port}`), {type: 'system', code: 'ECONNREFUSED', errno: 'ECONNREFUSED'})
+    throw kubeError(error, this.resolved)
+  }
+
   async ensureNamespace(namespace: string): Promise<'exists' | 'created'> {
+    this.reachable()
     if (this.namespaces.has(namespace)) return 'exists'
     if (this.forbiddenNamespaces.has(namespace)) throw new DraftError('NAMESPACE_FORBIDDEN', {namespace, user: this.resolved.user, verb: 'create the namespace'})
     this.namespaces.add(namespace)
@@ -42,10 +53,12 @@ export class FakeKube implements Kube {
   }
 
   async applySecret(namespace: string, secret: {metadata: {name: string}; type: string; data: Record<string, string>}): Promise<void> {
+    this.reachable()
     this.secrets.set(`${namespace}/${secret.metadata.name}`, {type: secret.type, data: secret.data})
   }
 
   async localRegistryHosting(): Promise<LocalRegistryHosting | undefined> {
+    this.reachable()
     return this.hosting
   }
 
@@ -55,6 +68,7 @@ export class FakeKube implements Kube {
   }
 
   async deployment(namespace: string, name: string): Promise<DeploymentState | undefined> {
+    this.reachable()
     if (this.unreadableNamespaces.has(namespace)) throw new DraftError('NAMESPACE_FORBIDDEN', {namespace, user: this.resolved.user, verb: 'read Deployments'})
     if (this.deploymentFor) return this.deploymentFor(namespace, name)
     const key = `${namespace}/${name}`
@@ -76,10 +90,12 @@ export class FakeKube implements Kube {
   }
 
   async newestTemplateHash(): Promise<string | undefined> {
+    this.reachable()
     return 'abc123'
   }
 
   async pods(namespace = 'default', selector = ''): Promise<PodState[]> {
+    this.reachable()
     if (this.unreadableNamespaces.has(namespace)) throw new DraftError('NAMESPACE_FORBIDDEN', {namespace, user: this.resolved.user, verb: 'list pods'})
     if (this.podList) return typeof this.podList === 'function' ? this.podList(namespace, selector) : this.podList
     const problem = this.podProblem
@@ -96,10 +112,12 @@ export class FakeKube implements Kube {
   }
 
   async events(): Promise<EventState[]> {
+    this.reachable()
     return this.events_
   }
 
   async deleteSecrets(namespace: string, selector: string): Promise<string[]> {
+    this.reachable()
     this.secretDeletes.push({namespace, selector})
     const [instance] = /app\.kubernetes\.io\/instance=([^,]+)/.exec(selector)?.slice(1) ?? []
     const names = [...this.secrets.keys()].filter(k => k.startsWith(`${namespace}/`) && (!instance || k === `${namespace}/${instance}-registry`))

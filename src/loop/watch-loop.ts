@@ -3,7 +3,7 @@ import {relative, sep} from 'node:path'
 
 import {type IgnorePattern, parse} from '../build/dockerignore.js'
 import type {DeployConfig} from '../config/draft-toml.js'
-import {DraftError} from '../core/errors.js'
+import {DraftError, describeError as describe} from '../core/errors.js'
 import type {StageError, UpEvent} from '../core/events.js'
 import type {UpOptions, UpResult} from '../up/up-engine.js'
 import type {FileWatcher, WatchHandle} from '../watch/file-watcher.js'
@@ -86,7 +86,7 @@ export class WatchLoop {
           }
           this.schedule(options)
         },
-        onError: error => options.emit({type: 'cycle-failed', at: at(), cycle: this.cycles, error: {code: 'WATCH_FAILED', message: error.message, fix: 'draft keeps running; if changes stop being seen, restart draft up --watch.'}}),
+        onError: error => options.emit({type: 'cycle-failed', at: at(), cycle: this.cycles, error: describe(new DraftError('WATCH_FAILED', {reason: error.message}))}),
       })
       options.emit({type: 'watching', at: at(), root: appDir, folders: handle.watchedFolders(), quietMs: this.config.watch.quietMs})
       this.pending = 'build'
@@ -174,12 +174,4 @@ export function layoutOf(appDir: string, config: DeployConfig): WatchLayout & {r
     values: config.values.map(rel),
     patterns,
   }
-}
-
-function describe(error: unknown): StageError {
-  if (error instanceof DraftError) {
-    const details = (error.context as {details?: string[]}).details
-    return {code: error.code, message: error.message, fix: error.fix, ...(details ? {details} : {})}
-  }
-  return {code: 'INTERNAL', message: error instanceof Error ? error.message : String(error), fix: 'This is a bug in draft: please report it.'}
 }

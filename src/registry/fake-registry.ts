@@ -3,7 +3,7 @@ import {createHash} from 'node:crypto'
 import {DraftError} from '../core/errors.js'
 import type {CredentialStore, Credentials, FoundCredentials} from './credentials.js'
 import {type ImageRef, parseImageRef, repositoryOf} from './image-ref.js'
-import {type DeleteOutcome, isLoopbackRegistry, type Registry, type RegistryStatus, type RequestOptions, statusOf} from './registry.js'
+import {type DeleteOutcome, type Registry, type RegistryStatus, type RequestOptions, registryUnreachable, statusOf} from './registry.js'
 
 /**
  * In-memory registry for unit tests of the core: tags you add exist, credentials you require are
@@ -117,9 +117,8 @@ export class FakeRegistry implements Registry {
   private gate(registry: string, auth: FoundCredentials | undefined, options: RequestOptions): void {
     if (options.signal?.aborted) throw options.signal.reason
     const failure = this.failures.get(registry) ?? this.failEverywhere
-    const local = isLoopbackRegistry(registry)
     if (failure === 'unreachable') {
-      throw new DraftError('REGISTRY_UNREACHABLE', {registry, reason: 'connection refused', local})
+      throw registryUnreachable(registry, 'connection refused')
     }
     const required = this.required.get(registry)
     const refused = failure === 'unauthorized' || (required !== undefined && (!auth || !sameCredentials(required, auth.credentials)))

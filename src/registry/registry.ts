@@ -1,5 +1,6 @@
 import {createHash} from 'node:crypto'
 
+import {connectionFailure} from '../core/connection.js'
 import {DraftError} from '../core/errors.js'
 import type {FoundCredentials} from './credentials.js'
 import {apiHost, type ImageRef, parseImageRef} from './image-ref.js'
@@ -53,6 +54,14 @@ export const MANIFEST_ACCEPT = [
   'application/vnd.docker.distribution.manifest.list.v2+json',
   'application/vnd.docker.distribution.manifest.v2+json',
 ].join(', ')
+
+/**
+ * A registry that cannot be reached, whoever found out: this folder's HTTP check, or Docker's push
+ * (src/docker/), so that both read the same.
+ */
+export function registryUnreachable(registry: string, reason: string, cause?: unknown): DraftError<'REGISTRY_UNREACHABLE'> {
+  return new DraftError('REGISTRY_UNREACHABLE', {registry, reason, local: isLoopbackRegistry(registry)}, cause === undefined ? {} : {cause})
+}
 
 /** Hosts Docker talks plain HTTP to without configuration: localhost and 127.0.0.0/8 (and ::1). */
 export function isLoopbackRegistry(registry: string): boolean {
@@ -303,32 +312,17 @@ export class HttpRegistry implements Registry {
       if (target.signal?.aborted) throw target.signal.reason
       const host = new URL(url).host
       const prefix = host === apiHost(target.registry) ? '' : `${host}: `
-      throw new DraftError(
-        'REGISTRY_UNREACHABLE',
-        {registry: target.registry, reason: prefix + this.networkReason(error), local: isLoopbackRegistry(target.registry)},
-        {cause: error},
-      )
+      throw registryUnreachable(target.registry, prefix + this.networkReason(error), error)
     }
   }
 
   private networkReason(error: unknown): string {
     const e = error as {name?: string; cause?: {code?: string; message?: string}}
     if (e.name === 'TimeoutError') return `no answer within ${Math.round(this.timeoutMs / 100) / 10}s`
+    const lost = connectionFailure(error)
+    if (lost) return lost
     const code = e.cause?.code ?? ''
-    const known: Record<string, string> = {
-      ECONNREFUSED: 'connection refused',
-      ENOTFOUND: 'host not found (DNS)',
-      EAI_AGAIN: 'host name lookup failed (DNS)',
-      ECONNRESET: 'the connection was reset',
-      ETIMEDOUT: 'the connection timed out',
-      EHOSTUNREACH: 'no route to host',
-      ENETUNREACH: 'network unreachable',
-      UND_ERR_SOCKET: 'the connection closed unexpectedly',
-      UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
-      EPROTO: 'the TLS handshake failed (does it serve HTTPS?)',
-      ERR_SSL_WRONG_VERSION_NUMBER: 'the TLS handshake failed (does it serve HTTPS?)',
-    }
-    if (known[code]) return known[code]
+    if (code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER') return 'the TLS handshake failed (does it serve HTTPS?)'
     if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) return `its TLS certificate is not trusted (${code})`
     return code || e.cause?.message || 'the request failed'
   }

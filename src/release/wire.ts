@@ -9,9 +9,10 @@ import type {ReleaseDependencies} from './release-ops.js'
 
 /** The real external systems for status, history, rollback and delete. Tests build ReleaseDependencies from fakes. */
 export async function realReleaseDependencies(config: DeployConfig, env: NodeJS.ProcessEnv = process.env): Promise<ReleaseDependencies> {
+  const kube = await ClientNodeKube.open(config.kubeContext || undefined, env)
   return {
-    helm: new HelmCli(new ExecaRunner()),
-    kube: await ClientNodeKube.open(config.kubeContext || undefined, env),
+    helm: new HelmCli(new ExecaRunner(), {cluster: kube.target()}),
+    kube,
     registry: new HttpRegistry(),
     credentials: new DockerCredentialStore({env}),
     contexts: new BuildContextProvider(),

@@ -1,4 +1,4 @@
-import {DraftError} from '../core/errors.js'
+import {describeError as describe} from '../core/errors.js'
 import type {Emit, Stage, UpEvent} from '../core/events.js'
 
 /**
@@ -45,12 +45,4 @@ export class StageClock {
     this.timings[stage] = 0
     this.emit({type: 'stage-skipped', stage, at: this.elapsed(), message})
   }
-}
-
-function describe(error: unknown): {code: string; message: string; fix: string; details?: string[]} {
-  if (error instanceof DraftError) {
-    const details = (error.context as {details?: string[]}).details
-    return {code: error.code, message: error.message, fix: error.fix, ...(details ? {details} : {})}
-  }
-  return {code: 'INTERNAL', message: error instanceof Error ? error.message : String(error), fix: 'This is a bug in draft: please report it with the output above.'}
 }

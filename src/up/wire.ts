@@ -12,12 +12,13 @@ import type {UpDependencies} from './up-engine.js'
 /** The real external systems for a deploy. Tests build UpDependencies from fakes instead. */
 export async function realDependencies(config: DeployConfig, env: NodeJS.ProcessEnv = process.env): Promise<UpDependencies> {
   const runner = new ExecaRunner()
+  const kube = await ClientNodeKube.open(config.kubeContext || undefined, env)
   return {
     docker: new DockerodeEngine(env),
     registry: new HttpRegistry(),
     credentials: new DockerCredentialStore({env}),
-    helm: new HelmCli(runner),
-    kube: await ClientNodeKube.open(config.kubeContext || undefined, env),
+    helm: new HelmCli(runner, {cluster: kube.target()}),
+    kube,
     runner,
     contexts: new BuildContextProvider(),
     git: new GitCli(runner),

@@ -20,7 +20,7 @@ describe('HelmCli: history, manifest, rollback', () => {
   let helm: HelmCli
   beforeEach(() => {
     runner = new FakeRunner().on('helm version', {stdout: 'v3.16.2'})
-    helm = new HelmCli(runner, 'helm')
+    helm = new HelmCli(runner, {binary: 'helm'})
   })
 
   it('reads `helm history --output json` oldest first, with every field named as draft names it', async () => {

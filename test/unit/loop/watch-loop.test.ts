@@ -6,6 +6,7 @@ import {join} from 'node:path'
 import {Readable} from 'node:stream'
 
 import {loadConfig} from '../../../src/config/draft-toml.js'
+import {describeError} from '../../../src/core/errors.js'
 import {FakeDocker} from '../../../src/docker/fake-docker.js'
 import {FakeHelm} from '../../../src/helm/fake-helm.js'
 import {FakeKube} from '../../../src/kube/fake-kube.js'
@@ -90,12 +91,15 @@ describe('WatchLoop', function () {
   let stop: AbortController
   let running: Promise<void>
 
-  const start = (): void => {
-    const engine = new UpEngine({
+  /** A deploy engine on the fakes; each `draft up` process makes its own. */
+  const engine = (): UpEngine =>
+    new UpEngine({
       docker, helm, registry, kube, credentials: new FakeCredentialStore(), runner: new FakeRunner(), env: {}, pollMs: 0,
       contexts: {prepare: async () => ({tag: `draft-${content.padStart(16, '0')}`, files: 1, bytes: 1, dockerfile: 'Dockerfile', open: () => Readable.from([Buffer.from(content)])})},
     })
-    const loop = new WatchLoop({watcher, up: (config, options) => engine.run(config, options), loadConfig: () => loadConfig(dir, {}, {})})
+  const start = (): void => {
+    const loopEngine = engine()
+    const loop = new WatchLoop({watcher, up: (config, options) => loopEngine.run(config, options), loadConfig: () => loadConfig(dir, {}, {})})
     running = loop.run(dir, {emit: e => events.push(e), signal: stop.signal})
   }
   const of = (type: LoopEvent['type']) => events.filter(e => e.type === type)
@@ -173,6 +177,36 @@ describe('WatchLoop', function () {
     assert.equal(deployedTag(), `draft-${'fixed'.padStart(16, '0')}`)
     assert.equal(helm.upgrades.length, 2)
   })
+
+  const systems: [string, (gone: boolean) => void, string][] = [
+    ['Docker', gone => (docker.unavailable = gone), 'DOCKER_UNAVAILABLE'],
+    ['the registry', gone => registry.fail(gone ? 'unreachable' : undefined), 'REGISTRY_UNREACHABLE'],
+    ['the Kubernetes API', gone => (kube.unreachable = gone), 'KUBE_UNREACHABLE'],
+    ['the cluster, for helm only', gone => (helm.unreachable = gone), 'KUBE_UNREACHABLE'],
+  ]
+  for (const [system, gone, code] of systems) {
+    it(`fails a cycle when ${system} goes away with a one-shot up's error, word for word, and deploys once it is back`, async () => {
+      start()
+      await until(() => of('cycle-finished').length === 1)
+      gone(true)
+      content = '2'
+      watcher.emit('src/app.js')
+      await until(() => of('cycle-failed').length === 1)
+      const cycle = (of('cycle-failed')[0] as Extract<LoopEvent, {type: 'cycle-failed'}>).error
+      const once = await engine()
+        .run(loadConfig(dir, {}, {}), {emit: () => undefined})
+        .then(() => assert.fail('the one-shot deploy succeeded'), describeError)
+      assert.equal(cycle.code, code)
+      assert.deepEqual(cycle, once)
+
+      gone(false)
+      content = '3'
+      watcher.emit('src/app.js')
+      await until(() => of('cycle-finished').length === 2)
+      assert.equal(deployedTag(), `draft-${'3'.padStart(16, '0')}`)
+      assert.equal(of('cycle-failed').length, 1)
+    })
+  }
 
   it('ignores changes to ignored files, and redeploys without a build for draft.toml', async () => {
     start()

@@ -94,7 +94,7 @@ describe('helmError', () => {
     assert.equal(forbidden.code, 'NAMESPACE_FORBIDDEN')
     assert.equal(forbidden.message, 'system:serviceaccount:default:nobody may not list secrets in namespace "dev"')
     assert.match(helmError('app', 'dev', 'Error: create: failed to create: namespaces is forbidden for this user').fix, /namespace "dev"/)
-    assert.equal(helmError('app', 'dev', 'Error: Kubernetes cluster unreachable: connection refused').code, 'HELM_FAILED')
+    assert.equal(helmError('app', 'dev', 'Error: Kubernetes cluster unreachable: connection refused').code, 'KUBE_UNREACHABLE')
     assert.equal(helmError('app', 'dev', 'Error: create: failed to create: secrets "x" is forbidden: unable to create new content in namespace dev because it is being terminated').code, 'NAMESPACE_TERMINATING')
   })
 })
