@@ -1,7 +1,8 @@
 import {Command, Flags} from '@oclif/core'
 
 import {isDraftError} from '../core/errors.js'
-import {bold, dim, red, symbols, yellow} from '../ui/style.js'
+import {renderError} from '../ui/render-error.js'
+import {symbols, yellow} from '../ui/style.js'
 
 /**
  * What every draft command shares: a --json flag, and one way to show a failure. A DraftError prints
@@ -43,10 +44,7 @@ export abstract class DraftCommand extends Command {
     if (this.json) {
       process.stdout.write(`${JSON.stringify({type: 'error', error: error.toJSON()})}\n`)
     } else {
-      const where = error.location ? `${error.location.file}${error.location.line ? `:${error.location.line}` : ''}: ` : ''
-      const details = (error.context as {details?: string[]}).details ?? []
-      const shown = details.length ? `${details.map(d => dim(`  │ ${d}`)).join('\n')}\n` : ''
-      process.stderr.write(`${red(`${symbols.fail} ${where}${error.message}`)}\n${shown}  ${bold('fix:')} ${error.fix}\n${dim(`  (${error.code})`)}\n`)
+      process.stderr.write(renderError(error))
     }
     process.exitCode = 1
     return undefined

@@ -141,11 +141,17 @@ export function loadConfig(appDir: string, overrides: ConfigOverrides = {}, env:
   // Paths in draft.toml are relative to the app folder.
   const inApp = (value: string): string => (isAbsolute(value) ? value : join(root, value))
   const chart = inApp(str('chart', `charts/${release}`))
-  if (!existsSync(join(chart, 'Chart.yaml'))) throw new DraftError('CHART_MISSING', {chart: relative(root, chart) || chart, file: shown}, {location: {file, line: doc.lineOf(at('chart'))}})
+  if (!existsSync(join(chart, 'Chart.yaml'))) {
+    const line = doc.lineOf(at('chart'))
+    throw new DraftError('CHART_MISSING', {chart: relative(root, chart) || chart, file: shown, line}, {location: {file, line}})
+  }
   const context = inApp(str('context', '.'))
   if (!existsSync(context) || !statSync(context).isDirectory()) throw invalid(at('context'), `${relative(root, context) || '.'} is not a folder`, 'Point `context` at the folder to send to the build (usually ".").')
   const dockerfile = inApp(str('dockerfile', 'Dockerfile'))
-  if (!existsSync(dockerfile)) throw new DraftError('DOCKERFILE_NOT_FOUND', {dockerfile: relative(root, dockerfile), file: shown}, {location: {file, line: doc.lineOf(at('dockerfile'))}})
+  if (!existsSync(dockerfile)) {
+    const line = doc.lineOf(at('dockerfile'))
+    throw new DraftError('DOCKERFILE_NOT_FOUND', {dockerfile: relative(root, dockerfile), file: shown, line}, {location: {file, line}})
+  }
 
   const values = ((section.values as string[] | undefined) ?? []).map(inApp)
   values.forEach((v, i) => {

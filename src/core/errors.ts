@@ -127,12 +127,12 @@ const catalogue = {
       ? `Choose one of ${list(c.available)} with --env or DRAFT_ENV, or add [environments.${c.env}] to draft.toml.`
       : `Add [environments.${c.env}] to draft.toml (draft create writes one).`,
   }),
-  CHART_MISSING: (c: {chart: string; file: string}): Advice => ({
-    message: `the chart ${c.chart} named in ${c.file} does not exist`,
+  CHART_MISSING: (c: {chart: string; file: string; line?: number}): Advice => ({
+    message: `the chart ${c.chart} named in ${c.file}${c.line ? `:${c.line}` : ''} does not exist`,
     fix: 'Run `draft create` to add the chart, or fix `chart` in draft.toml.',
   }),
-  DOCKERFILE_NOT_FOUND: (c: {dockerfile: string; file: string}): Advice => ({
-    message: `the Dockerfile ${c.dockerfile} named in ${c.file} does not exist`,
+  DOCKERFILE_NOT_FOUND: (c: {dockerfile: string; file: string; line?: number}): Advice => ({
+    message: `the Dockerfile ${c.dockerfile} named in ${c.file}${c.line ? `:${c.line}` : ''} does not exist`,
     fix: 'Run `draft create` to add one, or fix `dockerfile` in draft.toml.',
   }),
   NO_REGISTRY: (c: {context: string}): Advice => ({
@@ -280,6 +280,12 @@ const catalogue = {
 export type ErrorCode = keyof typeof catalogue
 export type ErrorContext<C extends ErrorCode> = Parameters<(typeof catalogue)[C]>[0]
 
+/**
+ * A failure with its advice. The message names the file and line itself when there is one (the
+ * catalogue above writes them into it), so it reads whole wherever it is shown: the command's error,
+ * a failed watch cycle, a JSON line. `location` is the same place as data, for --json and editors;
+ * renderers do not print it again.
+ */
 export class DraftError<C extends ErrorCode = ErrorCode> extends Error {
   readonly code: C
   readonly fix: string

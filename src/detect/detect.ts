@@ -3,7 +3,7 @@ import {join, relative, resolve} from 'node:path'
 
 import {DraftError} from '../core/errors.js'
 import type {Pack} from '../pack-model/manifest.js'
-import {type PackSet, heldReason} from '../pack-model/registry.js'
+import {type PackSet, formatProblem, heldReason} from '../pack-model/registry.js'
 import {type Variables, resolveVariables} from '../pack-model/variables.js'
 import {matchGlob} from '../util/glob.js'
 import type {Evidence, Facts} from './facts.js'
@@ -63,7 +63,7 @@ export function openApp(path: string): Snapshot {
 
 export async function detectApp(snapshot: Snapshot, packs: PackSet, options: DetectOptions = {}): Promise<Detection> {
   const started = performance.now()
-  const warnings = packs.broken.map(b => `pack "${b.name}" (${b.source}) is broken and was skipped: ${b.problems[0]?.message ?? ''}`)
+  const warnings = packs.broken.map(b => `pack "${b.name}" (${b.source}) is broken and was skipped: ${b.problems[0] ? formatProblem(b.problems[0]) : ''}`)
   for (const s of packs.shadowed) warnings.push(`pack "${s.name}" from ${s.source} packs is shadowed by the ${s.by} pack of the same name`)
   for (const h of packs.held) warnings.push(`pack "${h.name}" came with the app and was not loaded (${heldReason(h)}): review ${h.dir}, then run \`draft pack allow ${h.dir}\`${h.reason === 'denied' ? '' : ', or pass --yes to trust it for this run only'}`)
 

@@ -1,7 +1,10 @@
+import {relative} from 'node:path'
+
 import type {Fetched} from '../packs/install.js'
 import type {LintReport} from '../packs/lint.js'
 import type {PackOrigin} from '../packs/install.js'
 import type {Pack} from '../pack-model/manifest.js'
+import {formatProblem} from '../pack-model/registry.js'
 import type {LocalPack} from '../pack-model/trust.js'
 import type {PackListing, UpdateOutcome} from '../packs/pack-source.js'
 import type {PackTestReport} from '../packs/pack-test.js'
@@ -16,7 +19,11 @@ export function renderPackList(listing: PackListing): string {
     const allow = p.trust && p.trust.state !== 'allowed' ? `\n  ${''.padEnd(10)} ${dim(`not loaded by create or detect until you run: draft pack allow ${p.dir}`)}` : ''
     return `  ${cyan(p.name.padEnd(10))} ${p.version.padEnd(7)} ${p.source.padEnd(8)} ${p.description}${origin}${trust}${allow}`
   })
-  for (const b of listing.broken) lines.push(`  ${red(b.name.padEnd(10))} ${'-'.padEnd(7)} ${b.source.padEnd(8)} ${red(`broken: ${b.problems[0]?.message ?? ''}`)} ${dim(b.dir)}`)
+  for (const b of listing.broken) {
+    // The file relative to the pack folder shown after it, so the place is named once.
+    const problem = b.problems[0] ? formatProblem({...b.problems[0], file: relative(b.dir, b.problems[0].file) || b.problems[0].file}) : ''
+    lines.push(`  ${red(b.name.padEnd(10))} ${'-'.padEnd(7)} ${b.source.padEnd(8)} ${red(`broken: ${problem}`)} ${dim(b.dir)}`)
+  }
   for (const s of listing.shadowed) lines.push(yellow(`  ${symbols.warn} ${s.name} from ${s.source} packs (${s.dir}) is shadowed by the ${s.by} pack of the same name`))
   return `${bold('  NAME       VERSION SOURCE   DESCRIPTION')}\n${lines.join('\n')}\n`
 }

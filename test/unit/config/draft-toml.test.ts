@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {join, relative} from 'node:path'
 
 import {loadConfig} from '../../../src/config/draft-toml.js'
-import {DraftError} from '../../../src/core/errors.js'
+import {DraftError, describeError} from '../../../src/core/errors.js'
+import {formatProblem, loadPacks} from '../../../src/pack-model/registry.js'
+import {renderError} from '../../../src/ui/render-error.js'
 
 const BASE = `[environments.development]
 release = "shop"
@@ -95,6 +97,34 @@ describe('loadConfig (draft.toml)', () => {
     assert.match(problem(() => loadConfig(dir, {}, {})).message, /draft\.toml:1: syntax/)
     write(BASE)
     assert.match(problem(() => loadConfig(dir, {timeout: 'forever'}, {})).message, /--timeout: timeout: "forever" is not a duration/)
+  })
+
+  it('names the place of a mistake once: in the command\'s output, in a watch cycle\'s, in --json', () => {
+    const count = (text: string, place: string): number => text.split(place).length - 1
+    write(`${BASE}\nfoo bar = 1\n`)
+    const shown = relative(process.cwd(), join(dir, 'draft.toml'))
+    const syntax = problem(() => loadConfig(dir, {}, {}))
+    assert.equal(syntax.message, `${shown}:23: syntax: illegal character in key`)
+    assert.equal(count(renderError(syntax), 'draft.toml:23'), 1, renderError(syntax))
+    assert.equal(describeError(syntax).message, syntax.message)
+    assert.deepEqual([syntax.toJSON().file, syntax.toJSON().line], [join(dir, 'draft.toml'), 23])
+
+    write(BASE.replace('chart = "charts/shop"', 'chart = "charts/nope"'))
+    const chart = problem(() => loadConfig(dir, {}, {}))
+    assert.equal(chart.message, `the chart charts/nope named in ${shown}:5 does not exist`)
+    assert.equal(count(renderError(chart), 'draft.toml:5'), 1)
+  })
+
+  it('names the place of a pack.toml syntax error once, in the warning and in the error', () => {
+    const packs = join(dir, 'packs')
+    mkdirSync(join(packs, 'broken'), {recursive: true})
+    writeFileSync(join(packs, 'broken', 'pack.toml'), 'name = "broken"\nversion = "0.1.0"\nfoo bar = 1\n')
+    const set = loadPacks({builtinDir: packs, draftHome: join(dir, 'home')})
+    const place = `${join(packs, 'broken', 'pack.toml')}:3`
+    assert.equal(formatProblem(set.broken[0]!.problems[0]!), `${place}: TOML syntax: illegal character in key`)
+    const error = problem(() => set.get('broken'))
+    assert.equal(error.code, 'PACK_INVALID')
+    assert.equal(renderError(error).split(place).length - 1, 1, renderError(error))
   })
 
   it('says to run draft create when draft.toml or the chart is missing', () => {
