@@ -209,6 +209,10 @@ const catalogue = {
     message: `"${c.name}" is not a valid pack name`,
     fix: 'Use lower-case letters, digits and dashes, starting with a letter (at most 40 characters), e.g. `draft pack new elixir`.',
   }),
+  PACK_NEW_INCOMPLETE: (c: {missing: readonly string[]; example: string}): Advice => ({
+    message: `draft pack new needs ${list(c.missing)}, e.g. \`${c.example}\``,
+    fix: 'Pass them as flags; on a terminal, draft asks for each and offers what it can infer from the name and the language.',
+  }),
   PACK_SOURCE_FAILED: (c: {source: string; reason: string}): Advice => ({
     message: `cannot fetch the pack from ${c.source}: ${c.reason}`,
     fix: 'Check the path or git URL (and #ref), and that git can reach it: `git ls-remote URL` should work.',

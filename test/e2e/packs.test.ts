@@ -6,6 +6,7 @@ import {join} from 'node:path'
 
 import {packageRoot} from '../../src/util/package-root.js'
 import {bed, draft} from '../support/cli.js'
+import {TerminalSession} from '../support/pty.js'
 
 const DENO_PACK = join(packageRoot(), 'test', 'fixtures', 'packs', 'deno')
 const git = (cwd: string, ...args: string[]): string =>
@@ -31,6 +32,50 @@ describe('language packs (e2e)', function () {
   after(() => {
     rmSync(home, {recursive: true, force: true})
     rmSync(work, {recursive: true, force: true})
+  })
+
+  describe('draft pack new with flags missing', () => {
+    it('without a terminal: exits 1 with one line naming the missing flags and a command to copy, and writes nothing', async () => {
+      const run = await draft(['pack', 'new', 'elixir', '--language', 'Elixir', '--dir', work])
+      assert.equal(run.code, 1, run.stdout + run.stderr)
+      const first = run.stderr.split('\n')[0]!
+      assert.match(first, /needs --marker, --image, --start, e\.g\. `draft pack new elixir --language Elixir --marker mix\.exs --image elixir --start "mix run --no-halt"`/)
+      assert.doesNotMatch(run.stderr, /See more help/)
+      assert.throws(() => readFileSync(join(work, 'elixir', 'pack.toml')), /ENOENT/)
+    })
+
+    it('on a terminal: asks for each missing value offering what it infers, then writes a pack that lints clean', async () => {
+      const session = new TerminalSession(['pack', 'new', 'elixir', '--dir', work], {env: env()})
+      try {
+        assert.match(await session.expect(/Language of the apps.*: /), /\[Elixir\]/)
+        session.type('')
+        assert.match(await session.expect(/A file every such app has at its root.*: /), /\[mix\.exs\]/)
+        session.type('')
+        assert.match(await session.expect(/Base image repository.*: /), /\[elixir\]/)
+        session.type('')
+        assert.match(await session.expect(/Base image tag to pin.*: /), /\[1\.18\]/)
+        session.type('1.17')
+        assert.match(await session.expect(/Command that starts the app.*: /), /\[mix run --no-halt\]/)
+        session.type('mix phx.server')
+        await session.expect(/created .*elixir/)
+        assert.equal(await session.exit, 0, session.text)
+      } finally {
+        session.close()
+      }
+      const manifest = readFileSync(join(work, 'elixir', 'pack.toml'), 'utf8')
+      assert.match(manifest, /languages = \["Elixir"\]/)
+      assert.match(manifest, /files = \["mix\.exs"\]/)
+      assert.match(manifest, /default = "1\.17"/)
+      assert.match(manifest, /default = "mix phx\.server"/)
+      assert.match(manifest, /default = 4000/)
+      assert.match(readFileSync(join(work, 'elixir', 'Dockerfile.ejs'), 'utf8'), /^FROM elixir:\$\{BASE_VERSION\}$/m)
+
+      const lint = await draft(['pack', 'lint', join(work, 'elixir'), '--json'], {env: env()})
+      assert.equal(lint.code, 0, lint.stdout + lint.stderr)
+      const report = JSON.parse(lint.stdout) as {problems: unknown[]; helm: string}
+      assert.deepEqual(report.problems, [])
+      assert.equal(report.helm, 'passed')
+    })
   })
 
   it('lints the Deno pack clean, with helm lint of its chart', async () => {
