@@ -2,6 +2,7 @@ import type {Stage, UpEvent} from '../core/events.js'
 import type {UpResult} from '../up/up-engine.js'
 import {formatDuration} from '../util/duration.js'
 import {formatBytes} from '../util/format.js'
+import {nextStep} from './next-step.js'
 import {bold, cyan, dim, green, red, symbols, yellow} from './style.js'
 
 /** Draws the event stream of `draft up`: live on a TTY, plain lines elsewhere, JSON lines with --json. */
@@ -154,13 +155,14 @@ export function summary(r: UpResult): string {
   const headline = r.upToDate
     ? `${green(symbols.ok)} ${bold(r.release)} is up to date: revision ${r.revision} already runs this image, chart and values`
     : `${green(symbols.ok)} ${bold(r.release)} deployed: revision ${r.revision} in namespace ${r.namespace}`
+  const next = nextStep(r)
   const lines = [
     '',
     headline,
     `  image    ${r.image}${r.digest ? dim(` (${r.digest.slice(0, 19)}…)`) : ''}${r.built ? '' : dim(' (no build needed)')}`,
     `  context  ${r.context.files} files, ${formatBytes(r.context.bytes)}${r.commit ? dim(` at commit ${shortCommit(r.commit)}`) : ''}`,
     `  timings  ${stages.join(' · ')} ${dim(`= ${formatDuration(r.totalMs)}`)}`,
-    `  next     ${cyan(`kubectl -n ${r.namespace} port-forward svc/${r.release} 8080:80`)}   ${dim('or')}   ${cyan('draft up --watch')}`,
+    `  next     ${cyan(next.command)}${next.url ? dim(` (then ${next.url})`) : ''}   ${dim('or')}   ${cyan('draft up --watch')}`,
   ]
   if (r.delivery !== 'registry') lines.splice(3, 0, `  cluster  ${r.cluster}: ${yellow(r.delivery === 'load' ? 'image loaded into the cluster' : 'the cluster uses local images')}`)
   if (r.afterRollback) lines.splice(2, 0, `  ${yellow(`revision ${r.afterRollback.revision} was a rollback to revision ${r.afterRollback.to}: this folder is deployed again`)}`)

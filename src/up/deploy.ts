@@ -6,10 +6,18 @@ type Wire = (config: DeployConfig) => Promise<UpDependencies>
 
 const realWire: Wire = async config => (await import('./wire.js')).realDependencies(config)
 
-/** `draft up PATH`: resolve draft.toml with the flags, connect the real systems, deploy once. */
+/**
+ * `draft up PATH`: resolve draft.toml with the flags, connect the real systems, deploy once, and choose
+ * a free local port for reaching the app: its own port when free (what its developer knows it by).
+ */
 export async function deploy(path: string, overrides: ConfigOverrides, options: UpOptions, wire: Wire = realWire): Promise<UpResult> {
   const config = loadConfig(path, overrides)
-  return new UpEngine(await wire(config)).run(config, options)
+  const result = await new UpEngine(await wire(config)).run(config, options)
+  if (!result.service) return result
+  const {freeLocalPort} = await import('../util/free-port.js')
+  const {containerPort, port} = result.service
+  const localPort = await freeLocalPort([...(containerPort ? [containerPort] : []), port, 8080])
+  return {...result, service: {...result.service, localPort}}
 }
 
 /** `draft up --watch PATH`: deploy, then again after every burst of saves, until the signal. */

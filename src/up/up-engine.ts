@@ -20,6 +20,7 @@ import {type ClusterInfo, type Delivery, chooseDelivery, recognizeCluster} from 
 import type {ContextProvider, PreparedContext} from './context-provider.js'
 import {formatRecord, parseRecord, rollbackSource} from './record.js'
 import {containerPortOf, waitForRollout} from './rollout-wait.js'
+import {type ServiceTarget, serviceIn} from './service.js'
 import {StageClock} from './stages.js'
 
 export interface UpDependencies {
@@ -52,6 +53,10 @@ export interface UpOptions {
 export interface UpResult {
   release: string
   namespace: string
+  /** The kube context deployed to; empty: the kubeconfig's current one. */
+  kubeContext: string
+  /** The Service in front of the app, as the chart rendered it (none when the chart has no Service). */
+  service?: ServiceTarget
   revision: number
   image: string
   tag: string
@@ -261,9 +266,12 @@ export class UpEngine {
       await this.waitForRollout(config, deployed.release, clock, signal)
     }
 
+    const service = serviceIn(deployed.release.manifest ?? '')
     return {
       release: config.release,
       namespace: config.namespace,
+      kubeContext: config.kubeContext,
+      ...(service ? {service} : {}),
       revision: deployed.release.revision,
       image: pullRef,
       tag: context.tag,
