@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {execFileSync} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
 import {appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -205,5 +205,46 @@ describe('draft up (e2e, test bed)', function () {
       writeFileSync(config, `apiVersion: v1\nkind: Config\nclusters:\n- name: bed\n  cluster:\n    server: ${server}\n    insecure-skip-tls-verify: true\ncontexts:\n- name: nobody\n  context:\n    cluster: bed\n    user: nobody\ncurrent-context: nobody\nusers:\n- name: nobody\n  user:\n    token: ${token}\n`)
       await fails(['up', app, '--registry', env.registry, '--namespace', 'draft-e2e-forbidden', '--build-network', 'host'], {KUBECONFIG: config}, 'NAMESPACE_FORBIDDEN', /namespace you may deploy to|ask a cluster admin/)
     })
+  })
+
+  describe('the next step it prints reaches the app, whatever the chart exposes', () => {
+    // A release named otherwise than the app: the chart then names the Service "<release>-<app>".
+    for (const [pack, fixture] of [['node', 'plain-http'], ['python', 'stdlib-server'], ['go', 'net-http'], ['static', 'plain-site']] as const) {
+      it(`${pack}/${fixture}`, async () => {
+        const dir = copyFixture(pack, fixture)
+        assert.equal((await draft(['create', dir])).code, 0)
+        const run = await draft(['up', dir, '--registry', env.registry, '--namespace', namespace, '--build-network', 'host', '--release', `next-${pack}`])
+        assert.equal(run.code, 0, run.stdout + run.stderr)
+        const command = /next\s+(kubectl -n \S+ port-forward svc\/\S+ (\d+):(\d+))/.exec(run.stdout)
+        assert.ok(command, run.stdout)
+        const [, line, local, port] = command
+        const service = JSON.parse(kubectl('-n', namespace, 'get', line!.split(' ')[4]!, '-o', 'json')) as {spec: {ports: {port: number}[]}}
+        assert.ok(service.spec.ports.some(p => p.port === Number(port)), `the Service has port ${port}`)
+
+        // Run the printed command as is, and ask the app through it.
+        const forward = spawn(line!.split(' ')[0]!, line!.split(' ').slice(1), {stdio: ['ignore', 'pipe', 'pipe']})
+        try {
+          await new Promise<void>((resolve, reject) => {
+            let said = ''
+            const timer = setTimeout(() => reject(new Error(`port-forward did not start: ${said}`)), 30_000)
+            const listen = (chunk: Buffer): void => {
+              said += chunk.toString()
+              if (/Forwarding from/.test(said)) {
+                clearTimeout(timer)
+                resolve()
+              }
+            }
+            forward.stdout!.on('data', listen)
+            forward.stderr!.on('data', listen)
+            forward.on('exit', code => reject(new Error(`port-forward exited ${code}: ${said}`)))
+          })
+          const answer = await fetch(`http://127.0.0.1:${local}/`)
+          await answer.arrayBuffer()
+          assert.ok(answer.status < 500, `the app answered ${answer.status}`)
+        } finally {
+          forward.kill('SIGTERM')
+        }
+      })
+    }
   })
 })

@@ -4,9 +4,12 @@ import {appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import yaml from 'js-yaml'
+
 import {contentTag} from '../../src/build/content-tag.js'
 import {packageRoot} from '../../src/util/package-root.js'
-import {bed, copyFixture, draft} from '../support/cli.js'
+import {bed, copyFixture, draft, jsonLines} from '../support/cli.js'
+import {LoopbackProxy} from '../support/proxy.js'
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 const kubectl = (...args: string[]): string => execFileSync('kubectl', args, {encoding: 'utf8'})
@@ -27,8 +30,8 @@ class Loop {
   stderr = ''
   exit: Promise<number>
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [join(packageRoot(), 'bin', 'run.js'), 'up', '--watch', '--json', ...args], {env: {...process.env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
+    this.child = spawn(process.execPath, [join(packageRoot(), 'bin', 'run.js'), 'up', '--watch', '--json', ...args], {env: {...process.env, NO_COLOR: '1', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
     let rest = ''
     this.child.stdout!.on('data', (chunk: Buffer) => {
       const lines = (rest + chunk.toString()).split('\n')
@@ -194,40 +197,92 @@ describe('draft up --watch (e2e, test bed)', function () {
     assert.doesNotMatch(execFileSync('helm', ['-n', namespace, 'list', '-q'], {encoding: 'utf8'}), /^cleaned$/m)
   })
 
-  it('reports one failed cycle when the registry restarts, and the next change succeeds', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'draft-e2e-registry-'))
-    const port = 45010
-    writeFileSync(join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`)
-    const registry = (): ChildProcess => spawn('docker-registry', ['serve', join(dir, 'config.yml')], {stdio: 'ignore'})
-    const up = async (): Promise<void> => {
-      for (let i = 0; i < 100; i++) {
-        if ((await fetch(`http://127.0.0.1:${port}/v2/`).catch(() => undefined))?.ok) return
-        await sleep(100)
+  /**
+   * Each external system goes away during the loop and comes back. The bed is shared, so its engine,
+   * registry and API server keep running: a proxy this test controls sits between draft and each one.
+   */
+  interface AwaySystem {
+    name: string
+    code: string
+    fix: RegExp
+    /** The proxy in front of the system, and what points draft at it. */
+    setup(dir: string): Promise<{proxy: LoopbackProxy; env: NodeJS.ProcessEnv; registry: string}>
+  }
+  const systems: AwaySystem[] = [
+    {
+      name: 'the Docker engine',
+      code: 'DOCKER_UNAVAILABLE',
+      fix: /Start Docker, or set DOCKER_HOST/,
+      async setup(dir) {
+        const socket = process.env.DOCKER_HOST!.replace(/^unix:\/\//, '')
+        const proxy = await LoopbackProxy.unix(join(dir, 'docker.sock'), socket)
+        return {proxy, env: {DOCKER_HOST: `unix://${proxy.address}`}, registry: env.registry}
+      },
+    },
+    {
+      name: 'the registry',
+      code: 'REGISTRY_UNREACHABLE',
+      fix: /^Start it, check --registry/,
+      async setup() {
+        const [host = '', port = ''] = env.registry.split(':')
+        const proxy = await LoopbackProxy.tcp({host, port: Number(port)})
+        return {proxy, env: {}, registry: proxy.address}
+      },
+    },
+    {
+      name: 'the Kubernetes API server',
+      code: 'KUBE_UNREACHABLE',
+      fix: /Check that the cluster is running/,
+      async setup(dir) {
+        // A copy of the bed's kubeconfig whose cluster is the proxy (the server certificate names 127.0.0.1).
+        const config = yaml.load(readFileSync(process.env.KUBECONFIG!, 'utf8')) as {'current-context': string; contexts: {name: string; context: {cluster: string}}[]; clusters: {name: string; cluster: {server: string}}[]}
+        const clusterName = config.contexts.find(c => c.name === config['current-context'])!.context.cluster
+        const cluster = config.clusters.find(c => c.name === clusterName)!.cluster
+        const server = new URL(cluster.server)
+        const proxy = await LoopbackProxy.tcp({host: server.hostname, port: Number(server.port)})
+        cluster.server = `https://${proxy.address}`
+        const kubeconfig = join(dir, 'kubeconfig')
+        writeFileSync(kubeconfig, yaml.dump(config), {mode: 0o600})
+        return {proxy, env: {KUBECONFIG: kubeconfig}, registry: env.registry}
+      },
+    },
+  ]
+
+  for (const system of systems) {
+    it(`${system.name} going away: one failed cycle with the one-shot \`up\` error and its fix, then a deploy once it is back`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'draft-e2e-away-'))
+      const {proxy, env: extra, registry} = await system.setup(dir)
+      try {
+        const release = `away-${system.code.split('_')[0]!.toLowerCase()}`
+        const args = [app, '--registry', registry, '--namespace', namespace, '--build-network', 'host', '--release', release]
+        const l = new Loop(args, extra)
+        loop = l
+        await l.until(() => l.finished() === 1, 'the first deploy')
+
+        await proxy.stop()
+        edit(`while ${system.name} is away`)
+        await l.until(() => l.of('cycle-failed').length === 1, 'a failed cycle')
+        const failure = l.of('cycle-failed')[0]!.error!
+        assert.equal(failure.code, system.code, failure.message)
+        assert.match(failure.fix, system.fix)
+        assert.equal(l.child.exitCode, null, 'the loop is still alive')
+        // A one-shot `draft up` of the same tree, with the system still away, says the same thing.
+        const once = await draft(['up', ...args, '--json'], {env: extra})
+        assert.equal(once.code, 1, once.stdout + once.stderr)
+        const error = (jsonLines(once.stdout).find(e => e.type === 'error') as {error: {code: string; message: string; fix: string}} | undefined)?.error
+        assert.deepEqual({code: error?.code, message: error?.message, fix: error?.fix}, {code: failure.code, message: failure.message, fix: failure.fix})
+
+        await proxy.start()
+        edit(`${system.name} is back`)
+        const tag = await tagOfTree()
+        await l.until(() => l.of('cycle-finished').some(e => e.result?.tag === tag), 'the next change deployed')
+        assert.equal(l.of('cycle-failed').length, 1)
+        assert.equal(deployedImage(release), `${registry}/express-api:${tag}`)
+      } finally {
+        if (loop && loop.child.exitCode === null) await loop.stop()
+        await proxy.stop()
+        rmSync(dir, {recursive: true, force: true})
       }
-      assert.fail('the test registry did not start')
-    }
-    let server = registry()
-    try {
-      await up()
-      const l = new Loop([app, '--registry', `127.0.0.1:${port}`, '--namespace', namespace, '--build-network', 'host', '--release', 'restart'])
-      loop = l
-      await l.until(() => l.finished() === 1, 'the first deploy')
-      server.kill('SIGTERM')
-      await sleep(500)
-      edit('while the registry is down')
-      await l.until(() => l.of('cycle-failed').length === 1, 'a failed cycle')
-      const failure = l.of('cycle-failed')[0]!
-      assert.match(failure.error?.code ?? '', /REGISTRY_UNREACHABLE|PUSH_FAILED/)
-      assert.match(failure.error?.message ?? '', new RegExp(`127\\.0\\.0\\.1:${port}`))
-      server = registry()
-      await up()
-      edit('after the restart')
-      const tag = await tagOfTree()
-      await l.until(() => l.of('cycle-finished').some(e => e.result?.tag === tag), 'the next change deployed')
-      assert.equal(l.of('cycle-failed').length, 1)
-    } finally {
-      server.kill('SIGTERM')
-      rmSync(dir, {recursive: true, force: true})
-    }
-  })
+    })
+  }
 })
