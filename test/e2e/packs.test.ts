@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -45,7 +45,7 @@ describe('language packs (e2e)', function () {
     })
 
     it('on a terminal: asks for each missing value offering what it infers, then writes a pack that lints clean', async () => {
-      const session = new TerminalSession(['pack', 'new', 'elixir', '--dir', work], {env: env()})
+      const session = TerminalSession.draft(['pack', 'new', 'elixir', '--dir', work], {env: env()})
       try {
         assert.match(await session.expect(/Language of the apps.*: /), /\[Elixir\]/)
         session.type('')
@@ -76,6 +76,36 @@ describe('language packs (e2e)', function () {
       assert.deepEqual(report.problems, [])
       assert.equal(report.helm, 'passed')
     })
+  })
+
+  it('follows the author\'s path of packs/README.md as written, line by line, on a terminal', async () => {
+    const readme = readFileSync(join(packageRoot(), 'packs', 'README.md'), 'utf8')
+    const block = /## The author's path[\s\S]*?```console\n([\s\S]*?)```/.exec(readme)?.[1]
+    assert.ok(block, 'packs/README.md has the author\'s path')
+    const commands = block.replace(/\\\n\s*/g, '').split('\n').filter(l => l.startsWith('$ ')).map(l => l.slice(2))
+    assert.ok(commands.length >= 8, commands.join('\n'))
+    const folder = mkdtempSync(join(tmpdir(), 'draft-readme-'))
+    const bin = join(folder, '.bin')
+    mkdirSync(bin)
+    writeFileSync(join(bin, 'draft'), `#!/bin/sh\nexec "${process.execPath}" "${join(packageRoot(), 'bin', 'run.js')}" "$@"\n`, {mode: 0o755})
+    const script = ['set -e', ...commands.flatMap(c => [`echo "+ ${c.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('$', '\\$').replaceAll('`', '\\`')}"`, c]), 'echo "README PATH DONE"'].join('\n')
+    const session = new TerminalSession(['bash', '--noprofile', '--norc', '-c', script], {
+      cwd: folder,
+      env: {...env(), PATH: `${bin}:${process.env.PATH}`, GIT_AUTHOR_NAME: 'draft e2e', GIT_AUTHOR_EMAIL: 'e2e@draft.invalid', GIT_COMMITTER_NAME: 'draft e2e', GIT_COMMITTER_EMAIL: 'e2e@draft.invalid'},
+    })
+    try {
+      await session.expect(/Install these packs\? \[y\/N\]/, 5 * 60_000)
+      session.type('y')
+      await session.expect(/README PATH DONE/, 5 * 60_000)
+      assert.equal(await session.exit, 0, session.text)
+    } finally {
+      session.close()
+      rmSync(folder, {recursive: true, force: true})
+    }
+    assert.match(session.text, /deno: 0 errors, 0 warnings/)
+    assert.match(session.text, /✔ deno passes/)
+    assert.match(session.text, /installed deno/)
+    assert.match(session.text, /removed deno/)
   })
 
   it('lints the Deno pack clean, with helm lint of its chart', async () => {

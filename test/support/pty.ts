@@ -38,15 +38,20 @@ sys.exit(os.waitstatus_to_exitcode(status))
 // Cursor moves and colours that readline and the renderers write on a terminal.
 const ANSI = new RegExp(String.raw`\u001B\[[0-9;?]*[A-Za-z]`, 'g')
 
-/** The built CLI on a pseudo-terminal, driven like a person: wait for a prompt, type, press Enter. */
+/** A program on a pseudo-terminal, driven like a person: wait for a prompt, type, press Enter. */
 export class TerminalSession {
   private readonly child: ChildProcess
   private output = ''
   private read = 0
   readonly exit: Promise<number>
 
-  constructor(args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv} = {}) {
-    this.child = spawn('python3', ['-c', BRIDGE, process.execPath, join(packageRoot(), 'bin', 'run.js'), ...args], {
+  /** The built CLI with these arguments. */
+  static draft(args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv} = {}): TerminalSession {
+    return new TerminalSession([process.execPath, join(packageRoot(), 'bin', 'run.js'), ...args], options)
+  }
+
+  constructor(argv: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv} = {}) {
+    this.child = spawn('python3', ['-c', BRIDGE, ...argv], {
       cwd: options.cwd ?? packageRoot(),
       env: {...process.env, NO_COLOR: '1', TERM: 'xterm', ...options.env},
       stdio: ['pipe', 'pipe', 'pipe'],
