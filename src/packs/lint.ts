@@ -54,7 +54,9 @@ export async function lintPack(dir: string, deps: {runner: ProcessRunner; render
       problems.push(...readBack(pack, plan, label))
     } catch (error) {
       if (!(error instanceof DraftError)) throw error
-      problems.push({file: error.location?.file ?? join(root, 'pack.toml'), ...(error.location?.line ? {line: error.location.line} : {}), message: `${label}: ${error.message}`, severity: 'error'})
+      // The problem's file and line are printed before it; a template's failure then needs only its reason.
+      const text = error.code === 'TEMPLATE_FAILED' ? `template failed: ${(error.context as {reason: string}).reason}` : error.message
+      problems.push({file: error.location?.file ?? join(root, 'pack.toml'), ...(error.location?.line ? {line: error.location.line} : {}), message: `${label}: ${text}`, severity: 'error'})
     }
   }
 

@@ -89,7 +89,7 @@ export async function planScaffold(input: PlanInput): Promise<ScaffoldPlan> {
   }
 
   // First what to write and from which template, then every template rendered at once.
-  type Slot = Omit<PlannedFile, 'content'> & {template?: {file: string; label: string}; text?: string}
+  type Slot = Omit<PlannedFile, 'content'> & {template?: {file: string}; text?: string}
   const slots: Slot[] = []
   for (const [output, template] of Object.entries(pack.files)) {
     const target = safeOutput(pack, output)
@@ -98,7 +98,7 @@ export async function planScaffold(input: PlanInput): Promise<ScaffoldPlan> {
       slots.push({path: target, owner: pack.name, action: 'keep', reason: target === DOCKERFILE ? 'exists: kept and used for the build' : 'exists: kept'})
       continue
     }
-    slots.push({path: target, owner: pack.name, action: exists ? 'replace' : 'create', reason: `${pack.name} pack`, template: {file: join(pack.dir, template), label: template}})
+    slots.push({path: target, owner: pack.name, action: exists ? 'replace' : 'create', reason: `${pack.name} pack`, template: {file: join(pack.dir, template)}})
   }
 
   if (existingChart && !force) {
@@ -107,7 +107,7 @@ export async function planScaffold(input: PlanInput): Promise<ScaffoldPlan> {
     for (const [relPath, source] of chartFiles(templatesDir, pack)) {
       const output = `${chartPath}/${relPath.replace(/\.ejs$/, '')}`
       const slot: Slot = {path: output, owner: pack.name, action: snapshot.has(output) ? 'replace' : 'create', reason: 'chart'}
-      if (relPath.endsWith('.ejs')) slot.template = {file: source, label: relative(pack.dir, source).startsWith('..') ? `templates/chart/${relPath}` : relative(pack.dir, source)}
+      if (relPath.endsWith('.ejs')) slot.template = {file: source}
       else slot.text = readFileSync(source, 'utf8')
       slots.push(slot)
     }
@@ -116,7 +116,7 @@ export async function planScaffold(input: PlanInput): Promise<ScaffoldPlan> {
   if (snapshot.has(DRAFT_TOML) && !force) {
     slots.push({path: DRAFT_TOML, owner: 'draft', action: 'keep', reason: 'exists: kept'})
   } else {
-    slots.push({path: DRAFT_TOML, owner: 'draft', action: snapshot.has(DRAFT_TOML) ? 'replace' : 'create', reason: 'deploy settings for draft up', template: {file: join(templatesDir, 'draft.toml.ejs'), label: 'templates/draft.toml.ejs'}})
+    slots.push({path: DRAFT_TOML, owner: 'draft', action: snapshot.has(DRAFT_TOML) ? 'replace' : 'create', reason: 'deploy settings for draft up', template: {file: join(templatesDir, 'draft.toml.ejs')}})
   }
 
   const rendering = slots.filter(s => s.template)
@@ -131,7 +131,10 @@ export async function planScaffold(input: PlanInput): Promise<ScaffoldPlan> {
     if (!template) return text === undefined ? file : {...file, content: text}
     const result = results[rendering.findIndex(s => s.template === template)]!
     if (!result.ok) {
-      throw new DraftError('TEMPLATE_FAILED', {pack: file.owner, template: `${template.label}${result.line ? `:${result.line}` : ''}`, reason: result.reason}, {location: {file: template.file, ...(result.line ? {line: result.line} : {})}})
+      // The template's own path: the same pack can sit in the app, in ~/.draft and among the built-ins.
+      const shown = relative(process.cwd(), template.file)
+      const path = shown && !shown.startsWith('..') ? shown : template.file
+      throw new DraftError('TEMPLATE_FAILED', {pack: file.owner, template: `${path}${result.line ? `:${result.line}` : ''}`, reason: result.reason}, {location: {file: template.file, ...(result.line ? {line: result.line} : {})}})
     }
     return {...file, content: result.output}
   })
