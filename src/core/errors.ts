@@ -151,6 +151,10 @@ const catalogue = {
     message: `pushing ${c.image} failed: ${c.reason}`,
     fix: 'Check that the registry is up and that you may push to it (`docker login HOST`), then run again.',
   }),
+  IMAGE_LOAD_FAILED: (c: {image: string; command: string; cluster: string; reason: string}): Advice => ({
+    message: `loading ${c.image} into the ${c.cluster} cluster with ${c.command} failed: ${c.reason}`,
+    fix: `Check that \`${c.command}\` is installed and the cluster is running, or push through a registry instead (--registry HOST:PORT).`,
+  }),
   KUBE_NO_CONTEXT: (c: {kubeconfig: string; wanted?: string; available: readonly string[]; missing?: boolean}): Advice => ({
     message: c.missing
       ? `the kubeconfig ${c.kubeconfig} does not exist`

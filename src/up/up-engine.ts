@@ -10,7 +10,7 @@ import {BuildFailure} from '../docker/dockerode-engine.js'
 import {describeSource, type Git} from '../git/git.js'
 import type {Helm, HelmRelease} from '../helm/helm.js'
 import type {Kube} from '../kube/kube.js'
-import type {ProcessRunner} from '../process/process-runner.js'
+import {type ProcessRunner, ProgramNotFound} from '../process/process-runner.js'
 import type {CredentialStore, FoundCredentials} from '../registry/credentials.js'
 import {pullSecret, pullSecretName} from '../registry/pull-secret.js'
 import type {Registry} from '../registry/registry.js'
@@ -202,8 +202,12 @@ export class UpEngine {
         'load',
         `${delivery.command} ${delivery.args(pushRef).join(' ')}`,
         async () => {
-          const result = await this.deps.runner.run(delivery.command, delivery.args(pushRef), {signal})
-          if (result.exitCode !== 0) throw new DraftError('PUSH_FAILED', {image: pushRef, reason: `${delivery.command} failed: ${result.stderr.trim().split('\n').pop() ?? ''}`})
+          const failed = (reason: string): DraftError => new DraftError('IMAGE_LOAD_FAILED', {image: pushRef, command: delivery.command, cluster: cluster.kind, reason})
+          const result = await this.deps.runner.run(delivery.command, delivery.args(pushRef), {signal}).catch((error: unknown) => {
+            throw error instanceof ProgramNotFound ? failed(`${delivery.command} is not on your PATH`) : error
+          })
+          if (result.aborted) throw new DraftError('ABORTED', {stage: 'the image load'})
+          if (result.exitCode !== 0) throw failed(result.stderr.trim().split('\n').pop() || `exit code ${result.exitCode}`)
         },
         () => `loaded into the ${cluster.kind} cluster`,
       )

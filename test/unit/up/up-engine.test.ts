@@ -141,6 +141,18 @@ describe('UpEngine', () => {
     assert.equal(helm.upgrades[0]!.setString['image.pullPolicy'], 'IfNotPresent')
   })
 
+  it('says which tool failed to load the image into a kind cluster, and when it is not installed', async () => {
+    config.registry = ''
+    kube = new FakeKube({context: 'kind-dev', cluster: 'kind-dev', server: 'https://127.0.0.1:41000', user: 'kind-dev', kubeconfig: '/k'})
+    const missing = await failure(run())
+    assert.equal(missing.code, 'IMAGE_LOAD_FAILED')
+    assert.match(missing.message, /with kind failed: kind is not on your PATH/)
+    runner.on('kind', {exitCode: 1, stderr: 'ERROR: no nodes found for cluster "dev"\n'})
+    const failed = await failure(run())
+    assert.match(failed.message, /^loading app:draft-0000000000000001 into the kind cluster with kind failed: ERROR: no nodes found for cluster "dev"$/)
+    assert.match(failed.fix, /--registry/)
+  })
+
   it('uses local images on Docker Desktop: no push at all', async () => {
     config.registry = ''
     kube = new FakeKube({context: 'docker-desktop', cluster: 'docker-desktop', server: 'https://kubernetes.docker.internal:6443', user: 'docker-desktop', kubeconfig: '/k'})
