@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
-import {execFileSync, spawn} from 'node:child_process'
+import {execFileSync} from 'node:child_process'
 import {appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {bed, copyFixture, draft, jsonLines} from '../support/cli.js'
+import {answers, kubectlForward} from '../support/port-forward.js'
 
 const kubectl = (...args: string[]): string => execFileSync('kubectl', args, {encoding: 'utf8'})
 
@@ -222,27 +223,15 @@ describe('draft up (e2e, test bed)', function () {
         assert.ok(service.spec.ports.some(p => p.port === Number(port)), `the Service has port ${port}`)
 
         // Run the printed command as is, and ask the app through it.
-        const forward = spawn(line!.split(' ')[0]!, line!.split(' ').slice(1), {stdio: ['ignore', 'pipe', 'pipe']})
+        const [program, ...args] = line!.split(' ')
+        assert.equal(program, 'kubectl')
+        const forward = await kubectlForward(args)
         try {
-          await new Promise<void>((resolve, reject) => {
-            let said = ''
-            const timer = setTimeout(() => reject(new Error(`port-forward did not start: ${said}`)), 30_000)
-            const listen = (chunk: Buffer): void => {
-              said += chunk.toString()
-              if (/Forwarding from/.test(said)) {
-                clearTimeout(timer)
-                resolve()
-              }
-            }
-            forward.stdout!.on('data', listen)
-            forward.stderr!.on('data', listen)
-            forward.on('exit', code => reject(new Error(`port-forward exited ${code}: ${said}`)))
-          })
-          const answer = await fetch(`http://127.0.0.1:${local}/`)
-          await answer.arrayBuffer()
-          assert.ok(answer.status < 500, `the app answered ${answer.status}`)
+          assert.equal(forward.port, Number(local))
+          const answer = await answers(`http://127.0.0.1:${local}/`)
+          assert.ok(answer.status > 0 && answer.status < 500, `the app answered ${answer.status}: ${answer.body}`)
         } finally {
-          forward.kill('SIGTERM')
+          forward.close()
         }
       })
     }

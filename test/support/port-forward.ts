@@ -10,12 +10,18 @@ export interface Forward {
  * pod of the real node. Resolves once kubectl says where it listens.
  */
 export function portForward(namespace: string, target: string, remotePort: number, timeoutMs = 30_000): Promise<Forward> {
-  const child: ChildProcess = spawn('kubectl', ['-n', namespace, 'port-forward', target, `:${remotePort}`], {stdio: ['ignore', 'pipe', 'pipe']})
+  return kubectlForward(['-n', namespace, 'port-forward', target, `:${remotePort}`], timeoutMs)
+}
+
+/** A `kubectl port-forward` with these arguments (e.g. the line draft prints), once it listens. */
+export function kubectlForward(args: readonly string[], timeoutMs = 30_000): Promise<Forward> {
+  const child: ChildProcess = spawn('kubectl', [...args], {stdio: ['ignore', 'pipe', 'pipe']})
+  const what = args.filter(a => !a.startsWith('-')).slice(1).join(' ')
   return new Promise((resolve, reject) => {
     let out = ''
     const timer = setTimeout(() => {
       child.kill()
-      reject(new Error(`kubectl port-forward ${target} printed no port within ${timeoutMs} ms: ${out}`))
+      reject(new Error(`kubectl port-forward ${what} printed no port within ${timeoutMs} ms: ${out}`))
     }, timeoutMs)
     const read = (d: Buffer): void => {
       out += d.toString()
@@ -29,7 +35,7 @@ export function portForward(namespace: string, target: string, remotePort: numbe
     child.stderr!.on('data', read)
     child.on('exit', code => {
       clearTimeout(timer)
-      reject(new Error(`kubectl port-forward ${target} exited ${code}: ${out}`))
+      reject(new Error(`kubectl port-forward ${what} exited ${code}: ${out}`))
     })
   })
 }

@@ -26,7 +26,7 @@ export default class PackNew extends DraftCommand {
     const input = {language: flags.language, marker: flags.marker, image: flags.image, start: flags.start, port: flags.port, version: flags['base-version']}
     checkNewPack(args.name, flags.dir)
     if (!this.json && process.stdin.isTTY && nextQuestion(args.name, input)) {
-      const {TerminalPrompt} = await import('../../ui/prompt.js')
+      const {TerminalPrompt} = await import('../../ui/ask.js')
       const prompt = new TerminalPrompt()
       try {
         for (let q = nextQuestion(args.name, input); q; q = nextQuestion(args.name, input)) {
