@@ -3,9 +3,10 @@ import {type Git, type SourceState, parseStatus} from './git.js'
 
 /**
  * Files draft itself writes into the app folder: they are not the app's changes, so they never make
- * it "+dirty" (until a .gitignore covers them, they are untracked files like any other).
+ * it "+dirty". draft writes a `.draft/.gitignore` for them, which is itself new until committed, and
+ * folders made by an older draft have none.
  */
-const DRAFT_OUTPUT = ['.draft/cache', '.draft/logs']
+const DRAFT_OUTPUT = ['.draft/cache', '.draft/logs', '.draft/.gitignore']
 
 export class GitCli implements Git {
   constructor(private readonly runner: ProcessRunner, private readonly binary = 'git') {}

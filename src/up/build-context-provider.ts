@@ -3,6 +3,7 @@ import {join, relative} from 'node:path'
 import type {DeployConfig} from '../config/draft-toml.js'
 import {contextTar} from '../build/context.js'
 import {contentTag} from '../build/content-tag.js'
+import {draftStateDir} from '../util/draft-dir.js'
 import type {ContextProvider, PreparedContext} from './context-provider.js'
 
 /**
@@ -15,7 +16,7 @@ export class BuildContextProvider implements ContextProvider {
       dockerfile: relative(config.context, config.dockerfile) || config.dockerfile,
       buildArgs: config.buildArgs,
       target: config.target,
-      cacheFile: join(config.appDir, '.draft', 'cache', 'content-tag.json'),
+      cacheFile: join(draftStateDir(config.appDir, 'cache'), 'content-tag.json'),
     })
     return {
       tag: tagged.tag,

@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {createWriteStream, mkdirSync, readFileSync, readdirSync, statSync} from 'node:fs'
+import {createWriteStream, readFileSync, readdirSync, statSync} from 'node:fs'
 import {join, relative} from 'node:path'
 
 import type {DeployConfig} from '../config/draft-toml.js'
@@ -14,6 +14,7 @@ import {type ProcessRunner, ProgramNotFound} from '../process/process-runner.js'
 import type {CredentialStore, FoundCredentials} from '../registry/credentials.js'
 import {pullSecret, pullSecretName} from '../registry/pull-secret.js'
 import type {Registry} from '../registry/registry.js'
+import {draftStateDir} from '../util/draft-dir.js'
 import {formatBytes} from '../util/format.js'
 import {linkSignals, sleep} from '../util/signals.js'
 import {type ClusterInfo, type Delivery, chooseDelivery, recognizeCluster} from './cluster.js'
@@ -296,9 +297,7 @@ export class UpEngine {
   }
 
   private async build(config: DeployConfig, context: PreparedContext, ref: string, clock: StageClock, options: UpOptions): Promise<string> {
-    const logDir = join(config.appDir, '.draft', 'logs')
-    mkdirSync(logDir, {recursive: true})
-    const logPath = join(logDir, 'build.log')
+    const logPath = join(draftStateDir(config.appDir, 'logs'), 'build.log')
     const log = createWriteStream(logPath)
     const {signal, dispose} = linkSignals(options.signal, options.buildSignal)
     try {
