@@ -92,7 +92,7 @@ export const nodeInspector: Inspector = {
     const native = nativeAddons(snapshot, pkg, text)
     if (native) facts.nativeAddon = native
 
-    const sources = entryFirst(sourceFiles(snapshot, SOURCE_EXTENSIONS), pkg, start.startCommand?.value as string | undefined)
+    const sources = entryFirst(snapshot, sourceFiles(snapshot, SOURCE_EXTENSIONS), pkg, start.startCommand?.value as string | undefined)
     Object.assign(facts, listenFacts(snapshot, sources, server, Boolean(facts.spa), start.startEnv as Fact<Record<string, string>> | undefined))
     const health = findHealthPath(snapshot, sources)
     if (health) facts.healthPath = health
@@ -340,11 +340,15 @@ function joinPath(from: string, rel: string): string {
   return parts.join('/')
 }
 
-function entryFirst(files: string[], pkg: PackageJson, start: string | undefined): string[] {
-  const named = [pkg.main, start?.split(/\s+/)[1]].filter((f): f is string => Boolean(f)).map(f => f.replace(/^\.\//, ''))
+function entryFirst(snapshot: Snapshot, files: string[], pkg: PackageJson, start: string | undefined): string[] {
+  // The entry is the first word after node's flags: `node --flag ./bin/www`.
+  const entry = start?.split(/\s+/).slice(1).find(w => !w.startsWith('-'))
+  const named = [pkg.main, entry].filter((f): f is string => Boolean(f)).map(f => f.replace(/^\.\//, ''))
   const entries = files.filter(f => named.some(n => f === n || f.replace(/\.[mc]?[jt]s$/, '') === n.replace(/\.[mc]?[jt]s$/, '')))
+  // An entry without an extension (express-generator's bin/www) is source all the same.
+  const bare = named.filter(n => !files.includes(n) && snapshot.has(n) && !/\.\w+$/.test(n))
   // TypeScript entry points compile to dist/; their sources sit under src/.
-  return [...entries, ...files.filter(f => !entries.includes(f))]
+  return [...bare, ...entries, ...files.filter(f => !entries.includes(f))]
 }
 
 /**
