@@ -285,6 +285,12 @@ function startFacts(snapshot: Snapshot, pkg: PackageJson, text: string, server: 
     facts.startCommand = {value: runner.command, evidence: [{...origin, detail: `${loaderNote}: production runs the same file with node`}]}
     return facts
   }
+  const plainMain = pkg.main?.replace(/^\.\//, '')
+  if ((runner.loader === 'nodemon' || runner.loader === 'node-dev') && !runner.sourceEntry && plainMain && /\.[cm]?js$/.test(plainMain) && snapshot.has(plainMain)) {
+    // A bare `nodemon` runs "main".
+    facts.startCommand = fact(`node ${plainMain}`, `${loaderNote}; it runs "main", and so does production, with node`, 'package.json', lineOf(text, '"main"'))
+    return facts
+  }
   const tsconfig = readTsConfig(snapshot)
   const main = pkg.main?.replace(/^\.\//, '')
   const mainIsBuilt = main !== undefined && /\.[cm]?js$/.test(main) && (tsconfig?.outDir ? main.startsWith(`${tsconfig.outDir.replace(/^\.\//, '').replace(/\/+$/, '')}/`) : !snapshot.has(main))

@@ -76,6 +76,7 @@ describe('node inspector', () => {
       }
       assert.equal(resolveCommand('nodemon server.js', {})?.command, 'node server.js', 'nodemon on JavaScript runs the same file')
       assert.equal(resolveCommand('nest start', {})?.loader, 'nest start')
+      assert.equal(value({'package.json': pkg({main: 'app.js', scripts: {start: 'nodemon'}}), 'app.js': ''}, 'startCommand'), 'node app.js', 'a bare nodemon runs main')
     })
 
     it('compiles with tsc when there is no build script, and runs the outDir entry', () => {
