@@ -134,7 +134,7 @@ describe('draft detect and draft create (e2e)', function () {
       const app = copyFixture('node', 'express-api')
       await refuses(['create', app, '--pack', 'cobol'], 'UNKNOWN_PACK', /no pack named "cobol".*Use one of: dotnet, go/s, app)
       await refuses(['create', app, '--set', 'port=70000'], 'BAD_SET', /a port must be a whole number from 1 to 65535/, app)
-      await refuses(['create', app, '--set', 'colour=blue'], 'BAD_SET', /no variable "colour".*with one of: build, env, framework/s, app)
+      await refuses(['create', app, '--set', 'colour=blue'], 'BAD_SET', /no variable "colour".*with one of: build, buildCommand, env, framework/s, app)
       await refuses(['create', app, '--set', 'port'], 'BAD_SET', /expected KEY=VALUE/, app)
     })
 
