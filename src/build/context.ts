@@ -59,6 +59,11 @@ export interface ListOptions {
   dockerfile?: string
   /** The ignore file, relative to the context root or absolute. Default `.dockerignore`. */
   ignoreFile?: string
+  /**
+   * Paths relative to the context root that are never sent, whatever the ignore file says (draft's own
+   * state and deploy settings): they are matched after the ignore file's patterns, so no `!` reaches them.
+   */
+  exclude?: readonly string[]
   signal?: AbortSignal
 }
 
@@ -77,7 +82,7 @@ export async function listContext(root: string, options: ListOptions = {}): Prom
   const ignorePath = resolve(absRoot, options.ignoreFile ?? '.dockerignore')
   const ignoreRel = inside(absRoot, ignorePath) ?? relative(absRoot, ignorePath).split(sep).join('/')
   const ignoreText = await readOptional(ignorePath)
-  const patterns = ignoreText === undefined ? [] : parse(ignoreText, ignoreRel)
+  const patterns = [...(ignoreText === undefined ? [] : parse(ignoreText, ignoreRel)), ...excludePatterns(options.exclude ?? [])]
 
   const found = new Map<string, ContextEntry>()
   const walked: string[] = []
@@ -108,6 +113,14 @@ export async function listContext(root: string, options: ListOptions = {}): Prom
   await addParents(absRoot, found)
   const entries = [...found.values()].sort((a, b) => compare(a.path, b.path))
   return {root: absRoot, entries, dockerfile, dockerfilePath, ignoreFile: ignoreRel, ignoreText, patterns, walked}
+}
+
+/** Literal paths as ignore patterns: wildcards and backslashes in a name are escaped. */
+function excludePatterns(paths: readonly string[]): IgnorePattern[] {
+  const lines = paths
+    .map(p => p.split(sep).join('/').replace(/[*?[\\]/g, c => `\\${c}`).replace(/^[!#]/, c => `\\${c}`))
+    .filter(p => p !== '' && p !== '.')
+  return lines.length ? parse(lines.join('\n'), '(draft)') : []
 }
 
 /**

@@ -4,8 +4,9 @@ import {join, relative} from 'node:path'
 
 import {packageRoot} from '../util/package-root.js'
 import {TomlSyntaxError, parseToml} from '../util/toml.js'
+import {type VersionPolicy, isPublished, lineRange, validRange} from './versions.js'
 
-export type VariableType = 'string' | 'integer' | 'port' | 'boolean' | 'enum' | 'map'
+export type VariableType = 'string' | 'integer' | 'port' | 'boolean' | 'enum' | 'map' | 'version'
 
 export interface VariableSpec {
   type: VariableType
@@ -16,6 +17,8 @@ export interface VariableSpec {
   pattern?: string
   minimum?: number
   maximum?: number
+  /** A `version` variable: the maintained lines, the published range and the end-of-life policy. */
+  versions?: VersionPolicy
 }
 
 export interface DetectRule {
@@ -154,6 +157,11 @@ export function loadPack(dir: string, source: PackSource): LoadResult {
         problems.push({file, line: doc.lineOf(['variables', key, 'pattern']), message: `variables.${key}.pattern is not a valid regular expression`})
       }
     }
+    if (spec.type === 'version') {
+      const problem = versionProblem(raw, spec)
+      if (problem) problems.push({file, line: doc.lineOf(['variables', key, problem.at]), message: `variables.${key}.${problem.at}: ${problem.message}`})
+      else spec.versions = {maintained: raw.maintained as string[], published: raw.published as string | undefined, endOfLife: (raw['end-of-life'] as 'upgrade' | 'keep' | undefined) ?? 'upgrade'}
+    }
     variables[key] = spec
   }
   const files = data.files as Record<string, string>
@@ -207,6 +215,21 @@ export function loadPack(dir: string, source: PackSource): LoadResult {
       fixtures,
     },
   }
+}
+
+/** What is wrong with a `version` variable's data, if anything: the choice relies on all of it. */
+function versionProblem(raw: Record<string, unknown>, spec: VariableSpec): {at: string; message: string} | undefined {
+  const maintained = raw.maintained as string[] | undefined
+  if (!maintained?.length) return {at: 'type', message: 'a version variable needs a non-empty "maintained" list of release lines'}
+  const bad = maintained.find(line => !/^\d+(\.\d+){0,2}$/.test(line) || validRange(lineRange(line)) === undefined)
+  if (bad !== undefined) return {at: 'maintained', message: `"${bad}" is not a release line such as "22" or "3.13"`}
+  if (new Set(maintained.map(line => line.split('.').length)).size > 1) return {at: 'maintained', message: 'every line must be written with the same number of parts'}
+  const published = raw.published as string | undefined
+  if (published !== undefined && validRange(published) === undefined) return {at: 'published', message: `"${published}" is not a semver range`}
+  const unpublished = maintained.find(line => !isPublished(line, {published}))
+  if (unpublished !== undefined) return {at: 'maintained', message: `${unpublished} is outside the published range ${published}`}
+  if (spec.default !== undefined && !maintained.includes(String(spec.default))) return {at: 'default', message: `${JSON.stringify(spec.default)} is not one of the maintained lines (${maintained.join(', ')})`}
+  return undefined
 }
 
 function dedupe(problems: PackProblem[]): PackProblem[] {

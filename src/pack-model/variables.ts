@@ -1,6 +1,7 @@
 import {DraftError} from '../core/errors.js'
 import type {Evidence, Facts} from './facts.js'
 import type {Pack, VariableSpec} from './manifest.js'
+import {chooseVersion, isPublished} from './versions.js'
 
 export type VariableSource = 'flag' | 'detected' | 'default'
 
@@ -44,6 +45,18 @@ export function resolveVariables(
     for (const key of spec.derivedFrom) {
       const found = facts[key]
       if (found === undefined || found.value === undefined || found.value === null) continue
+      if (spec.type === 'version' && spec.versions) {
+        // The fact is what the app asks for (a range); the value is the line chosen for it.
+        const where = found.evidence[0]?.file ? `${found.evidence[0].file}${found.evidence[0].line ? `:${found.evidence[0].line}` : ''}` : undefined
+        const choice = typeof found.value === 'string' ? chooseVersion(found.value, spec.versions, where) : undefined
+        if (!choice) {
+          warnings.push(`ignored detected ${name} = ${JSON.stringify(found.value)} (${key}): not a version range`)
+          continue
+        }
+        if (choice.warning) warnings.push(`${name}: ${choice.warning}`)
+        Object.assign(resolved, {value: choice.value, source: 'detected', fact: key, evidence: [...found.evidence, {detail: choice.detail}]})
+        break
+      }
       const problem = check(spec, found.value)
       if (problem) {
         warnings.push(`ignored detected ${name} = ${JSON.stringify(found.value)} (${key}): ${problem}`)
@@ -142,6 +155,8 @@ export function check(spec: VariableSpec, value: unknown): string | undefined {
     default:
       if (typeof value !== 'string') return `must be text, not ${JSON.stringify(value)}`
       if (spec.pattern && !new RegExp(spec.pattern).test(value)) return `does not match ${spec.pattern}`
+      // A line the base image was never published for would be a tag that cannot exist.
+      if (spec.type === 'version' && spec.versions && !isPublished(value, spec.versions)) return `the base image was never published for ${value} (published: ${spec.versions.published}; maintained: ${spec.versions.maintained.join(', ')})`
       return undefined
   }
 }

@@ -1,4 +1,4 @@
-import {join, relative} from 'node:path'
+import {isAbsolute, join, relative, sep} from 'node:path'
 
 import type {DeployConfig} from '../config/draft-toml.js'
 import {contextTar} from '../build/context.js'
@@ -14,6 +14,7 @@ export class BuildContextProvider implements ContextProvider {
   async prepare(config: DeployConfig): Promise<PreparedContext> {
     const tagged = await contentTag(config.context, {
       dockerfile: relative(config.context, config.dockerfile) || config.dockerfile,
+      exclude: draftOwnPaths(config),
       buildArgs: config.buildArgs,
       target: config.target,
       cacheFile: join(draftStateDir(config.appDir, 'cache'), 'content-tag.json'),
@@ -26,4 +27,18 @@ export class BuildContextProvider implements ContextProvider {
       open: signal => contextTar(config.context, tagged.listing, signal ? {signal} : {}),
     }
   }
+}
+
+/**
+ * What is never part of the build context or the content tag, whatever the app's .dockerignore says:
+ * draft's own state (.draft: logs, the stat cache, app packs) changes on every `up`, and the deploy
+ * settings (draft.toml, the chart, values files) do not go into the image: an edit to them redeploys
+ * without a rebuild. Paths are relative to the context; those outside it are not sent anyway. Pure.
+ */
+export function draftOwnPaths(config: Pick<DeployConfig, 'appDir' | 'context' | 'file' | 'chart' | 'values'>): string[] {
+  const inside = (path: string): string | undefined => {
+    const rel = relative(config.context, path)
+    return rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel) ? undefined : rel.split(sep).join('/')
+  }
+  return [join(config.appDir, '.draft'), config.file, config.chart, ...config.values].map(inside).filter((p): p is string => p !== undefined)
 }

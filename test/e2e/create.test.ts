@@ -65,6 +65,17 @@ describe('draft detect and draft create (e2e)', function () {
     assert.doesNotMatch(readFileSync(join(app, 'Dockerfile'), 'utf8'), /# my edit/)
   })
 
+  it('moves an end-of-life runtime pin to a maintained line and says so; refuses a --set of a line never published (issue 15)', async () => {
+    const app = copyFixture('node', 'start-flags')
+    const run = await draft(['create', app])
+    assert.equal(run.code, 0, run.stderr)
+    assert.match(run.stdout + run.stderr, /package\.json:\d+ asks for 4\.0\.0, which only end-of-life versions satisfy; using 22/)
+    assert.match(readFileSync(join(app, 'Dockerfile'), 'utf8'), /^ARG NODE_VERSION=22$/m, 'node:4-bookworm-slim was never published')
+    const refused = await draft(['create', copyFixture('node', 'start-flags'), '--set', 'version=4'])
+    assert.equal(refused.code, 1)
+    assert.match(refused.stdout + refused.stderr, /never published for 4/)
+  })
+
   it('keeps and uses an existing Dockerfile: its EXPOSE decides the chart port', async () => {
     const app = join(mkdtempSync(join(tmpdir(), 'draft-e2e-')), 'existing-dockerfile')
     cpSync(join(packageRoot(), 'test', 'fixtures', 'existing-dockerfile'), app, {recursive: true})
@@ -123,7 +134,7 @@ describe('draft detect and draft create (e2e)', function () {
       const app = copyFixture('node', 'express-api')
       await refuses(['create', app, '--pack', 'cobol'], 'UNKNOWN_PACK', /no pack named "cobol".*Use one of: dotnet, go/s, app)
       await refuses(['create', app, '--set', 'port=70000'], 'BAD_SET', /a port must be a whole number from 1 to 65535/, app)
-      await refuses(['create', app, '--set', 'colour=blue'], 'BAD_SET', /no variable "colour".*with one of: build, env, framework/s, app)
+      await refuses(['create', app, '--set', 'colour=blue'], 'BAD_SET', /no variable "colour".*with one of: build, buildCommand, env, framework/s, app)
       await refuses(['create', app, '--set', 'port'], 'BAD_SET', /expected KEY=VALUE/, app)
     })
 

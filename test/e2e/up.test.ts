@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -235,5 +235,66 @@ describe('draft up (e2e, test bed)', function () {
         }
       })
     }
+  })
+})
+
+/**
+ * Issue 15: an app's own .dockerignore (kept by create) knows nothing of draft. draft's logs and cache
+ * in .draft/, draft.toml and the chart must still stay out of the context and the content tag, or every
+ * `up` would rebuild the image that the one before wrote a log about.
+ */
+describe('draft up with the app\'s own .dockerignore (e2e, test bed)', function () {
+  this.timeout(10 * 60_000)
+  let env: ReturnType<typeof bed>
+  let app: string
+  const namespace = `e2e-own-ignore-${process.pid}`
+
+  before(async () => {
+    env = bed()
+    app = copyFixture('node', 'express-api')
+    writeFileSync(join(app, '.dockerignore'), 'node_modules\n.git\n')
+    appendFileSync(join(app, 'src', 'server.js'), `\n// e2e run ${process.pid} ${Date.now()}\n`)
+    const created = await draft(['create', app])
+    assert.equal(created.code, 0, created.stderr)
+  })
+  after(() => {
+    try {
+      kubectl('delete', 'namespace', namespace, '--wait=false')
+    } catch {
+      // Best effort: the bed is torn down after the run anyway.
+    }
+  })
+
+  const up = () => draft(['up', app, '--registry', env.registry, '--namespace', namespace, '--build-network', 'host', '--json'])
+  const resultOf = (stdout: string): Record<string, unknown> => jsonLines(stdout).find(e => e.type === 'result')!
+
+  it('keeps the app\'s .dockerignore, and a second up in a row is a no-op although the first wrote its log', async () => {
+    assert.equal(readFileSync(join(app, '.dockerignore'), 'utf8'), 'node_modules\n.git\n')
+    const first = await up()
+    assert.equal(first.code, 0, `${first.stdout}\n${first.stderr}`)
+    const firstResult = resultOf(first.stdout)
+    assert.ok(firstResult.built)
+    assert.ok(readdirSync(join(app, '.draft', 'logs')).length > 0, 'the first up wrote a build log into .draft/logs')
+
+    const second = await up()
+    assert.equal(second.code, 0, second.stderr)
+    const result = resultOf(second.stdout)
+    assert.equal(result.tag, firstResult.tag)
+    assert.equal(result.upToDate, true)
+    assert.equal(result.revision, firstResult.revision)
+    assert.ok(!result.built && !result.pushed)
+  })
+
+  it('redeploys a chart edit without a rebuild: the chart is not part of the image', async () => {
+    const values = join(app, 'charts', 'express-api', 'values.yaml')
+    writeFileSync(values, readFileSync(values, 'utf8').replace('podAnnotations: {}', 'podAnnotations: {e2e/edited: "yes"}'))
+    assert.match(readFileSync(values, 'utf8'), /e2e\/edited/, 'the chart was edited')
+    const run = await up()
+    assert.equal(run.code, 0, run.stderr)
+    const result = resultOf(run.stdout)
+    assert.ok(!result.built, 'no build for a chart edit')
+    assert.equal(result.revision, 2)
+    const skipped = jsonLines(run.stdout).filter(e => e.type === 'stage-skipped').map(e => e.stage)
+    assert.deepEqual(skipped, ['build', 'push'])
   })
 })

@@ -154,17 +154,14 @@ export function parseWorkUses(text: string): {dir: string; line: number}[] {
 }
 
 /**
- * The base image's Go: the higher of the `go` line and the `toolchain` line, as major.minor (the
- * golang image of a minor release carries its latest patch, which satisfies any patch the go line asks).
+ * The Go the module asks for, as a range: at least the higher of the `go` line (the oldest Go that
+ * may build the module) and the `toolchain` line. The pack chooses a maintained line from it.
  */
 function goVersion(mod: GoMod): Fact<string> | undefined {
-  const minor = (v: string): string => /^(\d+\.\d+)/.exec(v)![1]!
-  const go = mod.go ? minor(mod.go.version) : undefined
-  const toolchain = mod.toolchain ? minor(mod.toolchain.version) : undefined
-  if (toolchain && (!go || compareVersions(toolchain, go) > 0)) {
-    return fact(toolchain, `toolchain go${mod.toolchain!.version} in go.mod`, 'go.mod', mod.toolchain!.line)
-  }
-  if (go) return fact(go, `go ${mod.go!.version} in go.mod`, 'go.mod', mod.go!.line)
+  const release = (v: string): string => v.replace(/(rc|beta)\d+$/, '')
+  const toolchain = mod.toolchain && (!mod.go || compareVersions(release(mod.toolchain.version), release(mod.go.version)) > 0)
+  if (toolchain) return fact(`>=${release(mod.toolchain!.version)}`, `toolchain go${mod.toolchain!.version} in go.mod`, 'go.mod', mod.toolchain!.line)
+  if (mod.go) return fact(`>=${release(mod.go.version)}`, `go ${mod.go.version} in go.mod`, 'go.mod', mod.go.line)
   return undefined
 }
 

@@ -1,9 +1,13 @@
-import {type Fact, type FactSet, type Inspector, fact, findHealthPath, findIn, lineOf, parseJson, procfileWeb, sourceFiles} from '../facts.js'
+import {type Evidence, type Fact, type FactSet, type Inspector, fact, findHealthPath, findIn, lineOf, parseJson, procfileWeb, sourceFiles} from '../facts.js'
 import type {Snapshot} from '../snapshot.js'
+import {validRange} from '../../pack-model/versions.js'
+import {type Runner, type TsConfig, compiledPath, resolveCommand, resolveScript} from './node-start.js'
+import {stripJsonComments} from './dotnet.js'
 
 interface PackageJson {
   name?: string
   main?: string
+  gypfile?: boolean
   scripts?: Record<string, string>
   dependencies?: Record<string, string>
   devDependencies?: Record<string, string>
@@ -83,11 +87,13 @@ export const nodeInspector: Inspector = {
     const typescript = snapshot.has('tsconfig.json') || Boolean(deps.typescript)
     if (typescript) facts.typescript = fact(true, snapshot.has('tsconfig.json') ? 'tsconfig.json' : 'dependency "typescript"', snapshot.has('tsconfig.json') ? 'tsconfig.json' : 'package.json')
 
-    const start = startCommand(snapshot, pkg, text, server)
-    if (start) facts.startCommand = start
+    const start = startFacts(snapshot, pkg, text, server)
+    Object.assign(facts, start)
+    const native = nativeAddons(snapshot, pkg, text)
+    if (native) facts.nativeAddon = native
 
-    const sources = entryFirst(sourceFiles(snapshot, SOURCE_EXTENSIONS), pkg, start?.value)
-    Object.assign(facts, listenFacts(snapshot, sources, server, Boolean(facts.spa)))
+    const sources = entryFirst(snapshot, sourceFiles(snapshot, SOURCE_EXTENSIONS), pkg, start.startCommand?.value as string | undefined)
+    Object.assign(facts, listenFacts(snapshot, sources, server, Boolean(facts.spa), start.startEnv as Fact<Record<string, string>> | undefined))
     const health = findHealthPath(snapshot, sources)
     if (health) facts.healthPath = health
     return facts
@@ -95,25 +101,104 @@ export const nodeInspector: Inspector = {
 }
 
 function packageManager(snapshot: Snapshot, pkg: PackageJson, text: string): FactSet {
-  const declared = /^(npm|yarn|pnpm|bun)@(\d+)/.exec(pkg.packageManager ?? '')
+  const facts: FactSet = {}
+  const declared = /^(npm|yarn|pnpm|bun)@(\d+(?:\.\d+){0,2}(?:-[\w.]+)?)/.exec(pkg.packageManager ?? '')
   if (declared) {
-    return {
-      packageManager: fact(declared[1]!, `"packageManager": "${pkg.packageManager}"`, 'package.json', lineOf(text, '"packageManager"')),
-      packageManagerVersion: fact(declared[2]!, `"packageManager": "${pkg.packageManager}"`, 'package.json', lineOf(text, '"packageManager"')),
+    const line = lineOf(text, '"packageManager"')
+    Object.assign(facts, {
+      packageManager: fact(declared[1]!, `"packageManager": "${pkg.packageManager}"`, 'package.json', line),
+      packageManagerVersion: fact(declared[2]!, `"packageManager": "${pkg.packageManager}"`, 'package.json', line),
       ...lockfileFact(snapshot, declared[1]!),
-    }
+    })
+  } else {
+    const lock = LOCKFILES.find(({file}) => snapshot.has(file))
+    if (!lock) return {packageManager: fact('npm', 'no lockfile: npm is the default')}
+    Object.assign(facts, {packageManager: fact(lock.manager, `lockfile ${lock.file}`, lock.file), lockfile: fact(lock.file, `lockfile ${lock.file}`, lock.file)})
+    const version = lockfileManagerVersion(lock.manager, snapshot.read(lock.file) ?? '', snapshot.has('.yarnrc.yml'))
+    if (version) facts.packageManagerVersion = fact(version.value, version.why, lock.file, version.line)
   }
-  for (const {file, manager} of LOCKFILES) {
-    if (snapshot.has(file)) {
-      const facts: FactSet = {packageManager: fact(manager, `lockfile ${file}`, file), lockfile: fact(file, `lockfile ${file}`, file)}
-      if (manager === 'yarn') {
-        const berry = snapshot.has('.yarnrc.yml') || /__metadata:/.test(snapshot.read('yarn.lock') ?? '')
-        facts.packageManagerVersion = fact(berry ? '4' : '1', berry ? 'yarn.lock in the Berry format' : 'classic yarn.lock', file)
+  if (facts.packageManager?.value === 'yarn') Object.assign(facts, yarnrc(snapshot))
+  return facts
+}
+
+/** The major of yarn or pnpm that wrote a lockfile, when no packageManager field says. */
+function lockfileManagerVersion(manager: string, lock: string, yarnrcYml: boolean): {value: string; why: string; line?: number} | undefined {
+  if (manager === 'yarn') {
+    const metadata = /__metadata:\s*\n\s+version:\s*(\d+)/.exec(lock)
+    if (!metadata && !yarnrcYml) return {value: '1', why: 'classic yarn.lock'}
+    // Berry's lockfile format: 4 was written by yarn 2, 6 by yarn 3, 8 by yarn 4.
+    const format = Number(metadata?.[1] ?? 8)
+    return {value: format >= 8 ? '4' : format >= 6 ? '3' : '2', why: `yarn.lock in the Berry format${metadata ? ` (version ${format})` : ''}`, line: lineOf(lock, '__metadata')}
+  }
+  if (manager === 'pnpm') {
+    const format = /^lockfileVersion:\s*'?(\d+)(?:\.(\d+))?/m.exec(lock)
+    if (!format) return undefined
+    // 9.0 is written by pnpm 9 and later (10 reads it as written); 6.x by pnpm 8; 5.4 by 7; 5.3 by 6.
+    const major = Number(format[1])
+    const value = major >= 9 ? '10' : major >= 6 ? '8' : Number(format[2] ?? 0) >= 4 ? '7' : '6'
+    return {value, why: `pnpm-lock.yaml lockfileVersion ${format[1]}${format[2] === undefined ? '' : `.${format[2]}`}`, line: 1}
+  }
+  return undefined
+}
+
+/** Berry settings that change the install: a committed release (yarnPath) and the linker. */
+function yarnrc(snapshot: Snapshot): FactSet {
+  const text = snapshot.read('.yarnrc.yml')
+  if (!text) return {}
+  const facts: FactSet = {}
+  const path = /^yarnPath:\s*["']?([^"'\n#]+?)["']?\s*$/m.exec(text)?.[1]?.replace(/^\.\//, '')
+  // .yarn/ is hidden, so the walk lists it as skipped rather than reading it.
+  const yarnDir = snapshot.skipped.some(s => s.path === '.yarn') || snapshot.files.some(f => f.path.startsWith('.yarn/'))
+  if (path && (snapshot.has(path) || (yarnDir && path.startsWith('.yarn/')))) facts.yarnPath = fact(path, `.yarnrc.yml runs the committed yarn release ${path}`, '.yarnrc.yml', lineOf(text, /^yarnPath:/m))
+  if (yarnDir) facts.yarnFolder = fact(true, '.yarn/ (releases, plugins) is part of the install', '.yarn')
+  const linker = /^nodeLinker:\s*["']?([\w-]+)/m.exec(text)?.[1]
+  if (linker) facts.yarnNodeLinker = fact(linker, `nodeLinker: ${linker}`, '.yarnrc.yml', lineOf(text, /^nodeLinker:/m))
+  return facts
+}
+
+/** Helpers that only packages compiling a native addon depend on. */
+const NATIVE_HELPERS = ['node-gyp', 'node-pre-gyp', '@mapbox/node-pre-gyp', 'prebuild-install', 'node-gyp-build', 'nan', 'node-addon-api', 'bindings', 'cmake-js']
+/** Well-known native addons, for lockfiles that do not record install scripts (yarn, pnpm). */
+const KNOWN_NATIVE = ['bcrypt', 'argon2', 'sqlite3', 'better-sqlite3', 'canvas', 'node-sass', 're2', 'cpu-features', 'bufferutil', 'utf-8-validate', 'leveldown', 'classic-level', 'iconv', 'microtime', 'zeromq', 'libxmljs', 'libxmljs2', 'isolated-vm', 'node-pty', 'farmhash', 'kerberos', 'keytar', 'unix-dgram', 'deasync', 'ffi-napi', 'ref-napi', 'usb', '@serialport/bindings-cpp', 'node-expat', 'grpc', 'lmdb', 'msgpackr-extract', 'sodium-native']
+
+/**
+ * Packages that compile a native addon at install time when no prebuilt binary can be downloaded:
+ * npm's lockfile marks packages with install scripts (hasInstallScript); those that depend on a
+ * native build helper, or are well-known addons, need a compiler. The app itself may be one
+ * (binding.gyp, "gypfile": true).
+ */
+function nativeAddons(snapshot: Snapshot, pkg: PackageJson, text: string): Fact<boolean> | undefined {
+  const evidence: Evidence[] = []
+  if (snapshot.has('binding.gyp')) evidence.push({detail: 'binding.gyp: the app builds a native addon', file: 'binding.gyp'})
+  if (pkg.gypfile) evidence.push({detail: '"gypfile": true', file: 'package.json', line: lineOf(text, '"gypfile"')})
+  const lockText = snapshot.read('package-lock.json') ?? snapshot.read('npm-shrinkwrap.json')
+  const lock = parseJson(lockText) as {packages?: Record<string, {hasInstallScript?: boolean; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>}>} | undefined
+  const found = new Set<string>()
+  for (const [path, entry] of Object.entries(lock?.packages ?? {})) {
+    if (!path || !entry.hasInstallScript) continue
+    const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length)
+    const deps = Object.keys({...entry.dependencies, ...entry.optionalDependencies})
+    if (!KNOWN_NATIVE.includes(name) && !deps.some(d => NATIVE_HELPERS.includes(d))) continue
+    if (found.has(name)) continue
+    found.add(name)
+    evidence.push({detail: `${name} runs an install script that compiles a native addon`, file: snapshot.has('package-lock.json') ? 'package-lock.json' : 'npm-shrinkwrap.json', line: lineOf(lockText!, `"${path}"`)})
+  }
+  if (!lock) {
+    // yarn and pnpm lockfiles do not say which packages have install scripts: well-known addons only.
+    for (const file of ['yarn.lock', 'pnpm-lock.yaml']) {
+      const lockfile = snapshot.read(file)
+      if (!lockfile) continue
+      for (const name of KNOWN_NATIVE) {
+        const escaped = name.replace(/[/.]/g, m => `\\${m}`)
+        const line = lineOf(lockfile, new RegExp(`^\\s*["'/]?${escaped}@`, 'm'))
+        if (line !== undefined && !found.has(name)) {
+          found.add(name)
+          evidence.push({detail: `${name} compiles a native addon at install time`, file, line})
+        }
       }
-      return facts
     }
   }
-  return {packageManager: fact('npm', 'no lockfile: npm is the default')}
+  return evidence.length ? {value: true, evidence} : undefined
 }
 
 function lockfileFact(snapshot: Snapshot, manager: string): FactSet {
@@ -121,59 +206,155 @@ function lockfileFact(snapshot: Snapshot, manager: string): FactSet {
   return lock ? {lockfile: fact(lock.file, `lockfile ${lock.file}`, lock.file)} : {}
 }
 
-/** The major Node version, from the most explicit source to the least. */
+/** LTS code names that .nvmrc may name (`lts/iron`). */
+const LTS_NAMES: Record<string, string> = {argon: '4', boron: '6', carbon: '8', dubnium: '10', erbium: '12', fermium: '14', gallium: '16', hydrogen: '18', iron: '20', jod: '22', krypton: '24'}
+
+/**
+ * The Node version the app asks for, as a semver range (a pin is a narrow one), from the most explicit
+ * source to the least. The pack chooses the line to build with from it (pack-model/versions.ts).
+ */
 function nodeVersion(snapshot: Snapshot, pkg: PackageJson, text: string): Fact<string> | undefined {
   for (const file of ['.nvmrc', '.node-version']) {
-    const raw = snapshot.read(file)?.trim()
-    const major = raw ? /^v?(\d+)/.exec(raw)?.[1] : undefined
-    if (major) return fact(major, `${file} says ${raw}`, file, 1)
+    const raw = snapshot.read(file)?.split(/\r?\n/).map(l => l.replace(/#.*/, '').trim()).find(Boolean)
+    if (!raw) continue
+    const lts = /^lts\/(\w+)$/i.exec(raw)
+    const range = lts ? LTS_NAMES[lts[1]!.toLowerCase()] : validRange(raw.replace(/^v(?=\d)/, ''))
+    // `node`, `stable` and `lts/*` name no version: the next source is asked.
+    if (range) return fact(range, `${file} says ${raw}`, file, 1)
   }
-  if (pkg.volta?.node) {
-    const major = /(\d+)/.exec(pkg.volta.node)?.[1]
-    if (major) return fact(major, `volta pins node ${pkg.volta.node}`, 'package.json', lineOf(text, '"volta"'))
-  }
-  const engines = pkg.engines?.node
-  if (engines) {
-    const major = majorFromRange(engines)
-    if (major) return fact(major, `engines.node is "${engines}"`, 'package.json', lineOf(text, '"engines"'))
-  }
+  const volta = pkg.volta?.node && validRange(pkg.volta.node)
+  if (volta) return fact(volta, `volta pins node ${pkg.volta!.node}`, 'package.json', lineOf(text, '"volta"'))
+  const engines = pkg.engines?.node && validRange(pkg.engines.node)
+  if (engines) return fact(engines, `engines.node is "${pkg.engines!.node}"`, 'package.json', lineOf(text, /"node"\s*:/))
   return undefined
 }
 
-/** The lowest major a range allows: ">=18" -> 18, "^20.11" -> 20, "18.x || 20.x" -> 18. */
-export function majorFromRange(range: string): string | undefined {
-  const majors = [...range.matchAll(/(?:^|[\s|^~>=v])(\d+)(?:\.|\b)/g)].map(m => Number(m[1]))
-  const filtered = majors.filter(n => n >= 4 && n < 100)
-  return filtered.length ? String(Math.min(...filtered)) : undefined
-}
+/** Scripts that, by convention, run the built app (Nest's `start:prod`). */
+const PRODUCTION_SCRIPTS = ['start:prod', 'start:production', 'prod', 'serve:prod', 'start:dist']
 
-function startCommand(
-  snapshot: Snapshot,
-  pkg: PackageJson,
-  text: string,
-  server: (typeof SERVER_FRAMEWORKS)[number] | undefined,
-): Fact<string> | undefined {
+/**
+ * How production starts the app, and whether it must be built first: the Procfile, the start script
+ * (followed through other scripts, past dev loaders, down to `node FILE` where it can be), the
+ * framework's default, `main`, or a conventional entry file.
+ */
+function startFacts(snapshot: Snapshot, pkg: PackageJson, text: string, server: (typeof SERVER_FRAMEWORKS)[number] | undefined): FactSet {
+  const scripts = pkg.scripts ?? {}
   const procfile = procfileWeb(snapshot)
-  if (procfile) return procfile
-  const start = pkg.scripts?.start
-  if (start) {
-    // A plain `node file` runs directly: node is PID 1 then, and gets SIGTERM without npm in between.
-    const direct = /^node\s+[\w./@-]+(\s+[\w./=@-]+)*$/.test(start.trim()) ? start.trim() : 'npm start'
-    return fact(direct, `"start" script: ${start}`, 'package.json', lineOf(text, '"start"'))
+  let runner: Runner | undefined
+  let origin: Evidence
+  if (procfile) {
+    runner = resolveCommand(procfile.value, scripts)
+    // A Procfile command that is not plain node (a shell line, another tool) is run as written.
+    if (!runner || (!runner.loader && !runner.needsBuild && !Object.keys(runner.env).length && runner.command === procfile.value)) return {startCommand: procfile}
+    origin = {...procfile.evidence[0]!, detail: `Procfile web process: ${procfile.value}`}
+  } else if (scripts.start !== undefined) {
+    runner = resolveScript(scripts, 'start')
+    origin = {detail: `"start" script: ${scripts.start}`, file: 'package.json', line: lineOf(text, '"start"')}
+    if (!runner) return {startCommand: {value: 'npm start', evidence: [{...origin, detail: `${origin.detail} (not a plain node command: npm runs it)`}]}}
+  } else {
+    if (server?.start) return {startCommand: fact(server.start, `${server.name} default start command`)}
+    if (pkg.main) return {startCommand: fact(`node ${pkg.main}`, `"main": "${pkg.main}"`, 'package.json', lineOf(text, '"main"'))}
+    for (const file of ['server.js', 'index.js', 'app.js', 'main.js', 'server.mjs', 'index.mjs']) {
+      if (snapshot.has(file)) return {startCommand: fact(`node ${file}`, `${file} at the app root`, file)}
+    }
+    return {}
   }
-  if (server?.start) return fact(server.start, `${server.name} default start command`)
-  if (pkg.main) return fact(`node ${pkg.main}`, `"main": "${pkg.main}"`, 'package.json', lineOf(text, '"main"'))
-  for (const file of ['server.js', 'index.js', 'app.js', 'main.js', 'server.mjs', 'index.mjs']) {
-    if (snapshot.has(file)) return fact(`node ${file}`, `${file} at the app root`, file)
+
+  const facts: FactSet = {}
+  const via = runner.via.length > 1 ? ` (through ${runner.via.map(v => `"${v}"`).join(' -> ')})` : ''
+  if (Object.keys(runner.env).length) facts.startEnv = {value: runner.env, evidence: [{...origin, detail: `set in front of the start command: ${Object.keys(runner.env).join(', ')}`}]}
+  if (!runner.loader) {
+    facts.startCommand = {value: runner.command, evidence: [{...origin, detail: `${origin.detail}${via}: node runs directly, as PID 1, so it gets SIGTERM without npm in between`}]}
+    if (runner.needsBuild) facts.build = {value: true, evidence: [{...origin, detail: 'the start command builds first: the build runs in the image instead'}]}
+    return facts
   }
-  return undefined
+
+  facts.devLoader = {value: runner.loader, evidence: [{...origin, detail: `${origin.detail}${via}: ${runner.loader} is a development loader, absent from a production install`}]}
+  const loaderNote = `${runner.loader} in the start script is for development`
+  for (const name of PRODUCTION_SCRIPTS) {
+    const prod = resolveScript(scripts, name)
+    if (prod && !prod.loader && prod.command) {
+      facts.startCommand = fact(prod.command, `${loaderNote}; the "${name}" script runs the built app`, 'package.json', lineOf(text, `"${name}"`))
+      if (Object.keys(prod.env).length) facts.startEnv = fact(prod.env, `set in front of the "${name}" script`, 'package.json', lineOf(text, `"${name}"`))
+      Object.assign(facts, buildFacts(snapshot, pkg, text, loaderNote))
+      return facts
+    }
+  }
+  if (runner.command) {
+    // nodemon or node-dev on plain JavaScript: the same file, without the restarter.
+    facts.startCommand = {value: runner.command, evidence: [{...origin, detail: `${loaderNote}: production runs the same file with node`}]}
+    return facts
+  }
+  const plainMain = pkg.main?.replace(/^\.\//, '')
+  if ((runner.loader === 'nodemon' || runner.loader === 'node-dev') && !runner.sourceEntry && plainMain && /\.[cm]?js$/.test(plainMain) && snapshot.has(plainMain)) {
+    // A bare `nodemon` runs "main".
+    facts.startCommand = fact(`node ${plainMain}`, `${loaderNote}; it runs "main", and so does production, with node`, 'package.json', lineOf(text, '"main"'))
+    return facts
+  }
+  const tsconfig = readTsConfig(snapshot)
+  const main = pkg.main?.replace(/^\.\//, '')
+  const mainIsBuilt = main !== undefined && /\.[cm]?js$/.test(main) && (tsconfig?.outDir ? main.startsWith(`${tsconfig.outDir.replace(/^\.\//, '').replace(/\/+$/, '')}/`) : !snapshot.has(main))
+  if (mainIsBuilt) {
+    facts.startCommand = fact(`node ${main}`, `${loaderNote}; "main" is the built entry ${main}`, 'package.json', lineOf(text, '"main"'))
+  } else if (runner.sourceEntry && tsconfig) {
+    const sources = snapshot.files.map(f => f.path).filter(f => /\.[cm]?tsx?$/.test(f) && !f.includes('node_modules/'))
+    const out = compiledPath(runner.sourceEntry, tsconfig, sources)
+    facts.startCommand = fact(`node ${out}`, `${loaderNote}; tsc compiles ${runner.sourceEntry} to ${out}${tsconfig.outDir ? ` (outDir ${tsconfig.outDir})` : ''}`, 'tsconfig.json')
+  } else if (runner.loader === 'nest start') {
+    const nest = parseJson(stripJsonComments(snapshot.read('nest-cli.json') ?? '')) as {sourceRoot?: string; entryFile?: string} | undefined
+    const out = `dist/${nest?.entryFile ?? 'main'}.js`
+    facts.startCommand = fact(`node ${out}`, `${loaderNote}; nest build writes ${out}`, snapshot.has('nest-cli.json') ? 'nest-cli.json' : 'package.json')
+  } else {
+    facts.startCommand = {value: 'npm start', evidence: [{...origin, detail: `${loaderNote}, and no built entry was found (no start:prod script, built "main" or tsconfig outDir): npm runs it`}]}
+    return facts
+  }
+  Object.assign(facts, buildFacts(snapshot, pkg, text, loaderNote))
+  return facts
 }
 
-function entryFirst(files: string[], pkg: PackageJson, start: string | undefined): string[] {
-  const named = [pkg.main, start?.split(/\s+/)[1]].filter((f): f is string => Boolean(f)).map(f => f.replace(/^\.\//, ''))
+/** The build stage that makes the compiled entry: the build script, else nest build or tsc. */
+function buildFacts(snapshot: Snapshot, pkg: PackageJson, text: string, why: string): FactSet {
+  const scripts = pkg.scripts ?? {}
+  const facts: FactSet = {build: fact(true, `${why}: the image runs the build's output`, 'package.json', lineOf(text, '"start"'))}
+  if (scripts.build !== undefined) return facts
+  const deps = {...pkg.devDependencies, ...pkg.dependencies}
+  if (snapshot.has('nest-cli.json') || deps['@nestjs/cli']) facts.buildCommand = fact('nest build', 'no "build" script: the Nest CLI builds', snapshot.has('nest-cli.json') ? 'nest-cli.json' : 'package.json')
+  else if (snapshot.has('tsconfig.json')) facts.buildCommand = fact('tsc', 'no "build" script: tsc compiles with tsconfig.json', 'tsconfig.json')
+  return facts
+}
+
+/** compilerOptions of tsconfig.json, following one local `extends`. */
+function readTsConfig(snapshot: Snapshot, file = 'tsconfig.json', depth = 0): TsConfig | undefined {
+  const json = parseJson(stripJsonComments(snapshot.read(file) ?? '')) as {extends?: string; include?: string[]; compilerOptions?: {outDir?: string; rootDir?: string}} | undefined
+  if (!json) return undefined
+  const base = typeof json.extends === 'string' && json.extends.startsWith('.') && depth < 3
+    ? readTsConfig(snapshot, joinPath(file, json.extends.endsWith('.json') ? json.extends : `${json.extends}.json`), depth + 1)
+    : undefined
+  return {
+    outDir: json.compilerOptions?.outDir ?? base?.outDir,
+    rootDir: json.compilerOptions?.rootDir ?? base?.rootDir,
+    include: Array.isArray(json.include) ? json.include : base?.include,
+  }
+}
+
+function joinPath(from: string, rel: string): string {
+  const parts = from.split('/').slice(0, -1)
+  for (const seg of rel.split('/')) {
+    if (seg === '..') parts.pop()
+    else if (seg !== '.' && seg !== '') parts.push(seg)
+  }
+  return parts.join('/')
+}
+
+function entryFirst(snapshot: Snapshot, files: string[], pkg: PackageJson, start: string | undefined): string[] {
+  // The entry is the first word after node's flags: `node --flag ./bin/www`.
+  const entry = start?.split(/\s+/).slice(1).find(w => !w.startsWith('-'))
+  const named = [pkg.main, entry].filter((f): f is string => Boolean(f)).map(f => f.replace(/^\.\//, ''))
   const entries = files.filter(f => named.some(n => f === n || f.replace(/\.[mc]?[jt]s$/, '') === n.replace(/\.[mc]?[jt]s$/, '')))
+  // An entry without an extension (express-generator's bin/www) is source all the same.
+  const bare = named.filter(n => !files.includes(n) && snapshot.has(n) && !/\.\w+$/.test(n))
   // TypeScript entry points compile to dist/; their sources sit under src/.
-  return [...entries, ...files.filter(f => !entries.includes(f))]
+  return [...bare, ...entries, ...files.filter(f => !entries.includes(f))]
 }
 
 /**
@@ -185,11 +366,13 @@ function listenFacts(
   sources: string[],
   server: (typeof SERVER_FRAMEWORKS)[number] | undefined,
   spa: boolean,
+  startEnv?: Fact<Record<string, string>>,
 ): FactSet {
   const facts: FactSet = {}
   if (spa) return facts
-  const env: Record<string, string> = {}
-  const envEvidence: Fact['evidence'] = []
+  // Variables the start script set in front of node are set in the image instead.
+  const env: Record<string, string> = {...startEnv?.value}
+  const envEvidence: Fact['evidence'] = [...(startEnv?.evidence ?? [])]
 
   const readsPort = findIn(snapshot, sources, /process\.env\.PORT\b|process\.env\[['"]PORT['"]\]|\benv\.PORT\b/)
   const literal =

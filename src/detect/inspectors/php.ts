@@ -1,5 +1,6 @@
 import {type Evidence, type Fact, type FactSet, type Inspector, fact, findHealthPath, lineOf, parseJson, procfileWeb, sourceFiles} from '../facts.js'
 import type {Snapshot} from '../snapshot.js'
+import {composerRange} from '../version-ranges.js'
 
 interface ComposerJson {
   require?: Record<string, string>
@@ -79,30 +80,18 @@ export const phpInspector: Inspector = {
   },
 }
 
-/** The PHP minor version: the platform composer resolves for, .php-version, then the lowest the range allows. */
+/** The PHP the app asks for, as a semver range: the platform composer resolves for, .php-version, then require.php. */
 function phpVersion(snapshot: Snapshot, composer: ComposerJson | undefined, json: string): Fact<string> | undefined {
   const platform = composer?.config?.platform?.php
-  const pinned = platform ? /^(\d+\.\d+)/.exec(platform)?.[1] : undefined
+  const pinned = platform ? /^(\d+\.\d+(?:\.\d+)?)/.exec(platform)?.[1] : undefined
   if (pinned) return fact(pinned, `config.platform.php is ${platform}`, 'composer.json', lineOf(json, '"platform"'))
   const file = snapshot.read('.php-version')?.trim()
-  const fromFile = file ? /^(\d+\.\d+)/.exec(file)?.[1] : undefined
+  const fromFile = file ? /^(\d+\.\d+(?:\.\d+)?)/.exec(file)?.[1] : undefined
   if (fromFile) return fact(fromFile, `.php-version says ${file}`, '.php-version', 1)
-  const range = composer?.require?.php
-  const lowest = range ? lowestPhp(range) : undefined
-  if (lowest) return fact(lowest, `composer.json requires php "${range}"`, 'composer.json', lineOf(json, /"php"\s*:/))
+  const constraint = composer?.require?.php
+  const range = constraint ? composerRange(constraint) : undefined
+  if (range) return fact(range, `composer.json requires php "${constraint}"`, 'composer.json', lineOf(json, /"php"\s*:/))
   return undefined
-}
-
-/** The lowest version a composer constraint allows: "^8.1 || ^8.2" -> 8.1, ">=8.2" -> 8.2, "8.3.*" -> 8.3. */
-export function lowestPhp(range: string): string | undefined {
-  const lows: [number, number][] = []
-  for (const clause of range.split(/\|\|?/)) {
-    const match = /^\s*(?:>=|\^|~|==?|v)?\s*(\d+)(?:\.(\d+))?/.exec(clause)
-    if (match) lows.push([Number(match[1]), Number(match[2] ?? 0)])
-  }
-  if (lows.length === 0) return undefined
-  lows.sort((a, b) => a[0] - b[0] || a[1] - b[1])
-  return `${lows[0]![0]}.${lows[0]![1]}`
 }
 
 function detectFramework(snapshot: Snapshot, require: Record<string, string>, json: string, lock: Record<string, unknown> | undefined): Fact<string> | undefined {

@@ -1,5 +1,6 @@
 import {type Evidence, type Fact, type FactSet, type Inspector, fact, findHealthPath, findIn, lineOf, procfileWeb, sourceFiles} from '../facts.js'
 import type {Snapshot} from '../snapshot.js'
+import {pep440Range} from '../version-ranges.js'
 import {parseToml} from '../../util/toml.js'
 
 /** A dependency the app declares, with where it is declared (for evidence). */
@@ -253,52 +254,42 @@ function packageManager(snapshot: Snapshot, manifests: Manifests): FactSet {
   return {packageManager: pm('pip', 'no dependency manifest: only the standard library', '')}
 }
 
-/** The Python minor version ("3.12"), pins first (.python-version, runtime.txt, Pipfile), then ranges. */
+/**
+ * The Python the app asks for, as a semver range: pins first (.python-version, runtime.txt, Pipfile),
+ * then ranges (requires-python, Poetry's python). The pack chooses a maintained line from it.
+ */
 function pythonVersion(snapshot: Snapshot, manifests: Manifests): Fact<string> | undefined {
   const pinned = snapshot.read('.python-version')?.split(/\r?\n/).map(l => l.trim()).find(l => l && !l.startsWith('#'))
-  const fromPin = pinned ? minor(pinned) : undefined
+  const fromPin = pinned ? cpython(pinned) : undefined
   if (fromPin) return fact(fromPin, `.python-version says ${pinned}`, '.python-version', 1)
 
   const runtime = snapshot.read('runtime.txt')?.trim()
-  const fromRuntime = runtime ? /^python-(3\.\d+)/.exec(runtime)?.[1] : undefined
+  const fromRuntime = runtime ? cpython(runtime) : undefined
   if (fromRuntime) return fact(fromRuntime, `runtime.txt says ${runtime}`, 'runtime.txt', 1)
 
   const requires = table(manifests.pipfile?.requires)
   const pipfileVersion = requires?.python_full_version ?? requires?.python_version
-  if (typeof pipfileVersion === 'string' && minor(pipfileVersion)) {
-    return fact(minor(pipfileVersion)!, `Pipfile requires python ${pipfileVersion}`, 'Pipfile', lineOf(manifests.pipfileText ?? '', /^python_(full_)?version/m))
+  if (typeof pipfileVersion === 'string' && cpython(pipfileVersion)) {
+    return fact(cpython(pipfileVersion)!, `Pipfile requires python ${pipfileVersion}`, 'Pipfile', lineOf(manifests.pipfileText ?? '', /^python_(full_)?version/m))
   }
 
   const text = manifests.pyprojectText ?? ''
   const requiresPython = table(manifests.pyproject?.project)?.['requires-python']
   if (typeof requiresPython === 'string') {
-    const lowest = lowestMinor(requiresPython)
-    if (lowest) return fact(lowest, `requires-python is "${requiresPython}"`, 'pyproject.toml', lineOf(text, 'requires-python'))
+    const range = pep440Range(requiresPython)
+    if (range) return fact(range, `requires-python is "${requiresPython}"`, 'pyproject.toml', lineOf(text, 'requires-python'))
   }
   const poetryPython = table(table(table(manifests.pyproject?.tool)?.poetry)?.dependencies)?.python
   if (typeof poetryPython === 'string') {
-    const lowest = lowestMinor(poetryPython)
-    if (lowest) return fact(lowest, `[tool.poetry.dependencies] python is "${poetryPython}"`, 'pyproject.toml', lineOf(text, /^python\s*=/m))
+    const range = pep440Range(poetryPython)
+    if (range) return fact(range, `[tool.poetry.dependencies] python is "${poetryPython}"`, 'pyproject.toml', lineOf(text, /^python\s*=/m))
   }
   return undefined
 }
 
-/** "3.11.7" -> "3.11"; "pypy3.10" and "system" are not CPython versions we can pin. */
-function minor(text: string): string | undefined {
-  return /^(?:python-?|cpython-?)?(3\.\d+)(?:\.\d+|\.\*)?\b/.exec(text.trim())?.[1]
-}
-
-/** The lowest 3.x a version range allows: ">=3.10,<3.13" -> 3.10, "^3.11" -> 3.11, "~=3.9" -> 3.9. */
-export function lowestMinor(range: string): string | undefined {
-  const lows: number[] = []
-  for (const clause of range.split(/,|\|\|/)) {
-    const match = /^\s*(>=|==|~=|\^|~|>)?\s*3\.(\d+)/.exec(clause)
-    if (!match) continue
-    // ">3.9" excludes 3.9 itself; ">3.9.1" does not.
-    const above = match[1] === '>' && /^\s*>\s*3\.\d+\s*$/.test(clause)
-    lows.push(Number(match[2]) + (above ? 1 : 0))
-  }
-  return lows.length ? `3.${Math.min(...lows)}` : undefined
+/** "3.11.7", "python-3.11.7", "3.12.*" -> the CPython version; "pypy3.10" and "system" are not CPython. */
+function cpython(text: string): string | undefined {
+  return /^(?:python-?|cpython-?)?(3\.\d+(?:\.\d+)?)(?:\.\*)?$/.exec(text.trim())?.[1]
 }
 
 interface Framework {

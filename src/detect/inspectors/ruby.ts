@@ -1,5 +1,6 @@
 import {type Evidence, type Fact, type FactSet, type Inspector, fact, findHealthPath, findIn, lineOf, procfileWeb, sourceFiles} from '../facts.js'
 import type {Snapshot} from '../snapshot.js'
+import {gemRange} from '../version-ranges.js'
 
 /** A gem the app depends on: its line in the Gemfile, and the locked version when known. */
 interface Gem {
@@ -115,17 +116,19 @@ function nativePackages(gems: Map<string, Gem>, lockName: string): FactSet {
   return facts
 }
 
-/** The Ruby minor version ("3.3"): .ruby-version, .tool-versions, the Gemfile's ruby line, the lockfile. */
+/** The Ruby the app asks for, as a semver range: .ruby-version, .tool-versions, the Gemfile's ruby line, the lockfile. */
 function rubyVersion(snapshot: Snapshot, gemfileName: string | undefined, gemfile: string, lock: string | undefined, lockName: string): Fact<string> | undefined {
   const pinned = snapshot.read('.ruby-version')?.trim()
-  const fromPin = pinned ? /^(?:ruby-)?(\d+\.\d+)/.exec(pinned)?.[1] : undefined
+  const fromPin = pinned ? /^(?:ruby-)?(\d+\.\d+(?:\.\d+)?)/.exec(pinned)?.[1] : undefined
   if (fromPin) return fact(fromPin, `.ruby-version says ${pinned}`, '.ruby-version', 1)
   const tools = snapshot.read('.tool-versions')
-  const fromTools = tools ? /^ruby\s+(\d+\.\d+)/m.exec(tools) : null
+  const fromTools = tools ? /^ruby\s+(\d+\.\d+(?:\.\d+)?)/m.exec(tools) : null
   if (fromTools) return fact(fromTools[1]!, `.tool-versions pins ruby ${fromTools[1]}`, '.tool-versions', lineOf(tools!, /^ruby\s/m))
-  const directive = /^\s*ruby\s+["'](?:~>\s*|>=\s*)?(\d+\.\d+)/m.exec(gemfile)
-  if (directive && gemfileName) return fact(directive[1]!, `${gemfileName} requires ruby ${directive[1]}`, gemfileName, lineOf(gemfile, /^\s*ruby\s+["']/m))
-  const locked = lock ? /^RUBY VERSION\s*\n\s+ruby (\d+\.\d+)/m.exec(lock) : null
+  const directive = /^\s*ruby\s+((?:["'][^"']+["']\s*,?\s*)+)/m.exec(gemfile)
+  const requirement = directive ? [...directive[1]!.matchAll(/["']([^"']+)["']/g)].map(m => m[1]).join(', ') : undefined
+  const range = requirement ? gemRange(requirement) : undefined
+  if (range && gemfileName) return fact(range, `${gemfileName} requires ruby "${requirement}"`, gemfileName, lineOf(gemfile, /^\s*ruby\s+["']/m))
+  const locked = lock ? /^RUBY VERSION\s*\n\s+ruby (\d+\.\d+(?:\.\d+)?)/m.exec(lock) : null
   if (locked) return fact(locked[1]!, `${lockName} was locked with ruby ${locked[1]}`, lockName, lineOf(lock!, 'RUBY VERSION'))
   return undefined
 }

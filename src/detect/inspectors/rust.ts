@@ -100,8 +100,9 @@ export const rustInspector: Inspector = {
 }
 
 /**
- * The toolchain: rust-toolchain(.toml) pins an exact one, rust-version is the minimum the crate
- * supports. A channel such as "stable" names no version, and the next source is asked.
+ * The toolchain the crate asks for, as a range: rust-toolchain(.toml) pins an exact one, rust-version
+ * is the minimum the crate supports (>=). A channel such as "stable" names no version, and the next
+ * source is asked.
  */
 function rustVersion(snapshot: Snapshot, cargo: CargoToml, text: string): Fact<string> | undefined {
   const versionLike = /^\d+\.\d+(?:\.\d+)?$/
@@ -118,7 +119,7 @@ function rustVersion(snapshot: Snapshot, cargo: CargoToml, text: string): Fact<s
   const own = cargo.package?.['rust-version']
   const declared = typeof own === 'string' ? own : own?.workspace ? cargo.workspace?.package?.['rust-version'] : undefined
   if (declared && versionLike.test(declared)) {
-    return fact(declared, `rust-version = "${declared}" in Cargo.toml`, 'Cargo.toml', lineOf(text, /^\s*rust-version\s*=/m))
+    return fact(`>=${declared}`, `rust-version = "${declared}" in Cargo.toml`, 'Cargo.toml', lineOf(text, /^\s*rust-version\s*=/m))
   }
   return undefined
 }

@@ -1,11 +1,12 @@
 // Prints the base images the packs use, one per line: `draft create <fixture> --dry-run --json` on
 // every packs/*/fixtures/* (built-in packs) and test/fixtures/packs/*/fixtures/* (packs the tests
 // install as user packs: each is offered through a temporary $DRAFT_HOME/packs and chosen with
-// --pack), the union of the plans' baseImages. Runs the CLI on as many fixtures at once as there
-// are cores. A fixture whose plan fails is reported on stderr and skipped.
+// --pack), plus each built-in pack's defaults (`--pack NAME` on a folder that asks for nothing: the
+// versions an app without a pin gets, the common case), the union of the plans' baseImages. Runs the
+// CLI on as many at once as there are cores. A plan that fails is reported on stderr and skipped.
 // Usage: node derive-refs.mjs REPO_DIR
 import {execFile} from 'node:child_process'
-import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs'
+import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {availableParallelism, tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -28,6 +29,18 @@ for (const [root, user] of [['packs', false], [join('test', 'fixtures', 'packs')
       cpSync(join(repo, root, pack), join(home, 'packs', pack), {recursive: true})
     }
     for (const fx of readdirSync(dir)) if (isDir(join(dir, fx))) fixtures.push({dir: join(root, pack, 'fixtures', fx), pack: name})
+  }
+}
+
+// A folder with nothing in it that asks for a version, for each built-in pack's defaults.
+const blank = join(home, 'blank-app')
+mkdirSync(blank)
+writeFileSync(join(blank, 'README.md'), 'An app that asks for no runtime version.\n')
+if (isDir(join(repo, 'packs'))) {
+  for (const pack of readdirSync(join(repo, 'packs'))) {
+    const toml = join(repo, 'packs', pack, 'pack.toml')
+    const name = existsSync(toml) ? /^name\s*=\s*"([^"]+)"/m.exec(readFileSync(toml, 'utf8'))?.[1] : undefined
+    if (name) fixtures.push({dir: blank, pack: name})
   }
 }
 

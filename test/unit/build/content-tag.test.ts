@@ -100,6 +100,23 @@ describe('content tag', () => {
     assert.equal(await tagOf(root), base)
   })
 
+  it('never covers or sends the excluded paths, whatever the app\'s .dockerignore re-includes (issue 15)', async () => {
+    // An app's own .dockerignore that knows nothing of draft, and even re-includes part of it.
+    const root = await tree({'Dockerfile': 'FROM a\nCOPY . /app\n', '.dockerignore': 'node_modules\n!.draft/logs\n', 'a.js': '1', 'draft.toml': 'x', 'charts/app/values.yaml': 'replicas: 1\n', '.draft/logs/up.log': 'build 1\n'})
+    const exclude = ['.draft', 'draft.toml', 'charts/app']
+    const first = await contentTag(root, {exclude})
+    assert.deepEqual(first.entries.map(e => e.path), ['.dockerignore', 'Dockerfile', 'a.js', 'charts'])
+    assert.ok(!first.listing.entries.some(e => /^(\.draft|charts\/|draft\.toml)/.test(e.path)), 'not sent either')
+    await writeFile(join(root, '.draft/logs/up.log'), 'build 1\nbuild 2\n')
+    await writeFile(join(root, 'charts/app/values.yaml'), 'replicas: 3\n')
+    await writeFile(join(root, 'draft.toml'), 'y')
+    assert.equal((await contentTag(root, {exclude})).tag, first.tag, 'draft\'s own files and the deploy settings do not change the tag')
+    assert.notEqual((await contentTag(root)).tag, first.tag, 'without the exclusions, the log would be part of the tag')
+    // Names are literal: a wildcard or a leading ! in a path is not a pattern.
+    const odd = await tree({'Dockerfile': 'FROM a', '[x]': '1', 'x': '2', '!y': '3', 'y': '4'})
+    assert.deepEqual((await contentTag(odd, {exclude: ['[x]', '!y']})).entries.map(e => e.path), ['Dockerfile', 'x', 'y'])
+  })
+
   it('covers an ignored Dockerfile by its content', async () => {
     const root = await tree({'Dockerfile': 'FROM a', '.dockerignore': 'Dockerfile', 'x': 'x'})
     const before = await contentTag(root)

@@ -29,15 +29,15 @@ describe('go inspector', () => {
       ])
     })
 
-    it('takes the version from the go line as major.minor, or from a newer toolchain line', () => {
+    it('asks for at least the go line, or a newer toolchain line', () => {
       const plain = inspect({'go.mod': mod('', '1.22.3'), 'main.go': main('')})
-      assert.equal(plain.version?.value, '1.22')
+      assert.equal(plain.version?.value, '>=1.22.3')
       assert.deepEqual(plain.version?.evidence, [{detail: 'go 1.22.3 in go.mod', file: 'go.mod', line: 3}])
       const toolchain = inspect({'go.mod': mod('toolchain go1.23.4\n', '1.22'), 'main.go': main('')})
-      assert.equal(toolchain.version?.value, '1.23')
+      assert.equal(toolchain.version?.value, '>=1.23.4')
       assert.equal(toolchain.version?.evidence[0]?.line, 4)
       const older = inspect({'go.mod': mod('toolchain go1.21.0\n', '1.22'), 'main.go': main('')})
-      assert.equal(older.version?.value, '1.22', 'a toolchain older than the go line does not lower it')
+      assert.equal(older.version?.value, '>=1.22', 'a toolchain older than the go line does not lower it')
     })
 
     it('does not take an indirect requirement for the framework', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 
-import {lowestPhp, phpInspector} from '../../../src/detect/inspectors/php.js'
+import {phpInspector} from '../../../src/detect/inspectors/php.js'
+import {composerRange} from '../../../src/detect/version-ranges.js'
 import {memorySnapshot} from '../../../src/detect/snapshot.js'
 
 const inspect = (files: Record<string, string>) => phpInspector.inspect(memorySnapshot('/work/app', files))
@@ -22,21 +23,24 @@ describe('php inspector', () => {
   describe('version', () => {
     it('prefers config.platform.php, then .php-version, then the lowest php the requirement allows', () => {
       const pinned = inspect({'composer.json': composer({require: {php: '>=8.1'}, config: {platform: {php: '8.3.4'}}}), '.php-version': '8.2\n'})
-      assert.deepEqual(pinned.version, {value: '8.3', evidence: [{detail: 'config.platform.php is 8.3.4', file: 'composer.json', line: 6}]})
+      assert.deepEqual(pinned.version, {value: '8.3.4', evidence: [{detail: 'config.platform.php is 8.3.4', file: 'composer.json', line: 6}]})
       assert.equal(inspect({'composer.json': composer({require: {php: '>=8.1'}}), '.php-version': '8.2\n'}).version?.value, '8.2')
       assert.deepEqual(inspect({'composer.json': composer({require: {php: '>=8.1'}})}).version, {
-        value: '8.1',
+        value: '>=8.1',
         evidence: [{detail: 'composer.json requires php ">=8.1"', file: 'composer.json', line: 3}],
       })
     })
 
-    it('reads composer constraints', () => {
-      assert.equal(lowestPhp('^8.1 || ^8.2'), '8.1')
-      assert.equal(lowestPhp('^7.4|^8.0'), '7.4')
-      assert.equal(lowestPhp('~8.2.0'), '8.2')
-      assert.equal(lowestPhp('8.3.*'), '8.3')
-      assert.equal(lowestPhp('>=8'), '8.0')
-      assert.equal(lowestPhp('*'), undefined)
+    it('reads composer constraints as semver ranges', () => {
+      assert.equal(composerRange('^8.1 || ^8.2'), '^8.1 || ^8.2')
+      assert.equal(composerRange('^7.4|^8.0'), '^7.4 || ^8.0')
+      assert.equal(composerRange('~8.2.0'), '>=8.2.0 <8.3')
+      assert.equal(composerRange('~8.1'), '>=8.1 <9', "composer's ~8.1 allows every 8.x from 8.1, unlike npm's")
+      assert.equal(composerRange('8.3.*'), '8.3.x')
+      assert.equal(composerRange('>=8'), '>=8')
+      assert.equal(composerRange('>=7.4,<8.3'), '>=7.4 <8.3')
+      assert.equal(composerRange('>=7.4 <8.3'), '>=7.4 <8.3')
+      assert.equal(composerRange('*'), undefined)
     })
   })
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 
-import {importPath, lowestMinor, pythonInspector, requirementFiles} from '../../../src/detect/inspectors/python.js'
+import {importPath, pythonInspector, requirementFiles} from '../../../src/detect/inspectors/python.js'
+import {pep440Range} from '../../../src/detect/version-ranges.js'
 import {memorySnapshot} from '../../../src/detect/snapshot.js'
 
 const inspect = (files: Record<string, string>) => pythonInspector.inspect(memorySnapshot('/work/app', files))
@@ -96,13 +97,13 @@ describe('python inspector', () => {
         'runtime.txt': 'python-3.12.4\n',
         '.python-version': '3.13.1\n',
       }
-      assert.deepEqual(inspect(all).version, {value: '3.13', evidence: [{detail: '.python-version says 3.13.1', file: '.python-version', line: 1}]})
+      assert.deepEqual(inspect(all).version, {value: '3.13.1', evidence: [{detail: '.python-version says 3.13.1', file: '.python-version', line: 1}]})
       const {'.python-version': _a, ...noPin} = all
-      assert.equal(inspect(noPin).version?.value, '3.12')
+      assert.equal(inspect(noPin).version?.value, '3.12.4')
       const {'runtime.txt': _b, ...noRuntime} = noPin
       assert.deepEqual(inspect(noRuntime).version, {value: '3.11', evidence: [{detail: 'Pipfile requires python 3.11', file: 'Pipfile', line: 2}]})
       const {Pipfile: _c, ...onlyRange} = noRuntime
-      assert.deepEqual(inspect(onlyRange).version, {value: '3.10', evidence: [{detail: 'requires-python is ">=3.10"', file: 'pyproject.toml', line: 3}]})
+      assert.deepEqual(inspect(onlyRange).version, {value: '>=3.10', evidence: [{detail: 'requires-python is ">=3.10"', file: 'pyproject.toml', line: 3}]})
     })
 
     it('ignores pins that are not CPython 3 versions', () => {
@@ -112,18 +113,19 @@ describe('python inspector', () => {
 
     it('reads the python constraint of [tool.poetry.dependencies]', () => {
       const facts = inspect({'pyproject.toml': '[tool.poetry]\nname = "a"\n\n[tool.poetry.dependencies]\npython = "^3.11"\n'})
-      assert.deepEqual(facts.version, {value: '3.11', evidence: [{detail: '[tool.poetry.dependencies] python is "^3.11"', file: 'pyproject.toml', line: 5}]})
+      assert.deepEqual(facts.version, {value: '^3.11', evidence: [{detail: '[tool.poetry.dependencies] python is "^3.11"', file: 'pyproject.toml', line: 5}]})
     })
 
-    it('takes the lowest version a range allows', () => {
-      assert.equal(lowestMinor('>=3.10,<3.13'), '3.10')
-      assert.equal(lowestMinor('^3.11'), '3.11')
-      assert.equal(lowestMinor('~=3.9'), '3.9')
-      assert.equal(lowestMinor('>3.9'), '3.10')
-      assert.equal(lowestMinor('>3.9.1'), '3.9')
-      assert.equal(lowestMinor('==3.12.*'), '3.12')
-      assert.equal(lowestMinor('<4'), undefined)
-      assert.equal(lowestMinor('!=3.9, >=3.8'), '3.8')
+    it('writes PEP 440 specifiers as semver ranges', () => {
+      assert.equal(pep440Range('>=3.10,<3.13'), '>=3.10 <3.13')
+      assert.equal(pep440Range('^3.11'), '^3.11')
+      assert.equal(pep440Range('~=3.9'), '>=3.9 <4')
+      assert.equal(pep440Range('~=3.9.1'), '>=3.9.1 <3.10')
+      assert.equal(pep440Range('>3.9'), '>3.9')
+      assert.equal(pep440Range('==3.12.*'), '3.12.x')
+      assert.equal(pep440Range('<4'), '<4')
+      assert.equal(pep440Range('!=3.9, >=3.8'), '>=3.8', 'an exclusion never decides the line')
+      assert.equal(pep440Range('>=3.8; python_version'), undefined)
     })
   })
 

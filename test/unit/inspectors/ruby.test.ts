@@ -58,13 +58,13 @@ describe('ruby inspector', () => {
   describe('version', () => {
     it('prefers .ruby-version, then .tool-versions, the Gemfile ruby line, the lockfile', () => {
       assert.deepEqual(inspect({...rails, '.ruby-version': 'ruby-3.3.0\n', '.tool-versions': 'ruby 3.1.4\n'}).version, {
-        value: '3.3',
+        value: '3.3.0',
         evidence: [{detail: '.ruby-version says ruby-3.3.0', file: '.ruby-version', line: 1}],
       })
       assert.equal(inspect({...rails, '.tool-versions': 'nodejs 20.1.0\nruby 3.1.4\n'}).version?.evidence[0]?.line, 2)
-      assert.deepEqual(inspect(rails).version, {value: '3.2', evidence: [{detail: 'Gemfile requires ruby 3.2', file: 'Gemfile', line: 2}]})
+      assert.deepEqual(inspect(rails).version, {value: '3.2.2', evidence: [{detail: 'Gemfile requires ruby "3.2.2"', file: 'Gemfile', line: 2}]})
       const noDirective = {...rails, Gemfile: 'gem "rails"\n'}
-      assert.deepEqual(inspect(noDirective).version?.evidence, [{detail: 'Gemfile.lock was locked with ruby 3.2', file: 'Gemfile.lock', line: 14}])
+      assert.deepEqual(inspect(noDirective).version?.evidence, [{detail: 'Gemfile.lock was locked with ruby 3.2.2', file: 'Gemfile.lock', line: 14}])
     })
   })
 

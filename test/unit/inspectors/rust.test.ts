@@ -18,16 +18,16 @@ describe('rust inspector', () => {
   describe('version', () => {
     it('takes rust-toolchain.toml first, then rust-toolchain, then rust-version, with lines', () => {
       const base = {'Cargo.toml': cargo('', 'rust-version = "1.80"'), 'src/main.rs': 'fn main() {}\n'}
-      assert.deepEqual(inspect(base).version, {value: '1.80', evidence: [{detail: 'rust-version = "1.80" in Cargo.toml', file: 'Cargo.toml', line: 5}]})
+      assert.deepEqual(inspect(base).version, {value: '>=1.80', evidence: [{detail: 'rust-version = "1.80" in Cargo.toml', file: 'Cargo.toml', line: 5}]})
       assert.equal(inspect({...base, 'rust-toolchain': '1.82.0\n'}).version?.value, '1.82.0')
       const toml = inspect({...base, 'rust-toolchain.toml': '[toolchain]\nchannel = "1.85"\ncomponents = ["clippy"]\n'})
       assert.deepEqual(toml.version?.evidence[0], {detail: 'rust-toolchain.toml pins 1.85', file: 'rust-toolchain.toml', line: 2})
     })
 
     it('skips a channel that names no version, and follows rust-version.workspace', () => {
-      assert.equal(inspect({'Cargo.toml': cargo('', 'rust-version = "1.80"'), 'rust-toolchain.toml': '[toolchain]\nchannel = "stable"\n'}).version?.value, '1.80')
+      assert.equal(inspect({'Cargo.toml': cargo('', 'rust-version = "1.80"'), 'rust-toolchain.toml': '[toolchain]\nchannel = "stable"\n'}).version?.value, '>=1.80')
       const inherited = '[workspace]\nmembers = []\n[workspace.package]\nrust-version = "1.83"\n\n' + cargo('', 'rust-version.workspace = true')
-      assert.equal(inspect({'Cargo.toml': inherited, 'src/main.rs': 'fn main() {}\n'}).version?.value, '1.83')
+      assert.equal(inspect({'Cargo.toml': inherited, 'src/main.rs': 'fn main() {}\n'}).version?.value, '>=1.83')
     })
   })
 

