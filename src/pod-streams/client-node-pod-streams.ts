@@ -82,6 +82,13 @@ export class ClientNodePodStreams implements PodStreams {
   }
 
   async logs(ref: ContainerRef, options: LogOptions, onLine: (line: LogLine) => void): Promise<LogStream> {
+    if (options.tailLines === 0) {
+      // The library drops tailLines=0 (it skips falsy options): no lines of the past means nothing
+      // to read, or when following, only what comes from now on (by this machine's clock).
+      if (!options.follow) return {done: Promise.resolve({state: 'ended'}), stop: () => undefined}
+      const {tailLines: _, ...rest} = options
+      options = {...rest, sinceTime: new Date().toISOString().slice(0, 19) + 'Z'}
+    }
     const splitter = new LineSplitter()
     let stopped = false
     const deliver = (lines: string[]): void => {
@@ -107,11 +114,13 @@ export class ClientNodePodStreams implements PodStreams {
     sink.once('pipe', (body: Readable) => {
       body.once('close', () => {
         if (body.readableEnded) {
-          sink.once('finish', () => {
+          // The pipe ends the sink; every line is in once it has finished (which may be already).
+          const finished = (): void => {
             deliver(splitter.flush())
             settle({state: 'ended'})
-          })
-          sink.end()
+          }
+          if (sink.writableFinished) finished()
+          else sink.once('finish', finished)
         } else {
           deliver(splitter.flush())
           settle(stopped ? {state: 'stopped'} : {state: 'lost', reason: (body as Readable & {errored?: Error}).errored?.message ?? 'the connection closed'})
@@ -142,13 +151,16 @@ export class ClientNodePodStreams implements PodStreams {
 
   async exec(ref: ContainerRef, command: readonly string[], io: ExecIO, signal?: AbortSignal): Promise<ExecResult> {
     const toCommand = io.stdin ? new PassThrough() : null
-    const stdout = io.stdout ? new PassThrough() : null
-    const stderr = io.stderr ? new PassThrough() : null
-    if (stdout && io.stdout) stdout.pipe(io.stdout, {end: !isStdio(io.stdout)})
-    if (stderr && io.stderr) stderr.pipe(io.stderr, {end: !isStdio(io.stderr)})
+    // The API wants at least one stream; output nobody asked for is read and dropped.
+    const stdout = new PassThrough()
+    const stderr = new PassThrough()
+    if (io.stdout) stdout.pipe(io.stdout, {end: !isStdio(io.stdout)})
+    else stdout.resume()
+    if (io.stderr) stderr.pipe(io.stderr, {end: !isStdio(io.stderr)})
+    else stderr.resume()
     let resolveStatus!: (status: k8s.V1Status) => void
     const status = new Promise<k8s.V1Status>(resolve => (resolveStatus = resolve))
-    const handler = new this.k.WebSocketHandler(this.config, undefined, {stdin: toCommand ?? new PassThrough(), stdout: stdout ?? new PassThrough(), stderr: stderr ?? new PassThrough()})
+    const handler = new this.k.WebSocketHandler(this.config, undefined, {stdin: toCommand ?? new PassThrough(), stdout, stderr})
     let socket: Socket
     try {
       socket = await new this.k.Exec(this.config, handler).exec(ref.namespace, ref.pod, ref.container, [...command], stdout, stderr, toCommand, false, resolveStatus)
@@ -167,11 +179,12 @@ export class ClientNodePodStreams implements PodStreams {
       void status.then(s => (result = execResultOf(s)))
       socket.on('close', () => {
         signal?.removeEventListener('abort', onAbort)
-        io.stdin?.unpipe(toCommand!)
+        // (tar-stream's packer, a streamx stream, pipes but has no unpipe.)
+        if (io.stdin && typeof io.stdin.unpipe === 'function') io.stdin.unpipe(toCommand!)
         // The status frame and the close arrive together; let the status callback run first.
         setImmediate(() => {
-          stdout?.end()
-          stderr?.end()
+          stdout.end()
+          stderr.end()
           if (result) resolve(result)
           else if (signal?.aborted) reject(new PodStreamError('unreachable', `exec in ${ref.pod}/${ref.container} was stopped`))
           else reject(new PodStreamError('unreachable', `the exec stream in ${ref.pod}/${ref.container} closed before the command ended`))
