@@ -103,7 +103,7 @@ export class ConnectSession {
     }
     const unsubscribe = this.watch.onChange(() => this.changed())
     try {
-      await this.watch.run(signal, () => undefined)
+      await this.watch.run(signal)
     } finally {
       unsubscribe()
       this.follower?.stop()

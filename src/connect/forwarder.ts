@@ -33,6 +33,7 @@ export class Forward {
   private servers: Server[] = []
   private target?: string
   private last?: string
+  private closing = false
   private view: ReleaseView = {pods: [], deployments: [], newest: new Set()}
   private readonly waiters = new Set<() => void>()
   private readonly open = new Set<Socket>()
@@ -105,6 +106,7 @@ export class Forward {
   }
 
   async close(): Promise<void> {
+    this.closing = true
     for (const wake of [...this.waiters]) wake()
     for (const socket of this.open) socket.destroy()
     await Promise.all(this.servers.map(close))
@@ -148,6 +150,7 @@ export class Forward {
     })
 
     const fail = (pod: string | undefined, message: string): void => {
+      if (this.closing) return void socket.destroy()
       this.failures += 1
       this.deps.emit({type: 'forward-failed', at: this.deps.at(), local: this.local, remote: this.plan.remote, ...(pod ? {pod} : {}), message})
       socket.destroy()

@@ -67,12 +67,11 @@ export class ReleaseWatch {
   }
 
   /**
-   * Watches until the signal. The first list's failure (no permission, no API server) is thrown: a
-   * session cannot start on it. Later failures are retried.
+   * Watches until the signal. The session checked the API before it started, so a failure here is an
+   * outage: reported once, and retried with backoff. Only a lost permission ends it.
    */
-  async run(signal: AbortSignal, started: () => void): Promise<void> {
+  async run(signal: AbortSignal): Promise<void> {
     let attempt = 0
-    let first = true
     while (!signal.aborted) {
       const began = this.deps.now()
       try {
@@ -86,10 +85,6 @@ export class ReleaseWatch {
               this.deps.outage.up('pods')
               void this.refreshDeployments()
               this.notify()
-              if (first) {
-                first = false
-                started()
-              }
             },
             onChange: change => {
               if (change.type === 'deleted') this.pods.delete(change.pod.name)
@@ -102,7 +97,6 @@ export class ReleaseWatch {
         )
         attempt = 0
       } catch (error) {
-        if (first) throw error
         if (error instanceof DraftError && error.code === 'NAMESPACE_FORBIDDEN') throw error
         attempt = nextAttempt(attempt, this.deps.now() - began)
         this.deps.outage.down('pods', 'the API server', reasonOf(error))

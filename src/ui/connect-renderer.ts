@@ -19,7 +19,7 @@ export class ConnectLines {
           ? `${cyan('↪')} :${event.remote} now forwards to ${bold(event.pod)} ${dim(`(${event.why}; open connections finish on ${event.previous})`)}`
           : `${cyan('↪')} :${event.remote} forwards to ${bold(event.pod)}`
       case 'forward-waiting':
-        return `${yellow(symbols.warn)} no Ready pod: ${event.message}${event.fix ? `\n    ${bold('fix:')} ${event.fix}` : ''}${dim(' (new connections wait)')}`
+        return `${yellow(symbols.warn)} no Ready pod ${dim('(new connections wait)')}: ${event.message}${event.fix ? `\n    ${bold('fix:')} ${event.fix}` : ''}`
       case 'forward-failed':
         return `${red(symbols.fail)} a connection to :${event.local} failed${event.pod ? ` on ${event.pod}` : ''}: ${event.message}`
       case 'connection-lost':
