@@ -90,7 +90,7 @@ export class Forward {
         at: this.deps.at(),
         remote: this.plan.remote,
         pod: next,
-        ...(this.last ? {previous: this.last} : {}),
+        ...(this.last ? {previous: this.last, draining: Boolean(previous)} : {}),
         why: this.last && !previous ? `${this.last} is gone` : retargetReason(previous, chosen, view.newest),
       })
     }

@@ -29,7 +29,7 @@ export type ConnectEvent =
   /** A local port is open; `choice` says how it was chosen. */
   | {type: 'forward-listening'; at: number; local: number; remote: number; url: string; choice: 'same-port' | 'next-free' | 'explicit'}
   /** New connections to `remote` now go to `pod` (open ones stay where they are). */
-  | {type: 'forward-target'; at: number; remote: number; pod: string; previous?: string; why: string}
+  | {type: 'forward-target'; at: number; remote: number; pod: string; previous?: string; why: string; /** The previous pod still exists, so its open connections finish there. */ draining?: boolean}
   /** No pod can take new connections; they wait. `fix` when waiting will not help. */
   | {type: 'forward-waiting'; at: number; message: string; fix?: string}
   /** One forwarded connection failed for good (after retries on other pods). */

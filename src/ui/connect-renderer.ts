@@ -16,7 +16,7 @@ export class ConnectLines {
         return `${green(symbols.ok)} ${bold(event.url)} ${symbols.arrow} port ${event.remote}${event.choice === 'next-free' ? dim(` (local ${event.remote} is taken)`) : ''}`
       case 'forward-target':
         return event.previous
-          ? `${cyan('↪')} :${event.remote} now forwards to ${bold(event.pod)} ${dim(`(${event.why}; open connections finish on ${event.previous})`)}`
+          ? `${cyan('↪')} :${event.remote} now forwards to ${bold(event.pod)} ${dim(`(${event.why}${event.draining ? `; open connections finish on ${event.previous}` : ''})`)}`
           : `${cyan('↪')} :${event.remote} forwards to ${bold(event.pod)}`
       case 'forward-waiting':
         return `${yellow(symbols.warn)} no Ready pod ${dim('(new connections wait)')}: ${event.message}${event.fix ? `\n    ${bold('fix:')} ${event.fix}` : ''}`

@@ -122,7 +122,7 @@ describe('ConnectSession (fake cluster, real local sockets)', function () {
     assert.equal(await get(local), NEW)
     assert.equal(await slow, OLD)
     const move = of('forward-target')[1]!
-    assert.deepEqual([move.pod, move.previous, move.why], [NEW, OLD, 'the new version is Ready'])
+    assert.deepEqual([move.pod, move.previous, move.why, move.draining], [NEW, OLD, 'the new version is Ready', true])
 
     pods(pod(OLD, {hash: 'old111', deleting: true}), pod(NEW, {hash: 'new111', created: '2025-01-01T00:05:00Z'}))
     pods(pod(NEW, {hash: 'new111', created: '2025-01-01T00:05:00Z'}))
