@@ -133,12 +133,18 @@ export class Forward {
     let answered = false
     let closed = false
     const avoid = new Set<string>()
+    // Until the pod answers, what the client sent is kept to replay on another pod (up to a limit).
     socket.on('data', (chunk: Buffer) => {
-      if (!answered) {
+      pendingBytes += chunk.length
+      if (!upstream) {
         pending.push(chunk)
-        pendingBytes += chunk.length
+        // Nowhere to send it yet: stop reading rather than buffer without bound.
+        if (pendingBytes > REPLAY_LIMIT) socket.pause()
+        return
       }
-      upstream?.write(chunk)
+      upstream.write(chunk)
+      if (!answered && pendingBytes <= REPLAY_LIMIT) pending.push(chunk)
+      else pending.length = 0
     })
     // A half-close cannot be passed through port-forward; the app ends the connection when it is done.
     socket.on('end', () => undefined)
@@ -183,6 +189,8 @@ export class Forward {
       }
       upstream = stream
       for (const chunk of pending) stream.write(chunk)
+      if (pendingBytes > REPLAY_LIMIT) pending.length = 0
+      socket.resume()
       stream.on('data', (chunk: Buffer) => {
         if (!answered) {
           answered = true

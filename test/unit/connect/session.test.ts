@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {createServer as createHttpServer, request as httpRequest} from 'node:http'
 import {type Server, createServer as createTcpServer} from 'node:net'
 
 import {ConnectSession} from '../../../src/connect/connect-session.js'
@@ -155,6 +156,30 @@ describe('ConnectSession (fake cluster, real local sockets)', function () {
     await assert.rejects(get(local))
     await waitFor(() => of('forward-failed').length === 1, 'the failure line')
     assert.match(of('forward-failed')[0]!.message, /no Ready pod/)
+  })
+
+  it('passes a large upload whole, even one that waited for a Ready pod', async () => {
+    pods(pod(OLD, {hash: 'old111', ready: false}))
+    const server = createHttpServer((req, res) => {
+      let bytes = 0
+      req.on('data', (d: Buffer) => (bytes += d.length))
+      req.on('end', () => res.end(String(bytes)))
+    })
+    streams.serve(OLD, 3000, socket => server.emit('connection', socket))
+    const local = await start({ports: [{local: await freePort(), remote: 3000}]})
+    const size = 3 * 1024 * 1024
+    const answer = new Promise<string>((resolve, reject) => {
+      const req = httpRequest({host: '127.0.0.1', port: local, method: 'POST', agent: false}, res => {
+        let body = ''
+        res.on('data', (d: Buffer) => (body += d.toString()))
+        res.on('end', () => resolve(body))
+      })
+      req.on('error', reject)
+      req.end(Buffer.alloc(size, 1))
+    })
+    await new Promise(r => setTimeout(r, 100))
+    pods(pod(OLD, {hash: 'old111'}))
+    assert.equal(await answer, String(size))
   })
 
   it('survives a deleted pod: the replacement takes new connections when Ready', async () => {
