@@ -1,6 +1,7 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {DraftCommand} from '../cli/base-command.js'
+import {releaseArgs, releaseFlags} from '../cli/release-flags.js'
 
 export default class Connect extends DraftCommand {
   static override summary = 'Forward the app\'s ports to localhost and stream its logs, across redeploys, until Ctrl-C.'
@@ -14,14 +15,10 @@ A deleted pod or an API server restart is reconnected with backoff; when no pod 
     '<%= config.bin %> connect --json',
   ]
 
-  static override args = {
-    path: Args.string({description: 'App folder (with draft.toml).', default: '.'}),
-  }
+  static override args = releaseArgs
 
   static override flags = {
-    env: Flags.string({char: 'e', description: 'Environment of draft.toml to use (default: $DRAFT_ENV or development).'}),
-    namespace: Flags.string({char: 'n', description: 'Kubernetes namespace of the release.'}),
-    'kube-context': Flags.string({description: 'Kubernetes context from your kubeconfig.'}),
+    ...releaseFlags,
     port: Flags.string({char: 'p', description: 'Forward LOCAL:REMOTE instead of the declared ports (repeatable); an explicit local port that is taken is an error.', multiple: true, default: []}),
     logs: Flags.boolean({description: 'Stream the pods\' logs (--no-logs: only forward).', default: true, allowNo: true}),
   }
@@ -41,7 +38,7 @@ A deleted pod or an API server restart is reconnected with backoff; when no pod 
       if (!this.json) process.stderr.write('Ctrl-C to stop.\n')
       await connect(
         args.path,
-        {env: flags.env, namespace: flags.namespace, kubeContext: flags['kube-context']},
+        {env: flags.env, namespace: flags.namespace, kubeContext: flags['kube-context'], release: flags.release},
         {ports: flags.port, logs: flags.logs, emit: event => renderer.event(event), signal: interrupt.signal},
       )
     } finally {

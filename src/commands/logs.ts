@@ -1,6 +1,7 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {DraftCommand} from '../cli/base-command.js'
+import {releaseArgs, releaseFlags} from '../cli/release-flags.js'
 
 export default class Logs extends DraftCommand {
   static override summary = 'Print the logs of the app\'s pods, each line labelled with its pod; -f follows them, new pods included.'
@@ -15,14 +16,10 @@ export default class Logs extends DraftCommand {
     '<%= config.bin %> logs --build',
   ]
 
-  static override args = {
-    path: Args.string({description: 'App folder (with draft.toml).', default: '.'}),
-  }
+  static override args = releaseArgs
 
   static override flags = {
-    env: Flags.string({char: 'e', description: 'Environment of draft.toml to use (default: $DRAFT_ENV or development).'}),
-    namespace: Flags.string({char: 'n', description: 'Kubernetes namespace of the release.'}),
-    'kube-context': Flags.string({description: 'Kubernetes context from your kubeconfig.'}),
+    ...releaseFlags,
     follow: Flags.boolean({char: 'f', description: 'Keep streaming, and follow new pods as they appear.', exclusive: ['previous', 'build']}),
     since: Flags.string({description: 'Only lines newer than this, e.g. 30s, 10m, 2h.', exclusive: ['build']}),
     tail: Flags.integer({description: 'Only the last N lines of each container.', min: 0, exclusive: ['build']}),
@@ -54,7 +51,7 @@ export default class Logs extends DraftCommand {
       const renderer = new ConnectRenderer(this.json)
       await connect.logs(
         args.path,
-        {env: flags.env, namespace: flags.namespace, kubeContext: flags['kube-context']},
+        {env: flags.env, namespace: flags.namespace, kubeContext: flags['kube-context'], release: flags.release},
         {
           follow: Boolean(flags.follow),
           previous: Boolean(flags.previous),

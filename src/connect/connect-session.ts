@@ -4,6 +4,7 @@ import type {Kube, PortState} from '../kube/kube.js'
 import type {LogOptions, PodStreams} from '../pod-streams/pod-streams.js'
 import {sleep as realSleep} from '../util/signals.js'
 import {explainWaiting} from './choose-pod.js'
+import type {ConnectionRegistry} from './connection-registry.js'
 import {Forward} from './forwarder.js'
 import {type PortRequest, planForwards} from './local-ports.js'
 import {LogFollower} from './log-follower.js'
@@ -34,6 +35,8 @@ export interface SessionDeps {
   holdMs?: number
   /** Where `at` counts from (of `now`), when the session shares an event stream with a watch loop. */
   origin?: number
+  /** Announces the URLs while the session runs (for `draft status`). */
+  registry?: Pick<ConnectionRegistry, 'record'>
 }
 
 /** The chart's label on everything of a release. */
@@ -102,9 +105,12 @@ export class ConnectSession {
       this.follower = new LogFollower(this.deps.streams, this.target.namespace, this.options.logs, {emit: this.options.emit, at: this.at, now: this.now, outage: this.outage})
     }
     const unsubscribe = this.watch.onChange(() => this.changed())
+    const urls = this.forwards.map(f => `http://localhost:${f.local}`)
+    const withdraw = urls.length ? this.deps.registry?.record({...this.target, context: this.deps.kube.target().context}, urls) : undefined
     try {
       await this.watch.run(signal)
     } finally {
+      withdraw?.()
       unsubscribe()
       this.follower?.stop()
       await Promise.all(this.forwards.map(f => f.close()))

@@ -7,11 +7,12 @@ import type {Kube} from '../kube/kube.js'
 import type {PodStreams} from '../pod-streams/pod-streams.js'
 import {parseDuration} from '../util/duration.js'
 import {ConnectSession} from './connect-session.js'
+import {ConnectionRegistry} from './connection-registry.js'
 import {parsePortFlag} from './local-ports.js'
 import {type LogsRequest, readBuildLog, readLogs, releasePods} from './read-logs.js'
 
 type Wire = (kubeContext: string) => Promise<{kube: Kube; streams: PodStreams}>
-type Overrides = Pick<ConfigOverrides, 'env' | 'namespace' | 'kubeContext'>
+type Overrides = Pick<ConfigOverrides, 'env' | 'namespace' | 'kubeContext' | 'release'>
 
 const realWire: Wire = async kubeContext => (await import('./wire.js')).realStreams(kubeContext)
 
@@ -31,7 +32,7 @@ export async function connect(
   const session = new ConnectSession(
     {release: config.release, namespace: config.namespace},
     {forward: requested, logs: options.logs ? {initial: {tailLines: CONNECT_TAIL}} : false, emit: options.emit},
-    {...deps, privileged: process.getuid?.() === 0},
+    {...deps, privileged: process.getuid?.() === 0, registry: new ConnectionRegistry()},
   )
   await session.start()
   await session.run(options.signal)

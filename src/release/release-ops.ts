@@ -21,7 +21,7 @@ import {type DeploymentFacts, judgeStatus, type StatusReport} from './status.js'
 export const INSTANCE_LABEL = 'app.kubernetes.io/instance'
 export const instanceSelector = (release: string): string => `${INSTANCE_LABEL}=${release}`
 
-/** Where `draft connect` serves a release. src/connect answers it; until it is wired, status shows no URL. */
+/** Where `draft connect` serves a release: src/connect/connection-registry.ts answers it. */
 export interface ConnectionLookup {
   urls(target: {release: string; namespace: string; context: string}): Promise<string[]>
 }

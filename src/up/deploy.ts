@@ -73,12 +73,16 @@ export async function deployOnChange(
 
 /** A connect session on the deployed release, started (ports bound, URLs announced). */
 async function stayConnected(config: DeployConfig, deps: UpDependencies, emit: ConnectEmit, origin?: number) {
-  const [{ConnectSession}, {CONNECT_TAIL}] = await Promise.all([import('../connect/connect-session.js'), import('../connect/connect.js')])
+  const [{ConnectSession}, {CONNECT_TAIL}, {ConnectionRegistry}] = await Promise.all([
+    import('../connect/connect-session.js'),
+    import('../connect/connect.js'),
+    import('../connect/connection-registry.js'),
+  ])
   if (!deps.streams) throw new Error('draft up --connect needs pod streams in its dependencies')
   const session = new ConnectSession(
     {release: config.release, namespace: config.namespace},
     {forward: [], logs: {initial: {tailLines: CONNECT_TAIL}}, emit},
-    {kube: deps.kube, streams: deps.streams, privileged: process.getuid?.() === 0, ...(origin === undefined ? {} : {origin})},
+    {kube: deps.kube, streams: deps.streams, privileged: process.getuid?.() === 0, registry: new ConnectionRegistry(), ...(origin === undefined ? {} : {origin})},
   )
   await session.start()
   return session

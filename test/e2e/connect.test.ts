@@ -96,8 +96,12 @@ describe('draft connect and logs (e2e, real node)', function () {
     const started = new Set(connect.of('log-line').filter(e => e.line === 'listening on 3000').map(e => e.pod))
     assert.equal([...started].filter(p => !before.has(String(p))).length, 3, 'the start-up line of each new pod')
     assert.equal(connect.of('forward-failed').length, 0)
+    const status = await draft(['status', app, '--namespace', namespace, '--json'])
+    assert.deepEqual((JSON.parse(status.stdout) as {urls?: string[]}).urls, [url], 'draft status shows where it is connected')
     assert.equal(await connect.stop(), 0)
     assert.equal(connect.of('connect-stopped').length, 1)
+    const after = await draft(['status', app, '--namespace', namespace, '--json'])
+    assert.equal((JSON.parse(after.stdout) as {urls?: string[]}).urls, undefined)
   })
 
   it('survives a deleted pod: new connections wait for the replacement, one line says why', async () => {
@@ -208,8 +212,8 @@ describe('draft connect and logs (e2e, real node)', function () {
     }
 
     it('nothing deployed yet', async () => {
-      await fails(['connect', app, '--namespace', `${namespace}-empty`], 'NOT_DEPLOYED', /Run `draft up` first/)
-      await fails(['logs', app, '--namespace', `${namespace}-empty`], 'NOT_DEPLOYED', /Run `draft up` first/)
+      await fails(['connect', app, '--namespace', `${namespace}-empty`], 'NOTHING_DEPLOYED', /Run `draft up` first/)
+      await fails(['logs', app, '--namespace', `${namespace}-empty`], 'NOTHING_DEPLOYED', /Run `draft up` first/)
     })
 
     it('a local port in use that was asked for explicitly', async () => {
