@@ -1,6 +1,7 @@
 import {DraftError} from '../core/errors.js'
 import type {ConnectEmit} from '../core/events.js'
 import type {Kube, PortState} from '../kube/kube.js'
+import {instanceSelector} from '../kube/labels.js'
 import type {LogOptions, PodStreams} from '../pod-streams/pod-streams.js'
 import {sleep as realSleep} from '../util/signals.js'
 import {explainWaiting} from './choose-pod.js'
@@ -39,9 +40,6 @@ export interface SessionDeps {
   registry?: Pick<ConnectionRegistry, 'record'>
 }
 
-/** The chart's label on everything of a release. */
-export const releaseSelector = (release: string): string => `app.kubernetes.io/instance=${release}`
-
 /**
  * A live connection to a release: its ports forwarded to localhost and its pods' logs followed, across
  * redeploys, deleted pods and API server restarts, until the signal. `start` does every check that
@@ -66,7 +64,7 @@ export class ConnectSession {
     this.now = deps.now ?? (() => performance.now())
     this.began = deps.origin ?? this.now()
     this.outage = new Outage(options.emit, this.at, () => this.follower?.refresh())
-    this.watch = new ReleaseWatch(deps.kube, target.namespace, releaseSelector(target.release), {outage: this.outage, sleep: deps.sleep ?? realSleep, now: this.now})
+    this.watch = new ReleaseWatch(deps.kube, target.namespace, instanceSelector(target.release), {outage: this.outage, sleep: deps.sleep ?? realSleep, now: this.now})
   }
 
   readonly at = (): number => Math.round(this.now() - this.began)
@@ -75,7 +73,7 @@ export class ConnectSession {
   async start(): Promise<void> {
     const {kube} = this.deps
     const {namespace, release} = this.target
-    const selector = releaseSelector(release)
+    const selector = instanceSelector(release)
     const [pods, deployments] = await Promise.all([kube.pods(namespace, selector), kube.deployments(namespace, selector)])
     if (pods.length === 0 && deployments.length === 0) throw new DraftError('NOTHING_DEPLOYED', {release, namespace, context: kube.target().context})
     if (this.options.forward === false) return

@@ -71,10 +71,6 @@ export class LogFollower {
     this.follows.clear()
   }
 
-  openCount(): number {
-    return [...this.follows.values()].filter(f => f.state === 'open').length
-  }
-
   private apply(action: LogAction): void {
     const key = streamKey(action.pod, action.container)
     switch (action.kind) {

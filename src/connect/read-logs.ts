@@ -4,8 +4,9 @@ import {join, relative} from 'node:path'
 import {DraftError} from '../core/errors.js'
 import type {ConnectEmit} from '../core/events.js'
 import type {Kube, PodState} from '../kube/kube.js'
+import {instanceSelector} from '../kube/labels.js'
 import {type LogLine, PodStreamError, type PodStreams} from '../pod-streams/pod-streams.js'
-import {releaseSelector, type SessionTarget} from './connect-session.js'
+import type {SessionTarget} from './connect-session.js'
 import {logPrefix, mergeByTime} from './log-prefix.js'
 import {containersOf} from './log-plan.js'
 
@@ -18,7 +19,7 @@ export interface LogsRequest {
 
 /** The pods of the release (oldest first), or NOTHING_DEPLOYED; checks --container against them. */
 export async function releasePods(target: SessionTarget, kube: Kube, container?: string): Promise<PodState[]> {
-  const selector = releaseSelector(target.release)
+  const selector = instanceSelector(target.release)
   const [pods, deployments] = await Promise.all([kube.pods(target.namespace, selector), kube.deployments(target.namespace, selector)])
   if (pods.length === 0 && deployments.length === 0) throw new DraftError('NOTHING_DEPLOYED', {release: target.release, namespace: target.namespace, context: kube.target().context})
   if (container) {

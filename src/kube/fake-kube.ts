@@ -31,7 +31,6 @@ export class FakeKube implements Kube {
   newestHash = 'abc123'
   /** The next this many lists fail as if the API server were down. */
   failLists = 0
-  lists = 0
   private readonly watches = new Set<{onChange: (change: PodChange) => void; fail: (error: Error) => void}>()
 
   constructor(private readonly resolved: KubeTarget = {context: 'fake', cluster: 'fake', server: 'https://127.0.0.1:6443', user: 'tester', kubeconfig: '/fake/kubeconfig'}) {}
@@ -157,7 +156,6 @@ export class FakeKube implements Kube {
 
   async pods(namespace = 'default', selector = ''): Promise<PodState[]> {
     this.check(namespace, 'list pods')
-    this.lists++
     if (this.failLists > 0) {
       this.failLists--
       throw new DraftError('KUBE_UNREACHABLE', {context: this.resolved.context, server: this.resolved.server, reason: 'ECONNREFUSED'})
