@@ -26,10 +26,10 @@ export const streamKey = (pod: string, container: string): string => `${pod}/${c
 /** The containers of a pod in spec order (statuses appear only once it is scheduled). */
 export const containersOf = (pod: PodState): string[] => pod.containerNames ?? pod.containers.map(c => c.name)
 
-const running = (c: ContainerState): boolean => Boolean(c.startedAt) && !c.terminated && !c.waiting
+const running = (c: ContainerState): boolean => Boolean(c.running) && !c.terminated && !c.waiting
 
 /** A container has a log once it has been created: it then has a runtime id. */
-const instanceOf = (c: ContainerState | undefined): string | undefined => (c?.id && (c.startedAt || c.terminated) ? c.id : undefined)
+const instanceOf = (c: ContainerState | undefined): string | undefined => (c?.id && (c.running || c.terminated) ? c.id : undefined)
 
 export function planLogStreams(input: {
   pods: readonly PodState[]

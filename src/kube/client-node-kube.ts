@@ -256,7 +256,6 @@ function toPod(p: k8s.V1Pod): PodState {
       restartCount: c.restartCount,
       ...(c.containerID ? {id: c.containerID} : {}),
       ...(c.state?.running ? {running: true} : {}),
-      ...(c.state?.running?.startedAt ? {startedAt: time(c.state.running.startedAt)} : {}),
       ...(c.state?.waiting ? {waiting: {reason: c.state.waiting.reason ?? '', message: c.state.waiting.message ?? ''}} : {}),
       ...(c.state?.terminated
         ? {terminated: {reason: c.state.terminated.reason ?? '', exitCode: c.state.terminated.exitCode, message: c.state.terminated.message ?? ''}}

@@ -45,8 +45,6 @@ export interface ContainerState {
   terminated?: {reason: string; exitCode: number; message: string}
   /** The runtime's id of the current (or last) instance: it changes when the container restarts. */
   id?: string
-  /** When the running instance started (RFC 3339). */
-  startedAt?: string
 }
 
 export interface PodState {

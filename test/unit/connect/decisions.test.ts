@@ -180,7 +180,7 @@ describe('connect decisions', () => {
 
     it('leaves an ended stream of a stopped container alone, and follows only --container', () => {
       const stopped = pod('app-aaa111-first')
-      stopped.containers[0] = {...stopped.containers[0]!, startedAt: undefined, terminated: {reason: 'Error', exitCode: 1, message: ''}}
+      stopped.containers[0] = {...stopped.containers[0]!, running: undefined, terminated: {reason: 'Error', exitCode: 1, message: ''}}
       assert.deepEqual(plan([stopped], new Map([['app-aaa111-first/app', {instance: 'containerd://app-aaa111-first-app', state: 'ended'}]])), [])
       const two = pod('app-aaa111-first', {containers: ['app', 'proxy']})
       assert.deepEqual(plan([two], new Map(), 'proxy').map(a => a.kind === 'open' && a.container), ['proxy'])

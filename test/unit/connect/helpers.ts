@@ -17,7 +17,7 @@ export function pod(name: string, options: {hash?: string; ready?: boolean; dele
       name: c,
       ready,
       restartCount: options.restarts ?? 0,
-      ...(options.waiting ? {waiting: {reason: options.waiting, message: ''}} : {startedAt: '2025-01-01T00:00:00.000Z'}),
+      ...(options.waiting ? {waiting: {reason: options.waiting, message: ''}} : {running: true}),
       ...(options.id === '' ? {} : {id: `containerd://${options.id ?? name}-${c}`}),
     })),
     created: options.created ?? '2025-01-01T00:00:00.000Z',
