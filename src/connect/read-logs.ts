@@ -77,7 +77,8 @@ export async function readLogs(target: SessionTarget, request: LogsRequest, deps
           const t = deps.kube.target()
           throw new DraftError('KUBE_UNREACHABLE', {context: t.context, server: t.server, reason: error.message})
         }
-        note(pod, container, error.failure === 'not-found' ? 'is gone' : `has no log to show: ${error.message}`)
+        // A pod that finished shutting down since it was listed has nothing more to say.
+        if (error.failure !== 'not-found') note(pod, container, `has no log to show: ${error.message}`)
       }
       return lines
     }),

@@ -50,7 +50,7 @@ export class ConnectLines {
 
 const PALETTE = [cyan, magenta, yellow, green, blue]
 
-/** Draws a session on stdout: lines, or JSON lines with --json. */
+/** Draws a session: lines on stdout (notes about log streams on stderr, so a saved log is only the log), or JSON lines with --json. */
 export class ConnectRenderer {
   private readonly lines = new ConnectLines()
 
@@ -62,6 +62,6 @@ export class ConnectRenderer {
       return
     }
     const line = this.lines.line(event)
-    if (line !== undefined) process.stdout.write(`${line}\n`)
+    if (line !== undefined) (event.type === 'log-note' ? process.stderr : process.stdout).write(`${line}\n`)
   }
 }

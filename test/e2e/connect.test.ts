@@ -153,6 +153,8 @@ describe('draft connect and logs (e2e, real node)', function () {
   })
 
   it('logs prints the lines of every pod, labelled, and --tail cuts them', async () => {
+    // The pod the last redeploy replaced may still be shutting down.
+    for (let i = 0; i < 600 && pods('express-api').length > 1; i++) await sleep(100)
     const [pod] = pods('express-api')
     kubectl('-n', namespace, 'exec', pod!, '--', 'sh', '-c', 'echo one > /proc/1/fd/1; echo two > /proc/1/fd/1')
     const all = await draft(['logs', app, '--namespace', namespace])
