@@ -7,7 +7,7 @@ import {join} from 'node:path'
 
 import {bed, copyFixture, draft} from '../support/cli.js'
 import {DraftProcess, get} from '../support/draft-process.js'
-import {TcpProxy} from '../support/tcp-proxy.js'
+import {LoopbackProxy} from '../support/proxy.js'
 
 const kubectl = (...args: string[]): string => execFileSync('kubectl', args, {encoding: 'utf8'})
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
@@ -118,17 +118,19 @@ describe('draft connect and logs (e2e, real node)', function () {
 
   it('survives an API server restart: one line when it goes, one when it is back, and no log line twice', async () => {
     const server = /server: https:\/\/127\.0\.0\.1:(\d+)/.exec(readFileSync(process.env.KUBECONFIG!, 'utf8'))!
-    const proxy = new TcpProxy({host: '127.0.0.1', port: Number(server[1])})
-    const port = await proxy.start()
+    const proxy = await LoopbackProxy.tcp({host: '127.0.0.1', port: Number(server[1])})
     const kubeconfig = join(mkdtempSync(join(tmpdir(), 'draft-proxy-')), 'config')
-    writeFileSync(kubeconfig, readFileSync(process.env.KUBECONFIG!, 'utf8').replace(server[0], `server: https://127.0.0.1:${port}`))
+    writeFileSync(kubeconfig, readFileSync(process.env.KUBECONFIG!, 'utf8').replace(server[0], `server: https://${proxy.address}`))
     try {
       const connect = start(['connect', app, '--namespace', namespace], {KUBECONFIG: kubeconfig})
       const url = await connect.url()
       await answers(url, `version ${version}`)
       await connect.until(() => connect.of('log-line').length > 0, 'the pod\'s log')
       const [pod] = pods('express-api')
-      await proxy.outage(3000)
+      // What the clients of an API server that restarts see: every connection cut, nothing answering for a while.
+      await proxy.stop()
+      await sleep(3000)
+      await proxy.start()
       await connect.until(() => connect.of('connection-restored').length === 1, 'the reconnection', 60_000)
       assert.equal(connect.of('connection-lost').length, 1)
       await answers(url, `version ${version}`)
@@ -140,7 +142,7 @@ describe('draft connect and logs (e2e, real node)', function () {
       assert.deepEqual(lines.filter(l => l === 'after the outage'), ['after the outage'])
       assert.equal(lines.filter(l => l === 'listening on 3000').length, 1)
     } finally {
-      await proxy.close()
+      await proxy.stop()
     }
   })
 
