@@ -6,10 +6,13 @@ export default class Up extends DraftCommand {
   static override summary = 'Build, push and deploy the app, then wait until it is running; with --watch, again on every save.'
   static override description = `Builds the image with Docker (BuildKit when available), tags it with a digest of its content, pushes it (skipped when the registry already has it, or when a local cluster sees local images), upgrades the Helm release and waits for the rollout. With nothing changed, it is a no-op. Settings come from draft.toml; flags override them.
 
-With --watch it keeps going: each burst of saves becomes one cycle, a save during a build cancels that stale build, and a failed cycle leaves the last good release running.`
+With --watch it keeps going: each burst of saves becomes one cycle, a save during a build cancels that stale build, and a failed cycle leaves the last good release running.
+
+With --connect (or connect = true in draft.toml) the app's ports are forwarded to localhost and its logs streamed after the deploy, as draft connect does; with --watch the URL stays the same across cycles.`
   static override examples = [
     '<%= config.bin %> up',
     '<%= config.bin %> up --watch',
+    '<%= config.bin %> up --watch --connect',
     '<%= config.bin %> up --registry 127.0.0.1:5000 --namespace dev',
     '<%= config.bin %> up --env staging --set replicaCount=2',
     '<%= config.bin %> up --json',
@@ -31,6 +34,7 @@ With --watch it keeps going: each burst of saves becomes one cycle, a save durin
     watch: Flags.boolean({char: 'w', description: 'Keep watching and deploy every saved change.'}),
     quiet: Flags.string({description: 'With --watch: quiet period after the last save before a cycle starts (default 300ms).', dependsOn: ['watch']}),
     cleanup: Flags.boolean({description: 'With --watch: uninstall the release when you stop.', dependsOn: ['watch']}),
+    connect: Flags.boolean({description: 'Then forward the ports to localhost and stream the logs until Ctrl-C (with --watch, for the whole session); default: connect in draft.toml.', allowNo: true}),
   }
 
   async run(): Promise<void> {
@@ -45,6 +49,7 @@ With --watch it keeps going: each burst of saves becomes one cycle, a save durin
       buildNetwork: flags['build-network'],
       timeout: flags.timeout,
       quiet: flags.quiet,
+      connect: flags.connect,
     }
     const interrupt = new AbortController()
     const onSignal = (): void => {
@@ -67,7 +72,9 @@ With --watch it keeps going: each burst of saves becomes one cycle, a save durin
     const [{deploy}, ui] = await Promise.all([import('../up/deploy.js'), import('../ui/up-renderer.js')])
     const renderer = this.json ? new ui.JsonLinesRenderer() : process.stdout.isTTY ? new ui.TtyRenderer() : new ui.PlainRenderer()
     try {
-      renderer.result(await deploy(path, overrides, {emit: event => renderer.event(event), signal}))
+      const deployed = await deploy(path, overrides, {emit: event => renderer.event(event), signal})
+      renderer.result(deployed.result)
+      await deployed.connect?.(event => renderer.connect(event))
     } finally {
       renderer.close()
     }

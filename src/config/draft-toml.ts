@@ -29,6 +29,8 @@ export interface DeployConfig {
   kubeContext: string
   timeoutMs: number
   watch: {quietMs: number; maxWaitMs: number}
+  /** After deploying, forward the ports and stream the logs (`draft up --connect`). */
+  connect: boolean
 }
 
 export interface ConfigOverrides {
@@ -42,9 +44,11 @@ export interface ConfigOverrides {
   buildNetwork?: string
   timeout?: string
   quiet?: string
+  /** --connect / --no-connect, over `connect` in the file. */
+  connect?: boolean
 }
 
-type KeyKind = 'string' | 'table' | 'string-list' | 'duration' | 'watch'
+type KeyKind = 'string' | 'boolean' | 'table' | 'string-list' | 'duration' | 'watch'
 const KEYS: Record<string, KeyKind> = {
   release: 'string',
   namespace: 'string',
@@ -61,6 +65,7 @@ const KEYS: Record<string, KeyKind> = {
   'kube-context': 'string',
   timeout: 'duration',
   watch: 'watch',
+  connect: 'boolean',
 }
 const WATCH_KEYS = ['quiet', 'max-wait']
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
@@ -180,6 +185,7 @@ export function loadConfig(appDir: string, overrides: ConfigOverrides = {}, env:
       quietMs: overrides.quiet ? duration(overrides.quiet, [], 'quiet') : duration(watch.quiet ?? '300ms', [...at('watch'), 'quiet'], ''),
       maxWaitMs: duration(watch['max-wait'] ?? '5s', [...at('watch'), 'max-wait'], ''),
     },
+    connect: overrides.connect ?? ((section.connect as boolean | undefined) ?? false),
   }
 }
 
@@ -195,6 +201,9 @@ function checkKind(
     case 'string':
     case 'duration':
       if (typeof value !== 'string') throw invalid(path, `must be a string, not ${type}`, `Quote it: ${key} = "${String(value)}".`)
+      return
+    case 'boolean':
+      if (typeof value !== 'boolean') throw invalid(path, `must be true or false, not ${type}`, `Write it without quotes: ${key} = true.`)
       return
     case 'string-list':
       if (!Array.isArray(value) || value.some(v => typeof v !== 'string')) throw invalid(path, `must be a list of strings, not ${type}`, `Write it like ${key} = ["values-dev.yaml"].`)

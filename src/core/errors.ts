@@ -283,6 +283,34 @@ const catalogue = {
     message: `release "${c.release}" is uninstalled, but ${c.pods.length} of its pods are still there after ${c.seconds}s: ${list(c.pods.slice(0, 3))}${c.pods.length > 3 ? ', ...' : ''}`,
     fix: `See what holds them with \`kubectl -n ${c.namespace} describe pod ${c.pods[0] ?? ''}\` (a finalizer, or a node that is gone); \`kubectl -n ${c.namespace} delete pod --force\` removes them.`,
   }),
+  NO_PORTS: (c: {release: string}): Advice => ({
+    message: `the pods of release "${c.release}" declare no container ports, so there is nothing to forward`,
+    fix: 'Declare the port the app listens on (containerPort in the chart\'s values.yaml), or name it with --port LOCAL:REMOTE.',
+  }),
+  LOCAL_PORT_UNAVAILABLE: (c: {port: number; remote: number; reason: string}): Advice => ({
+    message: `local port ${c.port} cannot be used: ${c.reason}`,
+    fix: `Choose another local port (--port ${c.port === 8080 ? 8081 : 8080}:${c.remote}), or stop what listens on ${c.port} (\`lsof -i :${c.port}\` shows it).`,
+  }),
+  BAD_PORT_FLAG: (c: {input: string; reason: string}): Advice => ({
+    message: `--port ${c.input}: ${c.reason}`,
+    fix: 'Write it as LOCAL:REMOTE (e.g. --port 8080:3000) or PORT for the same number on both sides, with ports from 1 to 65535.',
+  }),
+  CONTAINER_NOT_FOUND: (c: {container: string; release: string; available: readonly string[]}): Advice => ({
+    message: `no pod of release "${c.release}" has a container named "${c.container}"`,
+    fix: c.available.length ? `Use one of: ${list(c.available)}.` : 'Leave --container out to see every container.',
+  }),
+  NO_PREVIOUS_LOGS: (c: {release: string}): Advice => ({
+    message: `no container of release "${c.release}" has restarted, so there is no previous log to show`,
+    fix: 'Leave --previous out to see the running containers\' logs.',
+  }),
+  NO_BUILD_LOG: (c: {path: string}): Advice => ({
+    message: `there is no build log at ${c.path} yet`,
+    fix: '`draft up` writes it whenever it builds an image: run `draft up` (an unchanged app needs no build and writes none).',
+  }),
+  STREAM_FORBIDDEN: (c: {namespace: string; user: string; what: string}): Advice => ({
+    message: `${c.user} may not ${c.what} in namespace "${c.namespace}"`,
+    fix: 'Ask a cluster admin for a Role with that verb on pods/portforward, pods/log or pods/exec there, or use a namespace you own (--namespace).',
+  }),
 } as const
 
 export type ErrorCode = keyof typeof catalogue

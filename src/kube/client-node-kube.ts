@@ -1,44 +1,25 @@
-import {homedir} from 'node:os'
-import {existsSync} from 'node:fs'
-import {delimiter, join} from 'node:path'
-
 import type * as k8s from './kubernetes-client.js'
 
 import {DraftError} from '../core/errors.js'
-import type {DeploymentState, EventState, Kube, KubeTarget, LocalRegistryHosting, PodState} from './kube.js'
+import type {DeploymentState, EventState, Kube, KubeTarget, LocalRegistryHosting, PodChange, PodState, PortState} from './kube.js'
+import {type KubeClient, type LoadedKubeConfig, loadKubeConfig} from './kube-config.js'
 import {kubeError, statusOf as status} from './kube-errors.js'
-
-type Client = typeof import('./kubernetes-client.js')
 
 /** The real Kubernetes API, through @kubernetes/client-node (loaded lazily: it is heavy). */
 export class ClientNodeKube implements Kube {
-  private constructor(
-    private readonly k: Client,
-    private readonly config: k8s.KubeConfig,
-    private readonly resolved: KubeTarget,
-  ) {}
+  private readonly k: KubeClient
+  private readonly config: k8s.KubeConfig
+  private readonly resolved: KubeTarget
+
+  constructor(loaded: LoadedKubeConfig) {
+    this.k = loaded.k
+    this.config = loaded.config
+    this.resolved = loaded.target
+  }
 
   /** Load the kubeconfig (KUBECONFIG or ~/.kube/config) and choose the context. */
   static async open(kubeContext?: string, env: NodeJS.ProcessEnv = process.env): Promise<ClientNodeKube> {
-    const k = await import('./kubernetes-client.js')
-    const config = new k.KubeConfig()
-    const kubeconfig = env.KUBECONFIG || join(homedir(), '.kube', 'config')
-    const files = kubeconfig.split(delimiter).filter(Boolean)
-    if (!files.some(file => existsSync(file))) throw new DraftError('KUBE_NO_CONTEXT', {kubeconfig, available: [], missing: true})
-    try {
-      config.loadFromDefault()
-    } catch (error) {
-      throw new DraftError('KUBE_NO_CONTEXT', {kubeconfig, available: []}, {cause: error})
-    }
-    const available = config.getContexts().map(c => c.name)
-    if (kubeContext) {
-      if (!available.includes(kubeContext)) throw new DraftError('KUBE_NO_CONTEXT', {kubeconfig, wanted: kubeContext, available})
-      config.setCurrentContext(kubeContext)
-    }
-    const context = config.getContextObject(config.getCurrentContext())
-    const cluster = config.getCurrentCluster()
-    if (!context || !cluster) throw new DraftError('KUBE_NO_CONTEXT', {kubeconfig, available})
-    return new ClientNodeKube(k, config, {context: context.name, cluster: cluster.name, server: cluster.server, user: context.user, kubeconfig})
+    return new ClientNodeKube(await loadKubeConfig(kubeContext, env))
   }
 
   target(): KubeTarget {
@@ -116,18 +97,16 @@ export class ClientNodeKube implements Kube {
       if (status(error) === 404) return undefined
       throw this.forbiddenOr(error, namespace, 'read Deployments')
     }
-    const s = d.status ?? {}
-    return {
-      name,
-      generation: d.metadata?.generation ?? 0,
-      observedGeneration: s.observedGeneration ?? 0,
-      replicas: d.spec?.replicas ?? 1,
-      updatedReplicas: s.updatedReplicas ?? 0,
-      readyReplicas: s.readyReplicas ?? 0,
-      availableReplicas: s.availableReplicas ?? 0,
-      unavailableReplicas: s.unavailableReplicas ?? 0,
-      selector: Object.entries(d.spec?.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
-      conditions: (s.conditions ?? []).map(c => ({type: c.type, status: c.status, reason: c.reason ?? '', message: c.message ?? ''})),
+    return toDeployment(d)
+  }
+
+  async deployments(namespace: string, selector: string): Promise<DeploymentState[]> {
+    const apps = this.config.makeApiClient(this.k.AppsV1Api)
+    try {
+      const list = await apps.listNamespacedDeployment({namespace, labelSelector: selector})
+      return list.items.map(toDeployment)
+    } catch (error) {
+      throw this.forbiddenOr(error, namespace, 'list Deployments')
     }
   }
 
@@ -144,29 +123,59 @@ export class ClientNodeKube implements Kube {
 
   async pods(namespace: string, selector: string): Promise<PodState[]> {
     const core = this.config.makeApiClient(this.k.CoreV1Api)
-    const list = await core.listNamespacedPod({namespace, labelSelector: selector}).catch(error => {
+    try {
+      const list = await core.listNamespacedPod({namespace, labelSelector: selector})
+      return list.items.map(toPod)
+    } catch (error) {
       throw this.forbiddenOr(error, namespace, 'list pods')
+    }
+  }
+
+  async watchPods(namespace: string, selector: string, handlers: {onList: (pods: PodState[]) => void; onChange: (change: PodChange) => void}, signal: AbortSignal): Promise<void> {
+    const core = this.config.makeApiClient(this.k.CoreV1Api)
+    let list
+    try {
+      list = await core.listNamespacedPod({namespace, labelSelector: selector})
+    } catch (error) {
+      throw this.forbiddenOr(error, namespace, 'list pods')
+    }
+    if (signal.aborted) return
+    handlers.onList(list.items.map(toPod))
+    const watch = new this.k.Watch(this.config)
+    await new Promise<void>((resolve, reject) => {
+      let controller: AbortController | undefined
+      let settled = false
+      const finish = (error?: unknown): void => {
+        if (settled) return
+        settled = true
+        signal.removeEventListener('abort', onAbort)
+        controller?.abort()
+        if (error && !signal.aborted) reject(error)
+        else resolve()
+      }
+      const onAbort = (): void => finish()
+      signal.addEventListener('abort', onAbort, {once: true})
+      const query = {labelSelector: selector, resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300}
+      watch
+        .watch(
+          `/api/v1/namespaces/${namespace}/pods`,
+          query,
+          (phase, object: k8s.V1Pod & {code?: number; message?: string}) => {
+            if (settled) return
+            if (phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED') {
+              handlers.onChange({type: phase.toLowerCase() as PodChange['type'], pod: toPod(object)})
+            } else if (phase === 'ERROR') {
+              // 410 Gone: the list is too old to watch from. Ending lets the caller list again.
+              finish(object.code === 410 ? undefined : this.unreachable(Object.assign(new Error(object.message ?? 'watch error'), {code: object.code})))
+            }
+          },
+          error => finish(error ? (status(error) === 403 ? this.forbiddenOr(error, namespace, 'watch pods') : this.unreachable(error)) : undefined),
+        )
+        .then(c => {
+          controller = c
+          if (settled) c.abort()
+        }, finish)
     })
-    return list.items.map(p => ({
-      name: p.metadata?.name ?? '',
-      ...(p.metadata?.deletionTimestamp ? {terminating: true} : {}),
-      phase: p.status?.phase ?? 'Unknown',
-      templateHash: p.metadata?.labels?.['pod-template-hash'] ?? '',
-      image: p.spec?.containers[0]?.image ?? '',
-      conditions: (p.status?.conditions ?? []).map(c => ({type: c.type, status: c.status, reason: c.reason ?? '', message: c.message ?? ''})),
-      containers: (p.status?.containerStatuses ?? []).map(c => ({
-        name: c.name,
-        ready: c.ready,
-        restartCount: c.restartCount,
-        ...(c.state?.running ? {running: true} : {}),
-        ...(c.state?.waiting ? {waiting: {reason: c.state.waiting.reason ?? '', message: c.state.waiting.message ?? ''}} : {}),
-        ...(c.state?.terminated
-          ? {terminated: {reason: c.state.terminated.reason ?? '', exitCode: c.state.terminated.exitCode, message: c.state.terminated.message ?? ''}}
-          : c.lastState?.terminated
-            ? {terminated: {reason: c.lastState.terminated.reason ?? '', exitCode: c.lastState.terminated.exitCode, message: c.lastState.terminated.message ?? ''}}
-            : {}),
-      })),
-    }))
   }
 
   async events(namespace: string, objects: readonly string[]): Promise<EventState[]> {
@@ -206,5 +215,57 @@ export class ClientNodeKube implements Kube {
 
   private forbiddenOr(error: unknown, namespace: string, verb: string): DraftError {
     return kubeError(error, this.resolved, {namespace, verb})
+  }
+}
+
+const conditions = (list: {type: string; status: string; reason?: string; message?: string}[] | undefined) =>
+  (list ?? []).map(c => ({type: c.type, status: c.status, reason: c.reason ?? '', message: c.message ?? ''}))
+
+function ports(containers: {name: string; ports?: {name?: string; containerPort: number; protocol?: string}[]}[] | undefined): PortState[] {
+  return (containers ?? []).flatMap(c => (c.ports ?? []).map(p => ({container: c.name, name: p.name ?? '', port: p.containerPort, protocol: p.protocol ?? 'TCP'})))
+}
+
+function toDeployment(d: k8s.V1Deployment): DeploymentState {
+  const s = d.status ?? {}
+  return {
+    name: d.metadata?.name ?? '',
+    generation: d.metadata?.generation ?? 0,
+    observedGeneration: s.observedGeneration ?? 0,
+    replicas: d.spec?.replicas ?? 1,
+    updatedReplicas: s.updatedReplicas ?? 0,
+    readyReplicas: s.readyReplicas ?? 0,
+    availableReplicas: s.availableReplicas ?? 0,
+    unavailableReplicas: s.unavailableReplicas ?? 0,
+    selector: Object.entries(d.spec?.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
+    conditions: conditions(s.conditions),
+    ports: ports(d.spec?.template.spec?.containers),
+  }
+}
+
+function toPod(p: k8s.V1Pod): PodState {
+  const time = (value: Date | string | undefined): string | undefined => (value === undefined ? undefined : new Date(value).toISOString())
+  return {
+    name: p.metadata?.name ?? '',
+    phase: p.status?.phase ?? 'Unknown',
+    templateHash: p.metadata?.labels?.['pod-template-hash'] ?? '',
+    image: p.spec?.containers[0]?.image ?? '',
+    conditions: conditions(p.status?.conditions),
+    containers: (p.status?.containerStatuses ?? []).map(c => ({
+      name: c.name,
+      ready: c.ready,
+      restartCount: c.restartCount,
+      ...(c.containerID ? {id: c.containerID} : {}),
+      ...(c.state?.running ? {running: true} : {}),
+      ...(c.state?.waiting ? {waiting: {reason: c.state.waiting.reason ?? '', message: c.state.waiting.message ?? ''}} : {}),
+      ...(c.state?.terminated
+        ? {terminated: {reason: c.state.terminated.reason ?? '', exitCode: c.state.terminated.exitCode, message: c.state.terminated.message ?? ''}}
+        : c.lastState?.terminated
+          ? {terminated: {reason: c.lastState.terminated.reason ?? '', exitCode: c.lastState.terminated.exitCode, message: c.lastState.terminated.message ?? ''}}
+          : {}),
+    })),
+    ...(p.metadata?.creationTimestamp ? {created: time(p.metadata.creationTimestamp)} : {}),
+    ...(p.metadata?.deletionTimestamp ? {terminating: true} : {}),
+    containerNames: (p.spec?.containers ?? []).map(c => c.name),
+    ports: ports(p.spec?.containers),
   }
 }

@@ -1,5 +1,5 @@
 import {DraftError} from '../core/errors.js'
-import type {DeploymentState, EventState, Kube, KubeTarget, LocalRegistryHosting, PodState} from './kube.js'
+import type {DeploymentState, EventState, Kube, KubeTarget, LocalRegistryHosting, PodChange, PodState} from './kube.js'
 import {kubeError} from './kube-errors.js'
 
 /**
@@ -9,6 +9,8 @@ import {kubeError} from './kube-errors.js'
  * pods go away); `unreadableNamespaces` answer reads as the API does for a user without a Role there.
  * `unreachable` fails every call as the real client does when the API server is gone: a refused
  * connection, classified by `kubeError`.
+ * For `connect` and `logs`, a test sets the pods itself with `setPods` (watches see the difference as
+ * changes), and `dropWatches` ends every watch the way an API server that goes away does.
  */
 export class FakeKube implements Kube {
   readonly namespaces = new Set(['default', 'kube-system', 'kube-public'])
@@ -25,6 +27,11 @@ export class FakeKube implements Kube {
   deploymentFor?: (namespace: string, name: string) => DeploymentState | undefined
   readonly secretDeletes: {namespace: string; selector: string}[] = []
   private polls = new Map<string, number>()
+  deploymentList: DeploymentState[] = []
+  newestHash = 'abc123'
+  /** The next this many lists fail as if the API server were down. */
+  failLists = 0
+  private readonly watches = new Set<{onChange: (change: PodChange) => void; fail: (error: Error) => void}>()
 
   constructor(private readonly resolved: KubeTarget = {context: 'fake', cluster: 'fake', server: 'https://127.0.0.1:6443', user: 'tester', kubeconfig: '/fake/kubeconfig'}) {}
 
@@ -91,13 +98,69 @@ export class FakeKube implements Kube {
 
   async newestTemplateHash(): Promise<string | undefined> {
     this.reachable()
-    return 'abc123'
+    return this.newestHash
+  }
+
+  async deployments(namespace: string): Promise<DeploymentState[]> {
+    this.check(namespace, 'list Deployments')
+    return this.deploymentList
+  }
+
+  /** Replace the pods; open watches get one change per pod added, modified or deleted. */
+  setPods(pods: PodState[]): void {
+    const current = typeof this.podList === 'function' ? this.podList('default', '') : (this.podList ?? [])
+    const before = new Map(current.map(p => [p.name, p]))
+    const next = pods.map(p => structuredClone(p))
+    this.podList = next
+    const changes: PodChange[] = []
+    for (const pod of next) {
+      const old = before.get(pod.name)
+      if (!old) changes.push({type: 'added', pod})
+      else if (JSON.stringify(old) !== JSON.stringify(pod)) changes.push({type: 'modified', pod})
+      before.delete(pod.name)
+    }
+    for (const pod of before.values()) changes.push({type: 'deleted', pod})
+    for (const watch of this.watches) for (const change of changes) watch.onChange(structuredClone(change))
+  }
+
+  /** Every open watch fails, as when the API server restarts. */
+  dropWatches(reason = 'ECONNRESET'): void {
+    for (const watch of [...this.watches]) watch.fail(new DraftError('KUBE_UNREACHABLE', {context: this.resolved.context, server: this.resolved.server, reason}))
+  }
+
+  watchCount(): number {
+    return this.watches.size
+  }
+
+  async watchPods(namespace: string, selector: string, handlers: {onList: (pods: PodState[]) => void; onChange: (change: PodChange) => void}, signal: AbortSignal): Promise<void> {
+    const pods = await this.pods(namespace, selector)
+    if (signal.aborted) return
+    handlers.onList(pods)
+    await new Promise<void>((resolve, reject) => {
+      const watch = {
+        onChange: handlers.onChange,
+        fail: (error: Error) => {
+          this.watches.delete(watch)
+          signal.removeEventListener('abort', stop)
+          reject(error)
+        },
+      }
+      const stop = (): void => {
+        this.watches.delete(watch)
+        resolve()
+      }
+      this.watches.add(watch)
+      signal.addEventListener('abort', stop, {once: true})
+    })
   }
 
   async pods(namespace = 'default', selector = ''): Promise<PodState[]> {
-    this.reachable()
-    if (this.unreadableNamespaces.has(namespace)) throw new DraftError('NAMESPACE_FORBIDDEN', {namespace, user: this.resolved.user, verb: 'list pods'})
-    if (this.podList) return typeof this.podList === 'function' ? this.podList(namespace, selector) : this.podList
+    this.check(namespace, 'list pods')
+    if (this.failLists > 0) {
+      this.failLists--
+      throw new DraftError('KUBE_UNREACHABLE', {context: this.resolved.context, server: this.resolved.server, reason: 'ECONNREFUSED'})
+    }
+    if (this.podList) return structuredClone(typeof this.podList === 'function' ? this.podList(namespace, selector) : this.podList)
     const problem = this.podProblem
     return [
       {
@@ -123,5 +186,10 @@ export class FakeKube implements Kube {
     const names = [...this.secrets.keys()].filter(k => k.startsWith(`${namespace}/`) && (!instance || k === `${namespace}/${instance}-registry`))
     for (const name of names) this.secrets.delete(name)
     return names.map(k => k.slice(namespace.length + 1))
+  }
+
+  private check(namespace: string, verb: string): void {
+    this.reachable()
+    if (this.unreadableNamespaces.has(namespace)) throw new DraftError('NAMESPACE_FORBIDDEN', {namespace, user: this.resolved.user, verb})
   }
 }

@@ -20,10 +20,10 @@ export function kubeError(error: unknown, target: Pick<KubeTarget, 'context' | '
   return new DraftError('KUBE_UNREACHABLE', {context: target.context, server: target.server, reason}, {cause: error})
 }
 
-/** The HTTP status of an ApiException from @kubernetes/client-node; undefined for a network error. */
+/** The HTTP status of an ApiException (or a Watch's error) from @kubernetes/client-node; undefined for a network error. */
 export function statusOf(error: unknown): number | undefined {
-  const code = (error as {code?: unknown}).code
-  return typeof code === 'number' ? code : undefined
+  const {code, statusCode} = error as {code?: unknown; statusCode?: unknown}
+  return typeof code === 'number' ? code : typeof statusCode === 'number' ? statusCode : undefined
 }
 
 function bodyMessage(error: unknown): string {

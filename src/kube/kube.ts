@@ -23,6 +23,16 @@ export interface DeploymentState {
   /** matchLabels as a label selector string. */
   selector: string
   conditions: {type: string; status: string; reason: string; message: string}[]
+  /** Container ports of the pod template: what the newest pods will declare. */
+  ports?: PortState[]
+}
+
+export interface PortState {
+  container: string
+  /** The port's name in the spec ("http"), or empty. */
+  name: string
+  port: number
+  protocol: string
 }
 
 export interface ContainerState {
@@ -33,6 +43,8 @@ export interface ContainerState {
   running?: boolean
   waiting?: {reason: string; message: string}
   terminated?: {reason: string; exitCode: number; message: string}
+  /** The runtime's id of the current (or last) instance: it changes when the container restarts. */
+  id?: string
 }
 
 export interface PodState {
@@ -43,9 +55,17 @@ export interface PodState {
   image: string
   conditions: {type: string; status: string; reason: string; message: string}[]
   containers: ContainerState[]
-  /** Deleted, and waiting for its containers to stop. */
+  /** Deleted (metadata.deletionTimestamp is set), and waiting for its containers to stop. */
   terminating?: boolean
+  /** metadata.creationTimestamp (RFC 3339). */
+  created?: string
+  /** The containers of the spec, in order (statuses are missing until the pod is scheduled). */
+  containerNames?: string[]
+  ports?: PortState[]
 }
+
+/** A change seen by a pod watch. */
+export type PodChange = {type: 'added' | 'modified' | 'deleted'; pod: PodState}
 
 export interface EventState {
   object: string
@@ -78,6 +98,14 @@ export interface Kube {
   newestTemplateHash(namespace: string, deployment: DeploymentState): Promise<string | undefined>
   /** Throws NAMESPACE_FORBIDDEN when the user may not list pods there. */
   pods(namespace: string, selector: string): Promise<PodState[]>
+  /** Deployments matching a label selector. Throws NAMESPACE_FORBIDDEN. */
+  deployments(namespace: string, selector: string): Promise<DeploymentState[]>
+  /**
+   * Lists the pods of a selector, hands the list to `onList`, then every change to `onChange`, until
+   * the watch ends. It resolves when the API closes the watch (normal, every few minutes) and rejects
+   * when it fails (the API went away); either way the caller lists again. Ends at once on the signal.
+   */
+  watchPods(namespace: string, selector: string, handlers: {onList: (pods: PodState[]) => void; onChange: (change: PodChange) => void}, signal: AbortSignal): Promise<void>
   events(namespace: string, objects: readonly string[]): Promise<EventState[]>
   /** Deletes the Secrets that match a label selector; returns their names. */
   deleteSecrets(namespace: string, selector: string): Promise<string[]>

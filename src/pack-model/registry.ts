@@ -1,8 +1,8 @@
 import {existsSync, readdirSync, realpathSync} from 'node:fs'
-import {homedir} from 'node:os'
 import {join} from 'node:path'
 
 import {DraftError} from '../core/errors.js'
+import {draftHome} from '../util/draft-home.js'
 import {packageRoot} from '../util/package-root.js'
 import {type Pack, type PackProblem, type PackSource, MANIFEST, loadPack} from './manifest.js'
 import type {AppTrust, HeldPack} from './trust.js'
@@ -47,7 +47,7 @@ export interface PackLocations {
   builtinDir?: string
 }
 
-export const draftHome = (env: NodeJS.ProcessEnv = process.env): string => env.DRAFT_HOME || join(homedir(), '.draft')
+export {draftHome}
 
 export function packSources(locations: PackLocations): {source: PackSource; dir: string}[] {
   const sources: {source: PackSource; dir: string}[] = []

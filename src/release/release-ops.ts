@@ -3,6 +3,7 @@ import {DraftError, isDraftError} from '../core/errors.js'
 import type {Emit, Stage} from '../core/events.js'
 import type {Helm, HelmRevision} from '../helm/helm.js'
 import type {Kube} from '../kube/kube.js'
+import {instanceSelector} from '../kube/labels.js'
 import type {CredentialStore} from '../registry/credentials.js'
 import {parseImageRef} from '../registry/image-ref.js'
 import {MANAGED_BY_LABEL} from '../registry/pull-secret.js'
@@ -17,11 +18,8 @@ import {tagOf, workloadImages} from './manifest.js'
 import {chooseRollback, describeRevisions, liveRevision, recordFor, type RevisionView, revisionsWithoutRecord} from './revisions.js'
 import {type DeploymentFacts, judgeStatus, type StatusReport} from './status.js'
 
-/** The chart's label for "this release's objects": how draft finds a release's pods. */
-export const INSTANCE_LABEL = 'app.kubernetes.io/instance'
-export const instanceSelector = (release: string): string => `${INSTANCE_LABEL}=${release}`
 
-/** Where `draft connect` serves a release. src/connect answers it; until it is wired, status shows no URL. */
+/** Where `draft connect` serves a release: src/connect/connection-registry.ts answers it. */
 export interface ConnectionLookup {
   urls(target: {release: string; namespace: string; context: string}): Promise<string[]>
 }

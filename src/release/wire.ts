@@ -1,4 +1,5 @@
 import type {DeployConfig} from '../config/draft-toml.js'
+import {ConnectionRegistry} from '../connect/connection-registry.js'
 import {HelmCli} from '../helm/helm-cli.js'
 import {ClientNodeKube} from '../kube/client-node-kube.js'
 import {ExecaRunner} from '../process/execa-runner.js'
@@ -16,5 +17,6 @@ export async function realReleaseDependencies(config: DeployConfig, env: NodeJS.
     registry: new HttpRegistry(),
     credentials: new DockerCredentialStore({env}),
     contexts: new BuildContextProvider(),
+    connections: new ConnectionRegistry(),
   }
 }

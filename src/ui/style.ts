@@ -10,6 +10,8 @@ export const dim = wrap(2, 22)
 export const red = wrap(31, 39)
 export const green = wrap(32, 39)
 export const yellow = wrap(33, 39)
+export const blue = wrap(34, 39)
+export const magenta = wrap(35, 39)
 export const cyan = wrap(36, 39)
 
 export const symbols = {ok: '✔', fail: '✖', warn: '!', arrow: '→', dot: '•'}

@@ -1,14 +1,17 @@
-import type {Stage, UpEvent} from '../core/events.js'
+import type {ConnectEvent, Stage, UpEvent} from '../core/events.js'
 import type {UpResult} from '../up/up-engine.js'
 import {formatDuration} from '../util/duration.js'
 import {formatBytes} from '../util/format.js'
 import {nextStep} from './next-step.js'
+import {ConnectLines} from './connect-renderer.js'
 import {bold, cyan, dim, green, red, symbols, yellow} from './style.js'
 
 /** Draws the event stream of `draft up`: live on a TTY, plain lines elsewhere, JSON lines with --json. */
 export interface UpRenderer {
   event(event: UpEvent): void
   result(result: UpResult): void
+  /** A connect session after the deploy (--connect). */
+  connect(event: ConnectEvent): void
   close(): void
 }
 
@@ -25,6 +28,10 @@ export class JsonLinesRenderer implements UpRenderer {
     write(`${JSON.stringify({type: 'result', ...result})}\n`)
   }
 
+  connect(event: ConnectEvent): void {
+    write(`${JSON.stringify(event)}\n`)
+  }
+
   close(): void {}
 }
 
@@ -33,6 +40,12 @@ const label = (stage: Stage): string => stage.padEnd(8)
 /** Plain lines for logs and CI: every build step, other progress at most every two seconds. */
 export class PlainRenderer implements UpRenderer {
   private lastProgress = new Map<Stage, {message: string; at: number}>()
+  private readonly lines = new ConnectLines()
+
+  connect(event: ConnectEvent): void {
+    const line = this.lines.line(event)
+    if (line !== undefined) write(`${line}\n`)
+  }
 
   event(event: UpEvent): void {
     switch (event.type) {
@@ -73,6 +86,7 @@ export class TtyRenderer implements UpRenderer {
   private current?: {stage: Stage; started: number; message: string}
   private frame = 0
   private readonly timer: NodeJS.Timeout
+  private readonly lines = new ConnectLines()
 
   constructor(private readonly now: () => number = () => performance.now()) {
     this.timer = setInterval(() => this.draw(), 100)
@@ -103,6 +117,13 @@ export class TtyRenderer implements UpRenderer {
   result(result: UpResult): void {
     this.clearLine()
     write(summary(result))
+  }
+
+  connect(event: ConnectEvent): void {
+    const line = this.lines.line(event)
+    if (line === undefined) return
+    this.clearLine()
+    write(`${line}\n`)
   }
 
   close(): void {
@@ -162,7 +183,7 @@ export function summary(r: UpResult): string {
     `  image    ${r.image}${r.digest ? dim(` (${r.digest.slice(0, 19)}…)`) : ''}${r.built ? '' : dim(' (no build needed)')}`,
     `  context  ${r.context.files} files, ${formatBytes(r.context.bytes)}${r.commit ? dim(` at commit ${shortCommit(r.commit)}`) : ''}`,
     `  timings  ${stages.join(' · ')} ${dim(`= ${formatDuration(r.totalMs)}`)}`,
-    `  next     ${cyan(next.command)}${next.url ? dim(` (then ${next.url})`) : ''}   ${dim('or')}   ${cyan('draft up --watch')}`,
+    `  next     ${cyan(next.command)}${next.url ? dim(` (then ${next.url})`) : ''}   ${dim('or')}   ${cyan('draft connect')}`,
   ]
   if (r.delivery !== 'registry') lines.splice(3, 0, `  cluster  ${r.cluster}: ${yellow(r.delivery === 'load' ? 'image loaded into the cluster' : 'the cluster uses local images')}`)
   if (r.afterRollback) lines.splice(2, 0, `  ${yellow(`revision ${r.afterRollback.revision} was a rollback to revision ${r.afterRollback.to}: this folder is deployed again`)}`)

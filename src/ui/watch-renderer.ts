@@ -1,11 +1,12 @@
-import type {Stage} from '../core/events.js'
+import type {ConnectEvent, Stage} from '../core/events.js'
 import type {LoopEvent} from '../loop/watch-loop.js'
 import {formatDuration} from '../util/duration.js'
+import {ConnectLines} from './connect-renderer.js'
 import {bold, cyan, dim, green, red, symbols, yellow} from './style.js'
 
 /** Draws `draft up --watch`: one live status line on a TTY, plain lines elsewhere, JSON lines with --json. */
 export interface WatchRenderer {
-  event(event: LoopEvent): void
+  event(event: LoopEvent | ConnectEvent): void
   close(): void
 }
 
@@ -42,8 +43,11 @@ function outcome(event: LoopEvent): string | undefined {
   }
 }
 
+const isLoopEvent = (event: LoopEvent | ConnectEvent): event is LoopEvent =>
+  ['watching', 'change', 'cycle-started', 'stage', 'cycle-finished', 'cycle-cancelled', 'cycle-failed', 'stopped'].includes(event.type)
+
 export class JsonLinesWatchRenderer implements WatchRenderer {
-  event(event: LoopEvent): void {
+  event(event: LoopEvent | ConnectEvent): void {
     write(`${JSON.stringify(event)}\n`)
   }
 
@@ -51,7 +55,14 @@ export class JsonLinesWatchRenderer implements WatchRenderer {
 }
 
 export class PlainWatchRenderer implements WatchRenderer {
-  event(event: LoopEvent): void {
+  private readonly lines = new ConnectLines()
+
+  event(event: LoopEvent | ConnectEvent): void {
+    if (!isLoopEvent(event)) {
+      const line = this.lines.line(event)
+      if (line !== undefined) write(`${line}\n`)
+      return
+    }
     const line = outcome(event)
     if (line) return write(`${line}\n`)
     if (event.type === 'cycle-started') write(`${symbols.arrow} cycle ${event.cycle} (${event.route}): ${summarise(event.changes)}\n`)
@@ -72,8 +83,11 @@ export class TtyWatchRenderer implements WatchRenderer {
   private status = {cycle: 0, stage: '', detail: '', started: 0, stageStarted: 0}
   private frame = 0
   private revision?: number
+  private url?: string
+  private readonly lines = new ConnectLines()
 
-  event(event: LoopEvent): void {
+  event(event: LoopEvent | ConnectEvent): void {
+    if (!isLoopEvent(event)) return this.connectEvent(event)
     switch (event.type) {
       case 'cycle-started':
         this.status = {cycle: event.cycle, stage: 'starting', detail: summarise(event.changes), started: performance.now(), stageStarted: performance.now()}
@@ -109,13 +123,23 @@ export class TtyWatchRenderer implements WatchRenderer {
     write('\r\u001B[2K')
   }
 
+  /** Connect lines go above the live line, which is then drawn again. */
+  private connectEvent(event: ConnectEvent): void {
+    if (event.type === 'forward-listening') this.url ??= event.url
+    const line = this.lines.line(event)
+    if (line === undefined) return
+    write(`\r\u001B[2K${line}\n`)
+    if (this.timer) this.draw()
+    else if (event.type !== 'connect-stopped') this.drawIdle()
+  }
+
   private idle(): void {
     clearInterval(this.timer)
     this.timer = undefined
   }
 
   private drawIdle(): void {
-    write(dim(`  watching for changes${this.revision ? ` · revision ${this.revision} is live` : ''}`))
+    write(dim(`  watching for changes${this.revision ? ` · revision ${this.revision} is live` : ''}${this.url ? ` at ${this.url}` : ''}`))
   }
 
   private draw(): void {

@@ -10,6 +10,7 @@ import {BuildFailure} from '../docker/dockerode-engine.js'
 import {describeSource, type Git} from '../git/git.js'
 import type {Helm, HelmRelease} from '../helm/helm.js'
 import type {Kube} from '../kube/kube.js'
+import type {PodStreams} from '../pod-streams/pod-streams.js'
 import {type ProcessRunner, ProgramNotFound} from '../process/process-runner.js'
 import type {CredentialStore, FoundCredentials} from '../registry/credentials.js'
 import {pullSecret, pullSecretName} from '../registry/pull-secret.js'
@@ -30,6 +31,8 @@ export interface UpDependencies {
   credentials: CredentialStore
   helm: Helm
   kube: Kube
+  /** Port-forward and logs, for --connect. */
+  streams?: PodStreams
   runner: ProcessRunner
   contexts: ContextProvider
   /** Asked for the app folder's commit, recorded on the revision; without it nothing is recorded. */

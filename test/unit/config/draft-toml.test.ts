@@ -127,6 +127,18 @@ describe('loadConfig (draft.toml)', () => {
     assert.equal(renderError(error).split(place).length - 1, 1, renderError(error))
   })
 
+  it('reads connect = true, lets --connect and --no-connect win, and still suggests a misspelt key', () => {
+    assert.equal(loadConfig(dir, {}, {}).connect, false)
+    write(BASE.replace('timeout = "90s"', 'timeout = "90s"\nconnect = true'))
+    assert.equal(loadConfig(dir, {}, {}).connect, true)
+    assert.equal(loadConfig(dir, {connect: false}, {}).connect, false)
+    write(BASE.replace('timeout = "90s"', 'timeout = "90s"\nconnect = "yes"'))
+    const quoted = problem(() => loadConfig(dir, {}, {}))
+    assert.match(quoted.message, /:7: environments\.development\.connect: must be true or false, not a string/)
+    write(BASE.replace('timeout = "90s"', 'timeout = "90s"\nconect = true'))
+    assert.match(problem(() => loadConfig(dir, {}, {})).fix, /Did you mean "connect"\?/)
+  })
+
   it('says to run draft create when draft.toml or the chart is missing', () => {
     rmSync(join(dir, 'charts'), {recursive: true})
     const chart = problem(() => loadConfig(dir, {}, {}))

@@ -61,6 +61,7 @@ describe('UpEngine', () => {
       appDir: dir, file: join(dir, 'draft.toml'), env: 'development', release: 'app', namespace: 'default', registry: REGISTRY, image: 'app',
       dockerfile: join(dir, 'Dockerfile'), context: dir, chart: join(dir, 'charts', 'app'), target: '', buildArgs: {}, buildNetwork: 'host',
       values: [], set: {}, kubeContext: '', timeoutMs: 60_000, watch: {quietMs: 300, maxWaitMs: 5000},
+      connect: false,
     }
     docker = new FakeDocker()
     helm = new FakeHelm()

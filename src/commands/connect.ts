@@ -1,0 +1,49 @@
+import {Flags} from '@oclif/core'
+
+import {DraftCommand} from '../cli/base-command.js'
+import {releaseArgs, releaseFlags} from '../cli/release-flags.js'
+
+export default class Connect extends DraftCommand {
+  static override summary = 'Forward the app\'s ports to localhost and stream its logs, across redeploys, until Ctrl-C.'
+  static override description = `Each container port of the release is forwarded to the same port on localhost (the next free one when it is taken), and the URLs are printed. New connections go to a Ready pod of the newest version: after a redeploy they move to the new pod while open connections finish on the old one, and the local port and URL never change. The logs of every pod follow, each line labelled with a short pod name (--no-logs to leave them out).
+
+A deleted pod or an API server restart is reconnected with backoff; when no pod is Ready, connect says why and waits. Everything goes through the Kubernetes API (port-forward, logs), so any cluster your kubeconfig reaches works.`
+  static override examples = [
+    '<%= config.bin %> connect',
+    '<%= config.bin %> connect --port 8080:3000',
+    '<%= config.bin %> connect ./api --env staging --no-logs',
+    '<%= config.bin %> connect --json',
+  ]
+
+  static override args = releaseArgs
+
+  static override flags = {
+    ...releaseFlags,
+    port: Flags.string({char: 'p', description: 'Forward LOCAL:REMOTE instead of the declared ports (repeatable); an explicit local port that is taken is an error.', multiple: true, default: []}),
+    logs: Flags.boolean({description: 'Stream the pods\' logs (--no-logs: only forward).', default: true, allowNo: true}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Connect)
+    const interrupt = new AbortController()
+    const onSignal = (): void => {
+      if (interrupt.signal.aborted) process.exit(130)
+      interrupt.abort()
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    try {
+      const [{connect}, {ConnectRenderer}] = await Promise.all([import('../connect/connect.js'), import('../ui/connect-renderer.js')])
+      const renderer = new ConnectRenderer(this.json)
+      if (!this.json) process.stderr.write('Ctrl-C to stop.\n')
+      await connect(
+        args.path,
+        {env: flags.env, namespace: flags.namespace, kubeContext: flags['kube-context'], release: flags.release},
+        {ports: flags.port, logs: flags.logs, emit: event => renderer.event(event), signal: interrupt.signal},
+      )
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+  }
+}
