@@ -68,12 +68,14 @@ With --connect (or connect = true in draft.toml) the app's ports are forwarded t
     }
   }
 
-  private async once(path: string, overrides: Record<string, unknown>, signal: AbortSignal): Promise<void> {
+  private async once(path: string, overrides: {env?: string | undefined; namespace?: string | undefined; kubeContext?: string | undefined; release?: string | undefined}, signal: AbortSignal): Promise<void> {
     const [{deploy}, ui] = await Promise.all([import('../up/deploy.js'), import('../ui/up-renderer.js')])
     const renderer = this.json ? new ui.JsonLinesRenderer() : process.stdout.isTTY ? new ui.TtyRenderer() : new ui.PlainRenderer()
     try {
       const deployed = await deploy(path, overrides, {emit: event => renderer.event(event), signal})
-      renderer.result(deployed.result)
+      // With --connect the forward starts right away: no need to suggest it.
+      const target = {path, env: overrides.env, namespace: overrides.namespace, kubeContext: overrides.kubeContext, release: overrides.release}
+      renderer.result(deployed.result, deployed.connect ? undefined : target)
       await deployed.connect?.(event => renderer.connect(event))
     } finally {
       renderer.close()

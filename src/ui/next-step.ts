@@ -1,13 +1,29 @@
 import type {UpResult} from '../up/up-engine.js'
 
-/**
- * What the summary of `draft up` suggests doing next to reach the app: a port-forward to the Service
- * the chart rendered, on its port, from a free local one. Kept to this one pure function so the hint
- * can change in one place (to `draft connect` once it exists).
- */
-export function nextStep(r: Pick<UpResult, 'release' | 'namespace' | 'kubeContext' | 'service'>): {command: string; url?: string} {
-  const kubectl = `kubectl${r.kubeContext ? ` --context ${r.kubeContext}` : ''} -n ${r.namespace}`
-  if (!r.service) return {command: `${kubectl} get pods -l app.kubernetes.io/instance=${r.release}`}
-  const local = r.service.localPort ?? r.service.containerPort ?? r.service.port
-  return {command: `${kubectl} port-forward svc/${r.service.name} ${local}:${r.service.port}`, url: `http://localhost:${local}`}
+/** What `draft up` was pointed at: the same selection makes `draft connect` reach the same release. */
+export interface Target {
+  /** The app folder as the user gave it. */
+  path: string
+  env?: string | undefined
+  namespace?: string | undefined
+  kubeContext?: string | undefined
+  release?: string | undefined
 }
+
+/**
+ * What the summary of `draft up` suggests doing next to reach the app: `draft connect` with the same
+ * folder and target flags the user gave `up`, so that it runs as printed, and the URL it will print
+ * when the container's port is free on this machine (it takes the next free one otherwise).
+ */
+export function nextStep(r: Pick<UpResult, 'service'>, target: Target): {command: string; url?: string} {
+  const words = ['draft', 'connect']
+  if (target.path && target.path !== '.') words.push(quote(target.path))
+  if (target.env) words.push('--env', quote(target.env))
+  if (target.namespace) words.push('--namespace', quote(target.namespace))
+  if (target.kubeContext) words.push('--kube-context', quote(target.kubeContext))
+  if (target.release) words.push('--release', quote(target.release))
+  const port = r.service?.containerPort ?? r.service?.port
+  return {command: words.join(' '), ...(port ? {url: `http://localhost:${port}`} : {})}
+}
+
+const quote = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`)

@@ -2,14 +2,15 @@ import type {ConnectEvent, Stage, UpEvent} from '../core/events.js'
 import type {UpResult} from '../up/up-engine.js'
 import {formatDuration} from '../util/duration.js'
 import {formatBytes} from '../util/format.js'
-import {nextStep} from './next-step.js'
+import {type Target, nextStep} from './next-step.js'
 import {ConnectLines} from './connect-renderer.js'
 import {bold, cyan, dim, green, red, symbols, yellow} from './style.js'
 
 /** Draws the event stream of `draft up`: live on a TTY, plain lines elsewhere, JSON lines with --json. */
 export interface UpRenderer {
   event(event: UpEvent): void
-  result(result: UpResult): void
+  /** The summary; `target` is what the user pointed `up` at, for the next step it suggests. */
+  result(result: UpResult, target?: Target): void
   /** A connect session after the deploy (--connect). */
   connect(event: ConnectEvent): void
   close(): void
@@ -72,8 +73,8 @@ export class PlainRenderer implements UpRenderer {
     }
   }
 
-  result(result: UpResult): void {
-    write(summary(result))
+  result(result: UpResult, target?: Target): void {
+    write(summary(result, target))
   }
 
   close(): void {}
@@ -114,9 +115,9 @@ export class TtyRenderer implements UpRenderer {
     this.draw()
   }
 
-  result(result: UpResult): void {
+  result(result: UpResult, target?: Target): void {
     this.clearLine()
-    write(summary(result))
+    write(summary(result, target))
   }
 
   connect(event: ConnectEvent): void {
@@ -171,20 +172,20 @@ function truncate(text: string, width: number): string {
 /** `1a2b3c4d5e6f` or `1a2b3c4d5e6f+dirty`: a commit as people read it. */
 export const shortCommit = (commit: string): string => commit.replace(/^([0-9a-f]{12})[0-9a-f]*/, '$1')
 
-export function summary(r: UpResult): string {
+export function summary(r: UpResult, target?: Target): string {
   const stages = (Object.entries(r.timings) as [Stage, number][]).filter(([, ms]) => ms > 0).map(([s, ms]) => `${s} ${formatDuration(ms)}`)
   const headline = r.upToDate
     ? `${green(symbols.ok)} ${bold(r.release)} is up to date: revision ${r.revision} already runs this image, chart and values`
     : `${green(symbols.ok)} ${bold(r.release)} deployed: revision ${r.revision} in namespace ${r.namespace}`
-  const next = nextStep(r)
+  const next = target ? nextStep(r, target) : undefined
   const lines = [
     '',
     headline,
     `  image    ${r.image}${r.digest ? dim(` (${r.digest.slice(0, 19)}…)`) : ''}${r.built ? '' : dim(' (no build needed)')}`,
     `  context  ${r.context.files} files, ${formatBytes(r.context.bytes)}${r.commit ? dim(` at commit ${shortCommit(r.commit)}`) : ''}`,
     `  timings  ${stages.join(' · ')} ${dim(`= ${formatDuration(r.totalMs)}`)}`,
-    `  next     ${cyan(next.command)}${next.url ? dim(` (then ${next.url})`) : ''}   ${dim('or')}   ${cyan('draft connect')}`,
   ]
+  if (next) lines.push(`  next     ${cyan(next.command)}${next.url ? dim(`   (the app at ${next.url})`) : ''}`)
   if (r.delivery !== 'registry') lines.splice(3, 0, `  cluster  ${r.cluster}: ${yellow(r.delivery === 'load' ? 'image loaded into the cluster' : 'the cluster uses local images')}`)
   if (r.afterRollback) lines.splice(2, 0, `  ${yellow(`revision ${r.afterRollback.revision} was a rollback to revision ${r.afterRollback.to}: this folder is deployed again`)}`)
   return `${lines.join('\n')}\n`

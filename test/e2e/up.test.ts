@@ -5,7 +5,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {bed, copyFixture, draft, jsonLines} from '../support/cli.js'
-import {answers, kubectlForward} from '../support/port-forward.js'
+import {DraftProcess} from '../support/draft-process.js'
+import {answers} from '../support/port-forward.js'
 
 const kubectl = (...args: string[]): string => execFileSync('kubectl', args, {encoding: 'utf8'})
 
@@ -216,22 +217,20 @@ describe('draft up (e2e, test bed)', function () {
         assert.equal((await draft(['create', dir])).code, 0)
         const run = await draft(['up', dir, '--registry', env.registry, '--namespace', namespace, '--build-network', 'host', '--release', `next-${pack}`])
         assert.equal(run.code, 0, run.stdout + run.stderr)
-        const command = /next\s+(kubectl -n \S+ port-forward svc\/\S+ (\d+):(\d+))/.exec(run.stdout)
-        assert.ok(command, run.stdout)
-        const [, line, local, port] = command
-        const service = JSON.parse(kubectl('-n', namespace, 'get', line!.split(' ')[4]!, '-o', 'json')) as {spec: {ports: {port: number}[]}}
-        assert.ok(service.spec.ports.some(p => p.port === Number(port)), `the Service has port ${port}`)
+        const next = /next\s+(draft connect .+?)\s{3}\(the app at (http:\/\/localhost:\d+)\)/.exec(run.stdout)
+        assert.ok(next, run.stdout)
+        const [, line] = next
+        assert.equal(line, `draft connect ${dir} --namespace ${namespace} --release next-${pack}`)
 
-        // Run the printed command as is, and ask the app through it.
-        const [program, ...args] = line!.split(' ')
-        assert.equal(program, 'kubectl')
-        const forward = await kubectlForward(args)
+        // Run the printed command as is, and ask the app through the URL it prints.
+        const [program, verb, ...args] = line!.split(' ')
+        assert.deepEqual([program, verb], ['draft', 'connect'])
+        const connect = new DraftProcess(['connect', ...args, '--no-logs'])
         try {
-          assert.equal(forward.port, Number(local))
-          const answer = await answers(`http://127.0.0.1:${local}/`)
+          const answer = await answers(`${await connect.url()}/`)
           assert.ok(answer.status > 0 && answer.status < 500, `the app answered ${answer.status}: ${answer.body}`)
         } finally {
-          forward.close()
+          assert.equal(await connect.stop(), 0)
         }
       })
     }

@@ -70,11 +70,15 @@ describe('the Service a deploy exposes, and the next step it suggests', () => {
     assert.equal(serviceIn(': not yaml: ['), undefined)
   })
 
-  it('suggests a port-forward to that Service from the chosen local port, with the context when one was named', () => {
-    const service = {name: 'burst-app', port: 80, containerPort: 3000, localPort: 3000}
-    assert.deepEqual(nextStep({release: 'burst', namespace: 'dev', kubeContext: '', service}), {command: 'kubectl -n dev port-forward svc/burst-app 3000:80', url: 'http://localhost:3000'})
-    assert.equal(nextStep({release: 'burst', namespace: 'dev', kubeContext: 'kind-x', service: {...service, localPort: 41234}}).command, 'kubectl --context kind-x -n dev port-forward svc/burst-app 41234:80')
-    assert.deepEqual(nextStep({release: 'job', namespace: 'dev', kubeContext: ''}), {command: 'kubectl -n dev get pods -l app.kubernetes.io/instance=job'})
+  it('suggests draft connect with the folder and the target flags up was given, and the app\'s port as its URL', () => {
+    const service = {name: 'burst-app', port: 80, containerPort: 3000}
+    assert.deepEqual(nextStep({service}, {path: '.'}), {command: 'draft connect', url: 'http://localhost:3000'})
+    assert.deepEqual(nextStep({service}, {path: 'apps/api', env: 'staging', namespace: 'dev', kubeContext: 'kind-x', release: 'burst'}), {
+      command: 'draft connect apps/api --env staging --namespace dev --kube-context kind-x --release burst',
+      url: 'http://localhost:3000',
+    })
+    assert.equal(nextStep({service}, {path: 'my app'}).command, "draft connect 'my app'")
+    assert.deepEqual(nextStep({}, {path: 'job'}), {command: 'draft connect job'})
   })
 
   it('chooses the first free preferred local port, else one the system gives', async () => {
