@@ -168,7 +168,10 @@ export class FakeKube implements Kube {
         phase: problem ? 'Pending' : 'Running',
         templateHash: 'abc123',
         image: 'image:tag',
-        conditions: [],
+        conditions: [
+          {type: 'PodScheduled', status: 'True', reason: '', message: ''},
+          {type: 'Ready', status: problem ? 'False' : 'True', reason: '', message: ''},
+        ],
         containers: [{name: 'app', ready: !problem, restartCount: problem?.restartCount ?? 0, ...(problem ? {waiting: {reason: problem.reason, message: problem.message}} : {running: true})}],
       },
     ]

@@ -1,5 +1,6 @@
 import {DraftError} from '../core/errors.js'
 import type {Kube} from '../kube/kube.js'
+import type {PodStreams} from '../pod-streams/pod-streams.js'
 import {type Milestones, formatPhases, observe, phasesOf} from './rollout-phases.js'
 import {deploymentsIn, judgeRollout} from './rollout.js'
 import type {StageClock} from './stages.js'
@@ -12,6 +13,8 @@ import type {StageClock} from './stages.js'
  */
 export interface RolloutWaitDependencies {
   kube: Kube
+  /** To show a failing container's last log lines in the diagnosis; without it, the events only. */
+  streams?: PodStreams
   now: () => number
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>
   /** How often the rollout is polled. */
@@ -40,6 +43,7 @@ export async function waitForRollout(deps: RolloutWaitDependencies, target: Roll
       const begin = now()
       const deadline = begin + target.timeoutMs
       let milestones: Milestones = {begin}
+      let logsReadAt = Number.NEGATIVE_INFINITY
       for (const name of names) {
         let last = ''
         milestones = {begin}
@@ -50,7 +54,16 @@ export async function waitForRollout(deps: RolloutWaitDependencies, target: Roll
           const timedOut = now() > deadline
           const problems = pods.some(p => p.phase !== 'Running' || p.containers.some(c => !c.ready))
           const events = problems || timedOut ? await kube.events(namespace, pods.map(p => p.name)) : []
-          const verdict = judgeRollout({namespace, deployment, pods, events, timedOut, ...(target.containerPort ? {containerPort: target.containerPort} : {})})
+          const input = {namespace, deployment, pods, events, timedOut, ...(target.containerPort ? {containerPort: target.containerPort} : {})}
+          let verdict = judgeRollout(input)
+          // A failure that the container's own output explains is judged again with its last lines;
+          // so is a wait that its output may show to be pointless (read every few seconds at most).
+          const wanted = verdict.state !== 'done' ? verdict.logsOf : undefined
+          if (wanted && deps.streams && (verdict.state === 'failed' || now() - logsReadAt >= LOG_EVERY_MS)) {
+            logsReadAt = now()
+            const lines = await lastLines(deps.streams, {namespace, ...wanted}, LOG_LINES)
+            if (lines.length > 0) verdict = judgeRollout({...input, logs: {...wanted, lines}})
+          }
           milestones = observe(milestones, now(), pods, events)
           if (verdict.state === 'done') {
             // The kubelet's measured pull time, from the Pulled events of the pods that rolled out.
@@ -76,6 +89,23 @@ export async function waitForRollout(deps: RolloutWaitDependencies, target: Roll
       return {message: `${names.join(', ')} available${split ? ` (${split})` : ''}`, phases: {...state}}
     },
   )
+}
+
+const LOG_LINES = 12
+const LOG_EVERY_MS = 3000
+
+/** The last lines of a container's log (of its previous instance when asked), or none if unreadable. */
+async function lastLines(streams: PodStreams, ref: {namespace: string; pod: string; container: string; previous: boolean}, count: number): Promise<string[]> {
+  const lines: string[] = []
+  try {
+    const stream = await streams.logs({namespace: ref.namespace, pod: ref.pod, container: ref.container}, {tailLines: count, previous: ref.previous}, line => lines.push(line.text))
+    const timer = setTimeout(() => stream.stop(), 5000)
+    await stream.done
+    clearTimeout(timer)
+  } catch {
+    // The diagnosis stands on the events alone when the log cannot be read (gone, forbidden).
+  }
+  return lines.slice(-count)
 }
 
 /** `containerPort` from helm --set values, when it is a number. */

@@ -342,7 +342,7 @@ export class UpEngine {
     const manifest = release.manifest ?? (await this.deps.helm.status(config.release, config.namespace, config.kubeContext || undefined))?.manifest ?? ''
     const containerPort = containerPortOf(config.set)
     await waitForRollout(
-      {kube: this.deps.kube, now: this.now, sleep: this.sleep, ...(this.deps.pollMs === undefined ? {} : {pollMs: this.deps.pollMs})},
+      {kube: this.deps.kube, ...(this.deps.streams ? {streams: this.deps.streams} : {}), now: this.now, sleep: this.sleep, ...(this.deps.pollMs === undefined ? {} : {pollMs: this.deps.pollMs})},
       {namespace: config.namespace, timeoutMs: config.timeoutMs, ...(containerPort ? {containerPort} : {})},
       manifest,
       clock,

@@ -63,7 +63,35 @@ describe('judgeRollout', () => {
     const crash = judge({deployment: deployment({availableReplicas: 0}), pods: [pod({containers: [{name: 'app', ready: false, restartCount: 3, waiting: {reason: 'CrashLoopBackOff', message: ''}, terminated: {reason: 'Error', exitCode: 1, message: ''}}]})]})
     assert.equal(crash.state, 'failed')
     assert.match(crash.state === 'failed' ? crash.cause : '', /exit code 1, Error/)
-    assert.match(crash.state === 'failed' ? crash.fix : '', /kubectl logs -n default app-1 --previous/)
+    assert.match(crash.state === 'failed' ? crash.fix : '', /draft logs --previous/)
+    assert.deepEqual(crash.state === 'failed' ? crash.logsOf : undefined, {pod: 'app-1', container: 'app', previous: true})
+    // Judged again with the crashed container's last lines, they are shown inline.
+    const shown = judge({
+      deployment: deployment({availableReplicas: 0}),
+      pods: [pod({containers: [{name: 'app', ready: false, restartCount: 3, waiting: {reason: 'CrashLoopBackOff', message: ''}, terminated: {reason: 'Error', exitCode: 1, message: ''}}]})],
+      logs: {pod: 'app-1', container: 'app', previous: true, lines: ['Traceback (most recent call last):', 'sqlite3.OperationalError: unable to open database file']},
+      events: [{object: 'Pod/app-1', type: 'Warning', reason: 'MissingClusterDNS', message: 'kubelet does not have ClusterDNS IP configured', count: 3, lastSeen: ''}],
+    })
+    assert.deepEqual(shown.state === 'failed' ? shown.details : [], ["last lines of the crashed container's log:", '  Traceback (most recent call last):', '  sqlite3.OperationalError: unable to open database file'])
+  })
+  it('does not judge the previous release\'s pods before the new spec is observed', () => {
+    const crashing = [pod({containers: [{name: 'app', ready: false, restartCount: 3, waiting: {reason: 'CrashLoopBackOff', message: ''}}]})]
+    assert.deepEqual(judge({deployment: deployment({observedGeneration: 1}), pods: crashing}), {state: 'waiting', message: 'waiting for the new spec to be observed'})
+  })
+  it('judges a container the kubelet keeps killing for its startup probe by the probe, not as a crash', () => {
+    const killed = judge({
+      deployment: deployment({availableReplicas: 0}),
+      containerPort: 8080,
+      pods: [pod({conditions: [{type: 'Ready', status: 'False', reason: '', message: ''}], containers: [{name: 'app', ready: false, restartCount: 2, waiting: {reason: 'CrashLoopBackOff', message: ''}, terminated: {reason: 'Error', exitCode: 143, message: ''}}]})],
+      events: [
+        {object: 'Pod/app-1', type: 'Warning', reason: 'Unhealthy', message: 'Startup probe failed: Get "http://100.66.0.9:8080/healthz": dial tcp 100.66.0.9:8080: connect: connection refused', count: 9, lastSeen: ''},
+        {object: 'Pod/app-1', type: 'Normal', reason: 'Killing', message: 'Container app failed startup probe, will be restarted', count: 2, lastSeen: ''},
+      ],
+      logs: {pod: 'app-1', container: 'app', previous: true, lines: ['booting', 'listening on 3000']},
+    })
+    assert.equal(killed.state, 'failed')
+    assert.equal(killed.state === 'failed' ? killed.cause : '', 'startup probe failing: nothing listens on :8080 (the app listens on :3000: "listening on 3000")')
+    assert.match(killed.state === 'failed' ? killed.fix : '', /containerPort: 3000/)
   })
   it('waits on a failing probe or an unschedulable pod, and fails with that cause at the timeout', () => {
     const probeInput = {
@@ -75,7 +103,8 @@ describe('judgeRollout', () => {
     assert.equal(judge(probeInput).state, 'waiting')
     const timedOut = judge({...probeInput, timedOut: true})
     assert.equal(timedOut.state, 'failed')
-    assert.match(timedOut.state === 'failed' ? timedOut.fix : '', /on port 8080/)
+    assert.match(timedOut.state === 'failed' ? timedOut.cause : '', /^readiness probe failing: nothing listens on :8080/)
+    assert.match(timedOut.state === 'failed' ? timedOut.fix : '', /port 8080/)
     const pending = judge({deployment: deployment({availableReplicas: 0}), timedOut: true, pods: [pod({phase: 'Pending', containers: [], conditions: [{type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient cpu.'}]})]})
     assert.match(pending.state === 'failed' ? pending.cause : '', /Pending: Unschedulable: 0\/1 nodes are available: 1 Insufficient cpu/)
   })
