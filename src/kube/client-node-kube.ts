@@ -239,7 +239,16 @@ function toDeployment(d: k8s.V1Deployment): DeploymentState {
     selector: Object.entries(d.spec?.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
     conditions: conditions(s.conditions),
     ports: ports(d.spec?.template.spec?.containers),
+    ...probeOf(d.spec?.template.spec?.containers?.[0]),
   }
+}
+
+function probeOf(c: k8s.V1Container | undefined): {probe?: {port?: number; path?: string}} {
+  const probe = c?.startupProbe ?? c?.readinessProbe ?? c?.livenessProbe
+  if (!c || !probe) return {}
+  const named = probe.httpGet?.port ?? probe.tcpSocket?.port
+  const port = typeof named === 'number' ? named : c.ports?.find(p => p.name === named)?.containerPort
+  return {probe: {...(port ? {port} : {}), ...(probe.httpGet?.path ? {path: probe.httpGet.path} : {})}}
 }
 
 function toPod(p: k8s.V1Pod): PodState {

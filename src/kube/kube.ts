@@ -25,6 +25,8 @@ export interface DeploymentState {
   conditions: {type: string; status: string; reason: string; message: string}[]
   /** Container ports of the pod template: what the newest pods will declare. */
   ports?: PortState[]
+  /** Where the first container's probe looks (startup, else readiness, else liveness). */
+  probe?: {port?: number; path?: string}
 }
 
 export interface PortState {

@@ -48,7 +48,8 @@ export function judgeRollout(input: RolloutInput): RolloutVerdict {
 
   // Until the controller has seen the new spec, the newest pods may be the previous release's: what
   // ails them is not this rollout's problem (a fix deployed after a broken one would be judged broken).
-  const diagnosis = d.observedGeneration < d.generation ? undefined : diagnose(input)
+  const probe = {port: input.containerPort ?? d.probe?.port, path: input.healthPath ?? d.probe?.path}
+  const diagnosis = d.observedGeneration < d.generation ? undefined : diagnose(input, probe)
   if (diagnosis && (diagnosis.fatal || input.timedOut)) return {...fail(diagnosis.cause, diagnosis.fix, diagnosis.details), ...(diagnosis.logsOf ? {logsOf: diagnosis.logsOf} : {})}
 
   const progressing = d.conditions.find(c => c.type === 'Progressing')
@@ -102,7 +103,7 @@ function logDetails(logs: ContainerLogs | undefined, pod: string, container: str
   return [`last lines of ${logs.previous ? 'the crashed' : 'the'} container's log:`, ...logs.lines.map(l => `  ${l}`)]
 }
 
-function diagnose(input: RolloutInput): Diagnosis | undefined {
+function diagnose(input: RolloutInput, probeTarget: {port: number | undefined; path: string | undefined}): Diagnosis | undefined {
   const events = (pod: string): string[] =>
     input.events
       .filter(e => e.object.endsWith(`/${pod}`) && e.type === 'Warning' && !EVENT_NOISE.has(e.reason))
@@ -114,7 +115,7 @@ function diagnose(input: RolloutInput): Diagnosis | undefined {
   const explainFailedProbe = (pod: PodState, probe: EventState, fatal: boolean): Diagnosis => {
     const container = pod.containers[0]?.name ?? ''
     const logs = input.logs?.pod === pod.name ? input.logs.lines : undefined
-    const explained = explainProbe(probe.message, {containerPort: input.containerPort, path: input.healthPath, logs})
+    const explained = explainProbe(probe.message, {containerPort: probeTarget.port, path: probeTarget.path, logs})
     const kind = /^(\w+) probe/i.exec(probe.message)?.[1]?.toLowerCase() ?? 'the'
     return {
       cause: `${kind} probe failing: ${explained.cause}`,

@@ -131,12 +131,23 @@ describe('draft up (e2e, test bed)', function () {
         const file = join(d, 'src', 'server.js')
         writeFileSync(file, `console.error('cannot start: DATABASE_URL is not set')\nprocess.exit(3)\n${readFileSync(file, 'utf8')}`)
       })
-      expectFailure(await upBroken(dir, 'fail-crash', '--timeout', '90s'), /CrashLoopBackOff: the container keeps exiting \(exit code 3/, /logs/)
+      const run = await upBroken(dir, 'fail-crash', '--timeout', '90s')
+      expectFailure(run, /CrashLoopBackOff: the container keeps exiting \(exit code 3/, /draft logs --previous/)
+      // The crashed container's own last words, inline.
+      assert.match(run.stderr, /last lines of the crashed container's log:\n\s+│\s+cannot start: DATABASE_URL is not set/)
+      assert.doesNotMatch(run.stderr, /MissingClusterDNS/)
     })
 
     it('a readiness probe that never passes', async () => {
       const dir = await broken('probe', () => undefined)
-      expectFailure(await upBroken(dir, 'fail-probe', '--set', 'probes.path=/nothing-here', '--timeout', '30s'), /probe/, /answer/)
+      expectFailure(await upBroken(dir, 'fail-probe', '--set', 'probes.path=/nothing-here', '--timeout', '30s'), /probe failing: the app answers 404 at \/nothing-here on :3000/, /probes\.path/)
+    })
+
+    it('a probe on a port nothing listens on, decided from the app\'s own log without waiting for the timeout', async () => {
+      const dir = await broken('port', () => undefined)
+      const run = await upBroken(dir, 'fail-port', '--set', 'containerPort=8080', '--timeout', '4m')
+      expectFailure(run, /probe failing: nothing listens on :8080 \(the app listens on :3000/, /containerPort: 3000/)
+      assert.ok(run.ms < 120_000, `it waited ${run.ms} ms, as if for the timeout`)
     })
 
     it('Pending: a request the node cannot fit', async () => {
