@@ -88,6 +88,9 @@ export async function planScaffold(input: PlanInput): Promise<ScaffoldPlan> {
     }
   }
 
+  warnings.push(...settingWarnings(variables))
+  const writable = writablePaths(snapshot, pack, variables, warnings)
+
   // First what to write and from which template, then every template rendered at once.
   type Slot = Omit<PlannedFile, 'content'> & {template?: {file: string}; text?: string}
   const slots: Slot[] = []
@@ -123,7 +126,7 @@ export async function planScaffold(input: PlanInput): Promise<ScaffoldPlan> {
   const results = await input.renderer.render({
     pack: pack.name,
     files: rendering.map(s => s.template!.file),
-    context: templateContext(pack, variables, app, {dockerfile: DOCKERFILE, chartPath}),
+    context: {...templateContext(pack, variables, app, {dockerfile: DOCKERFILE, chartPath}), chartWritable: writable},
     views: [join(templatesDir, 'partials')],
     roots: [pack.dir, templatesDir],
   })
@@ -161,14 +164,85 @@ export function templateContext(pack: Pack, variables: Variables, app: string, p
   return {
     healthPath: '',
     env: {},
+    releaseCommand: '',
     ...values,
     app: {name: app},
     pack: {name: pack.name, version: pack.version},
     chart: pack.chart,
-    chartEnv: (values.env as Record<string, unknown> | undefined) ?? {},
+    chartEnv: chartEnvOf(variables),
+    chartSecrets: objectValue(variables.secrets),
+    chartWritable: pack.chart.writablePaths.map(path => ({path, seed: false, persist: false})),
     dockerfile: paths.dockerfile,
     chartPath: paths.chartPath,
   }
+}
+
+const objectValue = (v: Variables[string] | undefined): Record<string, string> =>
+  v && v.value && typeof v.value === 'object' && !Array.isArray(v.value) ? (v.value as Record<string, string>) : {}
+
+/**
+ * The environment of the chart's container: the settings the app declares (sample values), then the
+ * environment it needs to listen, which wins a name both have. Secrets are apart (chartSecrets).
+ */
+export function chartEnvOf(variables: Variables): Record<string, string> {
+  return {...objectValue(variables.settings), ...objectValue(variables.env)}
+}
+
+/** A writable path of the chart: an emptyDir (or the PVC), seeded with the image's files when it has some there. */
+export interface WritablePath {
+  path: string
+  /** The image has files there, which the volume would hide: an init container copies them in first. */
+  seed: boolean
+  /** Kept on the release's PersistentVolumeClaim when persistence is enabled (app data, not /tmp). */
+  persist: boolean
+}
+
+/**
+ * The pack's writable paths (/tmp and the like), then the folders detection found the app writing to,
+ * under the pack's app folder in the image. A folder inside another writable one is covered by it.
+ */
+export function writablePaths(snapshot: Snapshot, pack: Pack, variables: Variables, warnings: string[] = []): WritablePath[] {
+  const out: WritablePath[] = pack.chart.writablePaths.map(path => ({path, seed: false, persist: false}))
+  const detected = variables.writablePaths
+  const relative = Array.isArray(detected?.value) ? (detected.value as string[]) : []
+  if (relative.length && !pack.chart.appDir) {
+    warnings.push(`the app writes to ${relative.join(', ')}, but the ${pack.name} pack does not say where the app is in the image ([chart] app-dir): those paths stay read-only`)
+    return out
+  }
+  const found: WritablePath[] = []
+  for (const raw of relative) {
+    const rel = posix.normalize(raw.replace(/^\.\/+/, '').replace(/\/+$/, '')) || '.'
+    if (rel.startsWith('..') || posix.isAbsolute(rel)) continue
+    const path = rel === '.' ? pack.chart.appDir : `${pack.chart.appDir}/${rel}`
+    const seed = rel === '.' ? snapshot.files.length > 0 : snapshot.files.some(f => f.path.startsWith(`${rel}/`))
+    found.push({path, seed, persist: true})
+  }
+  for (const entry of found.sort((a, b) => a.path.length - b.path.length)) {
+    const covered = (outer: string): boolean => entry.path === outer || entry.path.startsWith(`${outer}/`)
+    if (found.some(other => other !== entry && other.path !== entry.path && covered(other.path))) continue
+    const same = out.findIndex(o => o.path === entry.path)
+    if (same >= 0) out[same] = entry
+    else if (!out.some(o => o.path === entry.path)) out.push(entry)
+  }
+  return out
+}
+
+/** What the user should know about the settings that go into the chart: secrets, and values none gave. */
+function settingWarnings(variables: Variables): string[] {
+  const warnings: string[] = []
+  const whereOf = (v: Variables[string] | undefined, key: string): string => {
+    const e = v?.evidence.find(x => x.key === key)
+    return e?.file ? ` (${e.file}${e.line ? `:${e.line}` : ''})` : ''
+  }
+  for (const name of Object.keys(objectValue(variables.secrets))) {
+    if (objectValue(variables.secrets)[name]) continue
+    warnings.push(`${name}${whereOf(variables.secrets, name)} looks like a secret: the chart keeps it in a Secret with a random development value, generated once per release; give the real one (values secretEnv.${name}, or --set secrets.${name}=VALUE) outside development`)
+  }
+  for (const [name, value] of Object.entries(objectValue(variables.settings))) {
+    if (value !== '') continue
+    warnings.push(`${name}${whereOf(variables.settings, name)} must be set and has no sample value: the chart sets it empty; give it with --set settings.${name}=VALUE`)
+  }
+  return warnings
 }
 
 /** The shared chart's files, with the pack's own chart/ files in place of those of the same path. */

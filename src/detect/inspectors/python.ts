@@ -52,6 +52,8 @@ export const pythonInspector: Inspector = {
     if (workspace) facts.workspace = workspace
 
     const deps = dependencies(snapshot, manifests)
+    const packages = allPackages(snapshot, deps)
+    if (packages.value.length) facts.dependencies = packages
     Object.assign(facts, packageManager(snapshot, manifests))
     const version = pythonVersion(snapshot, manifests)
     if (version) facts.version = version
@@ -134,17 +136,67 @@ function dependencies(snapshot: Snapshot, manifests: Manifests): Dependencies {
   const project = table(manifests.pyproject?.project)
   const listed = Array.isArray(project?.dependencies) ? (project.dependencies as unknown[]) : []
   for (const spec of listed) {
-    const name = typeof spec === 'string' ? /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(spec)?.[1] : undefined
-    if (name) add(name, 'pyproject.toml', lineOf(text, new RegExp(`["']${escape(name)}`)))
+    const match = typeof spec === 'string' ? /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?/.exec(spec) : null
+    if (!match) continue
+    const line = lineOf(text, new RegExp(`["']${escape(match[1]!)}`))
+    add(match[1]!, 'pyproject.toml', line)
+    for (const extra of extrasOf(match[2])) add(`${match[1]}[${extra}]`, 'pyproject.toml', line)
   }
   const poetry = table(table(manifests.pyproject?.tool)?.poetry)
   for (const name of Object.keys(table(poetry?.dependencies) ?? {})) {
     if (name !== 'python') add(name, 'pyproject.toml', lineOf(text, new RegExp(`^${escape(name)}\\s*=`, 'm')))
   }
-  for (const name of Object.keys(table(manifests.pipfile?.packages) ?? {})) {
-    add(name, 'Pipfile', lineOf(manifests.pipfileText ?? '', new RegExp(`^${escape(name)}\\s*=`, 'm')))
+  for (const [name, spec] of Object.entries(table(manifests.pipfile?.packages) ?? {})) {
+    const line = lineOf(manifests.pipfileText ?? '', new RegExp(`^${escape(name)}\\s*=`, 'm'))
+    add(name, 'Pipfile', line)
+    const extras = table(spec)?.extras
+    if (Array.isArray(extras)) for (const extra of extras) if (typeof extra === 'string') add(`${name}[${extra}]`, 'Pipfile', line)
   }
   return deps
+}
+
+const extrasOf = (list: string | undefined): string[] => (list ?? '').split(',').map(e => normalizeName(e.trim())).filter(Boolean)
+
+/**
+ * Every package the install will bring, for the pack's [[system-packages]] rules: the declared ones
+ * (with extras as `name[extra]`), then those a lockfile resolved, since a package without wheels can
+ * come in as a dependency of a dependency.
+ */
+function allPackages(snapshot: Snapshot, deps: Dependencies): Fact<string[]> {
+  const evidence: Evidence[] = [...deps].map(([name, d]) => ({detail: `${name} is a dependency`, file: d.file, ...(d.line === undefined ? {} : {line: d.line}), key: name}))
+  const names = new Set(deps.keys())
+  const lockNames = (file: string, pattern: RegExp): void => {
+    const text = snapshot.read(file)
+    if (!text) return
+    for (const m of text.matchAll(pattern)) {
+      const name = normalizeName(m[1]!)
+      if (names.has(name)) continue
+      names.add(name)
+      evidence.push({detail: `${name} is locked in ${file}`, file, line: text.slice(0, m.index).split('\n').length, key: name})
+    }
+  }
+  lockNames('uv.lock', /^\[\[package\]\]\s*\nname\s*=\s*"([^"]+)"/gm)
+  lockNames('poetry.lock', /^\[\[package\]\]\s*\nname\s*=\s*"([^"]+)"/gm)
+  const pipfileLock = parseJsonObject(snapshot.read('Pipfile.lock'))
+  const locked = table(pipfileLock?.default)
+  if (locked) {
+    const text = snapshot.read('Pipfile.lock') ?? ''
+    for (const name of Object.keys(locked)) {
+      const key = normalizeName(name)
+      if (names.has(key)) continue
+      names.add(key)
+      evidence.push({detail: `${key} is locked in Pipfile.lock`, file: 'Pipfile.lock', line: lineOf(text, `"${name}"`), key})
+    }
+  }
+  return {value: [...names], evidence}
+}
+
+function parseJsonObject(text: string | undefined): Record<string, unknown> | undefined {
+  try {
+    return text === undefined ? undefined : table(JSON.parse(text))
+  } catch {
+    return undefined
+  }
 }
 
 function readRequirements(snapshot: Snapshot, file: string, add: (name: string, file: string, line?: number) => void, seen: Set<string>): void {
@@ -158,8 +210,10 @@ function readRequirements(snapshot: Snapshot, file: string, add: (name: string, 
     const include = /^(?:-r|--requirement)\s*=?\s*(\S+)/.exec(line)
     if (include) return readRequirements(snapshot, normalizePath(dir + include[1]!), add, seen)
     if (!line || line.startsWith('-')) return
-    const name = /^([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(line)?.[1]
-    if (name) add(name, file, index + 1)
+    const match = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?/.exec(line)
+    if (!match) return
+    add(match[1]!, file, index + 1)
+    for (const extra of extrasOf(match[2])) add(`${match[1]}[${extra}]`, file, index + 1)
   })
 }
 
