@@ -180,7 +180,14 @@ export class DockerodeEngine implements DockerEngine {
       name: spec.name,
       Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
       Labels: {'dev.draft.owner': 'draft'},
-      HostConfig: {NetworkMode: spec.networkMode},
+      ...(spec.command ? {Cmd: spec.command} : {}),
+      ...(spec.user ? {User: spec.user} : {}),
+      HostConfig: {
+        NetworkMode: spec.networkMode,
+        ...(spec.readOnlyRoot ? {ReadonlyRootfs: true} : {}),
+        ...(spec.tmpfs?.length ? {Tmpfs: Object.fromEntries(spec.tmpfs.map(path => [path, 'rw,exec,mode=1777']))} : {}),
+        ...(spec.volumes?.length ? {Binds: spec.volumes.map(v => `${v.name}:${v.path}`)} : {}),
+      },
     }))
     await this.call(() => container.start())
     return container.id
@@ -199,8 +206,17 @@ export class DockerodeEngine implements DockerEngine {
     }
   }
 
+  async waitContainer(id: string): Promise<number> {
+    const result = (await this.docker.getContainer(id).wait()) as {StatusCode?: number}
+    return result.StatusCode ?? -1
+  }
+
   async removeContainer(id: string): Promise<void> {
     await this.docker.getContainer(id).remove({force: true}).catch(() => undefined)
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await this.docker.getVolume(name).remove({force: true}).catch(() => undefined)
   }
 }
 

@@ -86,5 +86,11 @@ export class FakeDocker implements DockerEngine {
     return true
   }
 
+  async waitContainer(): Promise<number> {
+    return 0
+  }
+
   async removeContainer(): Promise<void> {}
+
+  async removeVolume(): Promise<void> {}
 }

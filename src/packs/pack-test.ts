@@ -1,3 +1,4 @@
+import {randomBytes} from 'node:crypto'
 import {cpSync, mkdtempSync, rmSync} from 'node:fs'
 import {createConnection} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -5,11 +6,11 @@ import {basename, join, resolve} from 'node:path'
 
 import {contextTar, listContext} from '../build/context.js'
 import {detectApp, openApp} from '../detect/detect.js'
-import type {DockerEngine} from '../docker/docker-engine.js'
+import type {ContainerSpec, DockerEngine} from '../docker/docker-engine.js'
 import {BuildFailure} from '../docker/dockerode-engine.js'
 import type {ProcessRunner} from '../process/process-runner.js'
 import {applyPlan} from '../scaffold/apply.js'
-import {planScaffold} from '../scaffold/plan.js'
+import {type PodPlan, planScaffold} from '../scaffold/plan.js'
 import type {TemplateRenderer} from '../scaffold/template-renderer.js'
 import {type LintReport, lintPack, withPack} from './lint.js'
 import {loadPack} from '../pack-model/manifest.js'
@@ -92,6 +93,7 @@ export async function testPack(dir: string, deps: {docker: DockerEngine; runner:
 
     const work = join(mkdtempSync(join(tmpdir(), 'draft-pack-test-')), basename(fixture.path))
     let container: string | undefined
+    const volumes: string[] = []
     const image = `draft-pack-test/${pack.name}-${basename(fixture.path)}:latest`.toLowerCase()
     try {
       cpSync(join(root, fixture.path), work, {recursive: true})
@@ -120,7 +122,16 @@ export async function testPack(dir: string, deps: {docker: DockerEngine; runner:
         continue
       }
       progress(`running on port ${port}`)
-      container = await deps.docker.startContainer({image, name: `draft-pack-test-${process.pid}-${outcomes.length}`, env: {}, networkMode: options.network})
+      // Run it as the chart runs the pod: read-only root, writable paths (seeded where the image has
+      // files there), the release phase first, then the app with the chart's environment.
+      const pod = await preparePod(deps.docker, image, plan.pod, `draft-pack-test-${process.pid}-${outcomes.length}`, options.network)
+      volumes.push(...pod.volumes)
+      if (!pod.ok) {
+        outcome.answered = 'no'
+        outcome.note = pod.note
+        continue
+      }
+      container = await deps.docker.startContainer({...pod.spec, image, name: `draft-pack-test-${process.pid}-${outcomes.length}`})
       const probe = fixture.probe ?? (String(plan.variables.healthPath?.value ?? '') || '/')
       outcome.probe = probe
       const answer = await waitForAnswer(`http://127.0.0.1:${port}${probe}`, options.answerTimeoutMs, () => deps.docker.containerRunning(container!))
@@ -128,12 +139,59 @@ export async function testPack(dir: string, deps: {docker: DockerEngine; runner:
       if (!answer.ok) outcome.note = `${answer.reason}\n${(await deps.docker.containerLogs(container)).trim().split('\n').slice(-10).join('\n')}`
     } finally {
       if (container) await deps.docker.removeContainer(container)
+      for (const volume of volumes.splice(0)) await deps.docker.removeVolume(volume)
       rmSync(join(work, '..'), {recursive: true, force: true})
       outcome.ms = Math.round(performance.now() - started)
     }
   }
   const passed = outcomes.every(o => o.detected.ok && o.built !== 'no' && o.answered !== 'no')
   return {pack: pack.name, lint, fixtures: outcomes, passed}
+}
+
+type PreparedPod =
+  | {ok: true; spec: Omit<ContainerSpec, 'image' | 'name'>; volumes: string[]}
+  | {ok: false; note: string; volumes: string[]}
+
+/**
+ * The container settings of the chart's pod, on a Docker engine: tmpfs for empty writable paths,
+ * named volumes for seeded ones (filled from the image and handed to the runtime user, as the chart's
+ * init containers do), the Secret's values generated, and the release phase run to completion.
+ */
+export async function preparePod(docker: DockerEngine, image: string, pod: PodPlan, prefix: string, network: string): Promise<PreparedPod> {
+  const volumes: {name: string; path: string}[] = []
+  const tmpfs: string[] = []
+  pod.writable.forEach((w, i) => (w.seed ? volumes.push({name: `${prefix}-${i}`, path: w.path}) : tmpfs.push(w.path)))
+  const names = volumes.map(v => v.name)
+  const env = {...pod.env}
+  for (const [name, value] of Object.entries(pod.secrets)) env[name] = value || randomBytes(16).toString('hex')
+  const spec = {env, networkMode: network, readOnlyRoot: pod.readOnlyRoot, tmpfs, volumes}
+
+  const runOnce = async (what: string, extra: Partial<ContainerSpec>): Promise<string | undefined> => {
+    const id = await docker.startContainer({...spec, image, name: `${prefix}-${what}`, ...extra})
+    try {
+      const code = await docker.waitContainer(id)
+      if (code === 0) return undefined
+      return `the ${what} step exited with code ${code}\n${(await docker.containerLogs(id)).trim().split('\n').slice(-10).join('\n')}`
+    } finally {
+      await docker.removeContainer(id)
+    }
+  }
+  if (volumes.length) {
+    const copies = volumes.map((v, i) => `cp -R '${v.path}/.' /draft-seed/${i}/`).join(' && ')
+    const failed = await runOnce('seed', {
+      user: '0',
+      readOnlyRoot: false,
+      tmpfs: [],
+      command: ['sh', '-c', `${copies} && chown -R ${pod.runAsUser}:${pod.runAsUser} /draft-seed`],
+      volumes: volumes.map((v, i) => ({name: v.name, path: `/draft-seed/${i}`})),
+    })
+    if (failed) return {ok: false, note: failed, volumes: names}
+  }
+  if (pod.release) {
+    const failed = await runOnce('release', {command: pod.release})
+    if (failed) return {ok: false, note: `release phase (${pod.release.join(' ')}): ${failed}`, volumes: names}
+  }
+  return {ok: true, spec, volumes: names}
 }
 
 async function waitForAnswer(url: string, timeoutMs: number, alive: () => Promise<boolean>): Promise<{ok: true} | {ok: false; reason: string}> {

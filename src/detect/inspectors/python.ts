@@ -77,6 +77,10 @@ export const pythonInspector: Inspector = {
     Object.assign(facts, listenFacts(snapshot, sources, framework?.name, start?.value, server))
 
     if (framework?.name === 'django') Object.assign(facts, collectStatic(snapshot, sources, app?.dir ?? ''))
+    const writes = writablePaths(snapshot, sources, framework?.name, deps, app?.dir ?? '')
+    if (writes) facts.writablePaths = writes
+    const release = releaseCommand(snapshot, sources, framework?.name, deps, app)
+    if (release) facts.releaseCommand = release
 
     const health = healthPath(snapshot, sources, framework?.name)
     if (health) facts.healthPath = health
@@ -596,4 +600,82 @@ function collectStatic(snapshot: Snapshot, sources: string[], dir: string): Fact
     facts.buildEnv = {value: {[name]: 'collectstatic-only'}, evidence: [{detail: `settings need ${name}; collectstatic gets a placeholder, the real one comes at run time`, file: secret.file, line: secret.line}]}
   }
   return facts
+}
+
+/** A folder the app writes into, relative to the app root ('.' for the root itself). */
+const folderOf = (path: string): string => {
+  const clean = path.replace(/^\.\//, '')
+  return clean.includes('/') ? clean.slice(0, clean.lastIndexOf('/')) : '.'
+}
+
+const joinDir = (dir: string, sub: string): string => (dir && dir !== '.' ? (sub === '.' ? dir : `${dir}/${sub}`) : sub)
+
+/**
+ * Folders inside the app that it writes to at run time, which a read-only root filesystem would
+ * refuse: a SQLite database next to the code (Django's BASE_DIR / "db.sqlite3", a relative
+ * `sqlite:///` URL, sqlite3.connect), Flask's instance/ folder (where Flask-SQLAlchemy puts a
+ * relative SQLite file), upload and media folders, and log files.
+ */
+function writablePaths(snapshot: Snapshot, sources: string[], framework: Framework['name'] | undefined, deps: Dependencies, appDir: string): Fact<string[]> | undefined {
+  const paths = new Map<string, Evidence>()
+  const add = (folder: string, detail: string, file: string, line: number): void => {
+    const key = folder.replace(/\/+$/, '') || '.'
+    if (key.startsWith('/') || key.startsWith('..') || paths.has(key)) return
+    paths.set(key, {detail, file, line, key})
+  }
+  const djangoDir = framework === 'django' ? (snapshot.files.map(f => f.path).find(p => /(^|\/)manage\.py$/.test(p))?.replace(/\/?manage\.py$/, '') ?? '') : ''
+  const flaskSqlalchemy = framework === 'flask' && deps.has('flask-sqlalchemy')
+  for (const file of sources) {
+    const text = snapshot.read(file)
+    if (!text) continue
+    const at = (index: number): number => text.slice(0, index).split('\n').length
+    // Django: BASE_DIR / "db.sqlite3", BASE_DIR / "data" / "db.sqlite3", os.path.join(BASE_DIR, ...).
+    for (const m of text.matchAll(/BASE_DIR\s*(?:\/\s*["']([^"']+)["']\s*)*\/\s*["']([^"']+\.(?:sqlite3?|db))["']|os\.path\.join\(\s*BASE_DIR\s*,\s*((?:["'][^"']+["']\s*,\s*)*)["']([^"']+\.(?:sqlite3?|db))["']/g)) {
+      const middle = m[0].match(/["']([^"']+)["']/g)!.map(q => q.slice(1, -1)).slice(0, -1).join('/')
+      add(joinDir(djangoDir, middle || '.'), `the SQLite database ${m[2] ?? m[4]} is written next to the code`, file, at(m.index!))
+    }
+    for (const m of text.matchAll(/["']sqlite(?:\+\w+)?:\/\/\/(?!\/)([^"'{}]+\.(?:sqlite3?|db))["']/g)) {
+      // Flask-SQLAlchemy 3 resolves a relative SQLite path in the instance folder; SQLAlchemy in the working directory.
+      const folder = flaskSqlalchemy ? joinDir(appDir, 'instance') : joinDir(appDir, folderOf(m[1]!))
+      add(folder, `the SQLite database ${m[1]} is written ${flaskSqlalchemy ? "in Flask's instance folder" : 'inside the app'}`, file, at(m.index!))
+    }
+    for (const m of text.matchAll(/\bsqlite3\.connect\(\s*["'](?!:memory:)([^"'/][^"']*)["']/g)) {
+      add(joinDir(appDir, folderOf(m[1]!)), `sqlite3.connect("${m[1]}") writes inside the app`, file, at(m.index!))
+    }
+    if (framework === 'flask') {
+      const instance = /\bapp\.instance_path\b|\bcurrent_app\.instance_path\b/.exec(text)
+      if (instance && /makedirs|sqlite|DATABASE|open\(/.test(text)) add(joinDir(appDir, 'instance'), "the app writes into Flask's instance folder", file, at(instance.index))
+    }
+    for (const m of text.matchAll(/^\s*(?:app\.config\[\s*["'])?(UPLOAD_FOLDER|UPLOAD_DIR|UPLOADS_DIR|MEDIA_ROOT)["']?\]?\s*=\s*(?:os\.path\.join\(\s*(?:BASE_DIR|[\w.]+)\s*,\s*|BASE_DIR\s*\/\s*)?["']([\w][\w./-]*)["']/gm)) {
+      add(joinDir(framework === 'django' ? djangoDir : appDir, m[2]!.replace(/\/+$/, '')), `${m[1]} = "${m[2]}": uploads are written there`, file, at(m.index!))
+    }
+    for (const m of text.matchAll(/\b(?:FileHandler|RotatingFileHandler|TimedRotatingFileHandler)\(\s*["']([\w][\w.-]*\/[\w./-]+)["']/g)) {
+      add(joinDir(appDir, folderOf(m[1]!)), `logs are written to ${m[1]}`, file, at(m.index!))
+    }
+  }
+  if (!paths.size) return undefined
+  return {value: [...paths.keys()], evidence: [...paths.values()]}
+}
+
+/**
+ * The release phase: what must run before a new version serves traffic. Django's migrations, Flask-
+ * Migrate's (with a migrations/ folder), or Alembic's. A Procfile `release:` wins over these (the pack
+ * names procfile.release first).
+ */
+function releaseCommand(snapshot: Snapshot, sources: string[], framework: Framework['name'] | undefined, deps: Dependencies, app: AppObject | undefined): Fact<string> | undefined {
+  if (framework === 'django') {
+    const manage = snapshot.files.map(f => f.path).filter(p => /(^|\/)manage\.py$/.test(p)).sort((a, b) => a.length - b.length)[0]
+    const databases = findIn(snapshot, sources, /^DATABASES\s*=/m)
+    if (manage && databases) return fact(`python ${manage} migrate --noinput`, 'Django applies its migrations before the new version serves', databases.file, databases.line)
+  }
+  const migrationsEnv = snapshot.has('migrations/env.py') || snapshot.has('migrations/alembic.ini')
+  if (framework === 'flask' && deps.has('flask-migrate') && migrationsEnv) {
+    const module = app?.fact.value.split(':')[0]
+    const dep = deps.get('flask-migrate')!
+    return fact(`flask${module ? ` --app ${module}` : ''} db upgrade`, 'Flask-Migrate with a migrations/ folder: its migrations run before the new version serves', dep.file, dep.line)
+  }
+  if (snapshot.has('alembic.ini') && deps.has('alembic')) {
+    return fact('alembic upgrade head', 'alembic.ini: the migrations run before the new version serves', 'alembic.ini')
+  }
+  return undefined
 }

@@ -159,6 +159,41 @@ function railsFacts(snapshot: Snapshot, gems: Map<string, Gem>): FactSet {
     facts.precompileAssets = fact(true, 'app/assets or app/javascript: assets are precompiled in the build stage')
   }
   if (gems.has('bootsnap')) facts.bootsnap = fact(true, 'gem "bootsnap": its cache is built in the image', gems.get('bootsnap')!.file, gems.get('bootsnap')!.line)
+  Object.assign(facts, railsWrites(snapshot))
+  return facts
+}
+
+/**
+ * Folders a Rails app writes into besides tmp/ and log/ (which the pack always makes writable): where
+ * a SQLite database of the production environment lives (storage/ since Rails 8, db/ before) and the
+ * Disk service of Active Storage. The release phase prepares the database (creates and migrates it).
+ */
+function railsWrites(snapshot: Snapshot): FactSet {
+  const facts: FactSet = {}
+  const paths = new Map<string, Evidence>()
+  const database = snapshot.read('config/database.yml')
+  if (database) {
+    // The production section, or the whole file when it has none of its own.
+    const production = /^production:\s*\n((?:[ \t]+.*\n?|\s*\n)*)/m.exec(database)?.[1] ?? database
+    const sqlite = /adapter:\s*sqlite3/.test(production) || (/adapter:\s*sqlite3/.test(database) && !/adapter:/.test(production))
+    const file = /^\s+database:\s*([\w./-]+\.sqlite3)\s*$/m.exec(production)?.[1]
+    if (sqlite && file && !file.startsWith('/')) {
+      const folder = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '.'
+      paths.set(folder, {detail: `the production SQLite database ${file} is written in ${folder}/`, file: 'config/database.yml', line: lineOf(database, file), key: folder})
+    }
+  }
+  const storage = snapshot.read('config/storage.yml')
+  const production = snapshot.read('config/environments/production.rb') ?? ''
+  const service = /config\.active_storage\.service\s*=\s*:(\w+)/.exec(production)?.[1]
+  if (storage && service) {
+    const block = new RegExp(`^${service}:\\s*\\n((?:[ \\t]+.*\\n?)*)`, 'm').exec(storage)?.[1] ?? ''
+    const root = /service:\s*Disk[\s\S]*?root:\s*<%=\s*Rails\.root\.join\(\s*["']([\w/-]+)["']/.exec(block)?.[1]
+    if (root && !paths.has(root)) paths.set(root, {detail: `Active Storage keeps uploads on disk in ${root}/ (the ${service} service)`, file: 'config/storage.yml', line: lineOf(storage, `${service}:`), key: root})
+  }
+  if (paths.size) facts.writablePaths = {value: [...paths.keys()], evidence: [...paths.values()]}
+  if (database && snapshot.has('bin/rails')) {
+    facts.releaseCommand = fact('./bin/rails db:prepare', 'config/database.yml: the database is created or migrated before the new version serves', 'config/database.yml')
+  }
   return facts
 }
 
