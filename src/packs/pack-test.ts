@@ -160,7 +160,9 @@ type PreparedPod =
 export async function preparePod(docker: DockerEngine, image: string, pod: PodPlan, prefix: string, network: string): Promise<PreparedPod> {
   const volumes: {name: string; path: string}[] = []
   const tmpfs: string[] = []
-  pod.writable.forEach((w, i) => (w.seed ? volumes.push({name: `${prefix}-${i}`, path: w.path}) : tmpfs.push(w.path)))
+  // The app's own folders are shared by the release step and the app, as a pod's volumes are.
+  pod.writable.forEach((w, i) => (w.seed || w.persist ? volumes.push({name: `${prefix}-${i}`, path: w.path}) : tmpfs.push(w.path)))
+  const seeded = new Set(pod.writable.filter(w => w.seed).map(w => w.path))
   const names = volumes.map(v => v.name)
   const env = {...pod.env}
   for (const [name, value] of Object.entries(pod.secrets)) env[name] = value || randomBytes(16).toString('hex')
@@ -177,12 +179,13 @@ export async function preparePod(docker: DockerEngine, image: string, pod: PodPl
     }
   }
   if (volumes.length) {
-    const copies = volumes.map((v, i) => `cp -R '${v.path}/.' /draft-seed/${i}/`).join(' && ')
+    // Docker makes a volume root's; the chart's volumes belong to the runtime user (fsGroup).
+    const copies = volumes.flatMap((v, i) => (seeded.has(v.path) ? [`cp -R '${v.path}/.' /draft-seed/${i}/`] : []))
     const failed = await runOnce('seed', {
       user: '0',
       readOnlyRoot: false,
       tmpfs: [],
-      command: ['sh', '-c', `${copies} && chown -R ${pod.runAsUser}:${pod.runAsUser} /draft-seed`],
+      command: ['sh', '-c', [...copies, `chown -R ${pod.runAsUser}:${pod.runAsUser} /draft-seed`].join(' && ')],
       volumes: volumes.map((v, i) => ({name: v.name, path: `/draft-seed/${i}`})),
     })
     if (failed) return {ok: false, note: failed, volumes: names}
