@@ -240,7 +240,7 @@ export function writablePaths(snapshot: Snapshot, pack: Pack, variables: Variabl
     const seed = rel === '.' ? snapshot.files.length > 0 : snapshot.files.some(f => f.path.startsWith(`${rel}/`))
     found.push({path, seed, persist: true})
   }
-  for (const entry of found.sort((a, b) => a.path.length - b.path.length)) {
+  for (const entry of found) {
     const covered = (outer: string): boolean => entry.path === outer || entry.path.startsWith(`${outer}/`)
     if (found.some(other => other !== entry && other.path !== entry.path && covered(other.path))) continue
     const same = out.findIndex(o => o.path === entry.path)

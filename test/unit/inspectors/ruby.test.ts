@@ -134,4 +134,25 @@ describe('ruby inspector', () => {
       assert.equal(facts.bindsLocalhost?.value, true)
     })
   })
+
+  describe('Rails at run time', () => {
+    it('the production SQLite folder and Active Storage on disk are writable; db:prepare is the release phase', () => {
+      const facts = inspect({
+        ...rails,
+        'bin/rails': '#!/usr/bin/env ruby\n',
+        'config/database.yml': 'default: &default\n  adapter: sqlite3\n  pool: 5\n\ndevelopment:\n  <<: *default\n  database: storage/development.sqlite3\n\nproduction:\n  <<: *default\n  database: storage/production.sqlite3\n',
+        'config/storage.yml': 'local:\n  service: Disk\n  root: <%= Rails.root.join("storage") %>\n\nuploads:\n  service: Disk\n  root: <%= Rails.root.join("uploads") %>\n',
+        'config/environments/production.rb': 'Rails.application.configure do\n  config.active_storage.service = :uploads\nend\n',
+      })
+      assert.deepEqual(facts.writablePaths?.value, ['storage', 'uploads'])
+      assert.equal(facts.writablePaths?.evidence[0]?.line, 11)
+      assert.equal(facts.releaseCommand?.value, './bin/rails db:prepare')
+    })
+
+    it('PostgreSQL in production needs no folder', () => {
+      const facts = inspect({...rails, 'bin/rails': '', 'config/database.yml': 'default: &default\n  adapter: sqlite3\nproduction:\n  adapter: postgresql\n  url: <%= ENV["DATABASE_URL"] %>\n'})
+      assert.equal(facts.writablePaths, undefined)
+      assert.equal(facts.releaseCommand?.value, './bin/rails db:prepare')
+    })
+  })
 })
