@@ -334,11 +334,11 @@ function mustBeSet(snapshot: Snapshot, sources: readonly string[]): Setting[] {
       }
     }
     for (const [name, line] of reads) {
-      const message = new RegExp(`["'\`][^"'\`\\n]*\\b${name}\\b[^"'\`\\n]*["'\`]`).exec(text)
-      const named = message && REQUIRED_PHRASE.test(message[0]) ? message : null
+      const literals = text.matchAll(new RegExp(`["'\`][^"'\`\\n]*\\b${name}\\b[^"'\`\\n]*["'\`]`, 'g'))
+      const named = [...literals].find(m => REQUIRED_PHRASE.test(m[0])) ?? null
       const guarded = guardedRead(lines, line, name)
       if (!named && !guarded) continue
-      const where = named ? at(named.index) : line
+      const where = named ? at(named.index!) : line
       out.push({name, evidence: {detail: named ? `the app stops when ${name} is not set (${named[0].slice(1, -1).trim()})` : `the app stops when ${name} is not set`, file, line: where}})
     }
   }
