@@ -216,7 +216,7 @@ function rustEmbedded(snapshot: Snapshot, sources: readonly string[], deps: Reco
     const text = snapshot.read(file)
     if (!text) continue
     const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : ''
-    for (const m of text.matchAll(/\b(include_str!|include_bytes!|include_dir!|#\[folder\s*=|sqlx::migrate!|embed_migrations!)\s*\(?\s*"([^"]+)"/g)) {
+    for (const m of text.matchAll(/(?<![\w:])(include_str!|include_bytes!|include_dir!|#\[folder\s*=|sqlx::migrate!|embed_migrations!)\s*\(?\s*"([^"]+)"/g)) {
       const line = text.slice(0, m.index).split('\n').length
       // include_str! is relative to the file; the others to the crate root ($CARGO_MANIFEST_DIR).
       const relative = m[1] === 'include_str!' || m[1] === 'include_bytes!'
