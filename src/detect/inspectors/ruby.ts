@@ -9,20 +9,6 @@ interface Gem {
   version?: string
 }
 
-/**
- * Debian packages a gem needs: to compile its extension in the build stage, and its shared library at
- * run time. Gems shipped precompiled for Linux (nokogiri, sqlite3 2.x) still build fine with these.
- */
-const NATIVE_LIBS: Record<string, {build: string[]; runtime: string[]}> = {
-  pg: {build: ['libpq-dev'], runtime: ['libpq5']},
-  mysql2: {build: ['default-libmysqlclient-dev'], runtime: ['libmariadb3']},
-  sqlite3: {build: ['libsqlite3-dev'], runtime: ['libsqlite3-0']},
-  psych: {build: ['libyaml-dev'], runtime: ['libyaml-0-2']},
-  'ruby-vips': {build: [], runtime: ['libvips42']},
-  'mini_magick': {build: [], runtime: ['imagemagick']},
-  rmagick: {build: ['libmagickwand-dev'], runtime: ['imagemagick']},
-}
-
 const ROOT_SCRIPTS = ['server.rb', 'app.rb', 'main.rb', 'application.rb', 'web.rb']
 
 const FRAMEWORK_PORTS = {rails: 3000, sinatra: 4567, rack: 9292} as const
@@ -49,7 +35,7 @@ export const rubyInspector: Inspector = {
 
     const gems = readGems(gemfileName ?? 'Gemfile', gemfile, lock)
     if (gems.size > 0) facts.gems = fact(true, `${gems.size} gem${gems.size === 1 ? '' : 's'} to install`, gemfileName)
-    Object.assign(facts, nativePackages(gems, lockName))
+    if (gems.size > 0) facts.dependencies = gemList(gems, lockName)
 
     const version = rubyVersion(snapshot, gemfileName, gemfile, lock, lockName)
     if (version) facts.version = version
@@ -99,21 +85,13 @@ export function readGems(file: string, gemfile: string, lock: string | undefined
   return gems
 }
 
-function nativePackages(gems: Map<string, Gem>, lockName: string): FactSet {
-  if (gems.size === 0) return {}
-  const build = new Set(['build-essential'])
-  const runtime = new Set<string>()
-  const evidence: Evidence[] = [{detail: 'gems with C extensions are compiled in the build stage'}]
-  for (const [name, libs] of Object.entries(NATIVE_LIBS)) {
-    const gem = gems.get(name)
-    if (!gem) continue
-    for (const p of libs.build) build.add(p)
-    for (const p of libs.runtime) runtime.add(p)
-    if (libs.build.length || libs.runtime.length) evidence.push({detail: `gem ${name} needs ${[...libs.build, ...libs.runtime].join(', ')}`, file: gem.line ? gem.file : lockName, ...(gem.line ? {line: gem.line} : {})})
-  }
-  const facts: FactSet = {buildPackages: {value: [...build].join(' '), evidence}}
-  if (runtime.size) facts.runtimePackages = {value: [...runtime].join(' '), evidence: evidence.slice(1)}
-  return facts
+/**
+ * Every gem the bundle installs (Gemfile and lockfile), for the pack's [[system-packages]] rules: the
+ * Debian packages a gem's C extension needs to build, and the library it loads at run time.
+ */
+function gemList(gems: Map<string, Gem>, lockName: string): Fact<string[]> {
+  const evidence: Evidence[] = [...gems].map(([name, gem]) => ({detail: `gem ${name}`, file: gem.line ? gem.file : lockName, ...(gem.line ? {line: gem.line} : {}), key: name}))
+  return {value: [...gems.keys()], evidence}
 }
 
 /** The Ruby the app asks for, as a semver range: .ruby-version, .tool-versions, the Gemfile's ruby line, the lockfile. */

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 
+import {detectApp} from '../../../src/detect/detect.js'
 import {readGems, rubyInspector} from '../../../src/detect/inspectors/ruby.js'
 import {memorySnapshot} from '../../../src/detect/snapshot.js'
+import {loadPacks} from '../../../src/pack-model/registry.js'
 
 const inspect = (files: Record<string, string>) => rubyInspector.inspect(memorySnapshot('/work/app', files))
 
@@ -40,18 +42,21 @@ describe('ruby inspector', () => {
     it('says there is nothing to install for a Gemfile without gems', () => {
       const facts = inspect({Gemfile: 'source "https://rubygems.org"\n', 'Gemfile.lock': lockfile([]), 'server.rb': 'require "socket"\n'})
       assert.equal(facts.gems, undefined)
-      assert.equal(facts.buildPackages, undefined)
+      assert.equal(facts.dependencies, undefined)
       assert.equal(facts.lockfile?.value, 'Gemfile.lock')
       assert.equal(facts.bundlerVersion?.value, '2.5.6')
       assert.equal(facts.startCommand?.value, 'ruby server.rb', 'no bundle exec when there is no bundle')
     })
 
-    it('names the Debian packages that native gems need to build and to run', () => {
+    it('names the Debian packages that native gems need to build and to run (the pack\'s [[system-packages]])', async () => {
       const facts = inspect(rails)
-      assert.equal(facts.buildPackages?.value, 'build-essential libpq-dev libyaml-dev')
-      assert.equal(facts.runtimePackages?.value, 'libpq5 libyaml-0-2')
-      assert.deepEqual(facts.runtimePackages?.evidence[0], {detail: 'gem pg needs libpq-dev, libpq5', file: 'Gemfile', line: 4})
-      assert.deepEqual(facts.runtimePackages?.evidence[1], {detail: 'gem psych needs libyaml-dev, libyaml-0-2', file: 'Gemfile.lock'})
+      assert.deepEqual((facts.dependencies?.value as string[]).slice(0, 3), ['rails', 'pg', 'bootsnap'])
+      assert.deepEqual(facts.dependencies?.evidence[1], {detail: 'gem pg', file: 'Gemfile', line: 4, key: 'pg'})
+      const detection = await detectApp(memorySnapshot('/work/app', rails), loadPacks({draftHome: '/nonexistent'}), {pack: 'ruby'})
+      assert.equal(detection.variables?.buildPackages?.value, 'build-essential libpq-dev libyaml-dev')
+      assert.equal(detection.variables?.runtimePackages?.value, 'libpq5 libyaml-0-2')
+      assert.deepEqual(detection.variables?.runtimePackages?.evidence[0], {detail: 'gem pg needs libpq-dev, libpq5', file: 'Gemfile', line: 4, key: 'pg'})
+      assert.deepEqual(detection.variables?.runtimePackages?.evidence[1], {detail: 'gem psych needs libyaml-dev, libyaml-0-2', file: 'Gemfile.lock', key: 'psych'})
     })
   })
 
