@@ -78,8 +78,6 @@ export interface ContainerSpec {
   user?: string
   /** The root filesystem read-only, as the chart runs the pod. */
   readOnlyRoot?: boolean
-  /** Empty writable folders (tmpfs, writable by anyone like an emptyDir). */
-  tmpfs?: string[]
   /** Named volumes, created on first use, mounted at these paths. */
   volumes?: {name: string; path: string}[]
 }

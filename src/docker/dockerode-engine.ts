@@ -185,7 +185,6 @@ export class DockerodeEngine implements DockerEngine {
       HostConfig: {
         NetworkMode: spec.networkMode,
         ...(spec.readOnlyRoot ? {ReadonlyRootfs: true} : {}),
-        ...(spec.tmpfs?.length ? {Tmpfs: Object.fromEntries(spec.tmpfs.map(path => [path, 'rw,exec,mode=1777']))} : {}),
         ...(spec.volumes?.length ? {Binds: spec.volumes.map(v => `${v.name}:${v.path}`)} : {}),
       },
     }))

@@ -86,11 +86,11 @@ export class FakeDocker implements DockerEngine {
     return true
   }
 
-  async waitContainer(): Promise<number> {
+  async waitContainer(_id: string): Promise<number> {
     return 0
   }
 
-  async removeContainer(): Promise<void> {}
+  async removeContainer(_id: string): Promise<void> {}
 
-  async removeVolume(): Promise<void> {}
+  async removeVolume(_name: string): Promise<void> {}
 }

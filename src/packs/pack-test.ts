@@ -2,6 +2,7 @@ import {randomBytes} from 'node:crypto'
 import {cpSync, mkdtempSync, rmSync} from 'node:fs'
 import {createConnection} from 'node:net'
 import {tmpdir} from 'node:os'
+import type {Readable} from 'node:stream'
 import {basename, join, resolve} from 'node:path'
 
 import {contextTar, listContext} from '../build/context.js'
@@ -94,6 +95,7 @@ export async function testPack(dir: string, deps: {docker: DockerEngine; runner:
     const work = join(mkdtempSync(join(tmpdir(), 'draft-pack-test-')), basename(fixture.path))
     let container: string | undefined
     const volumes: string[] = []
+    const streams: Readable[] = []
     const image = `draft-pack-test/${pack.name}-${basename(fixture.path)}:latest`.toLowerCase()
     try {
       cpSync(join(root, fixture.path), work, {recursive: true})
@@ -106,8 +108,11 @@ export async function testPack(dir: string, deps: {docker: DockerEngine; runner:
 
       progress('building')
       const listing = await listContext(work)
+      // A failed build can leave the context half read: stop it before the copy is removed.
+      const context = contextTar(work, listing)
+      streams.push(context)
       try {
-        await deps.docker.build({context: contextTar(work, listing), dockerfile: listing.dockerfile, tags: [image], buildArgs: {}, networkMode: options.network, onProgress: p => progress(`building: ${p.step}`)})
+        await deps.docker.build({context, dockerfile: listing.dockerfile, tags: [image], buildArgs: {}, networkMode: options.network, onProgress: p => progress(`building: ${p.step}`)})
       } catch (error) {
         outcome.built = 'no'
         outcome.note = error instanceof BuildFailure ? `${error.step}: ${error.reason}\n${error.tail.slice(-8).join('\n')}` : (error as Error).message
@@ -140,6 +145,7 @@ export async function testPack(dir: string, deps: {docker: DockerEngine; runner:
     } finally {
       if (container) await deps.docker.removeContainer(container)
       for (const volume of volumes.splice(0)) await deps.docker.removeVolume(volume)
+      for (const stream of streams) stream.destroy()
       rmSync(join(work, '..'), {recursive: true, force: true})
       outcome.ms = Math.round(performance.now() - started)
     }
@@ -153,20 +159,21 @@ type PreparedPod =
   | {ok: false; note: string; volumes: string[]}
 
 /**
- * The container settings of the chart's pod, on a Docker engine: tmpfs for empty writable paths,
- * named volumes for seeded ones (filled from the image and handed to the runtime user, as the chart's
- * init containers do), the Secret's values generated, and the release phase run to completion.
+ * The container settings of the chart's pod, on a Docker engine: a named volume for each writable
+ * path, shared by the release step and the app; the Secret's values generated; the release phase run
+ * to completion first.
+ *
+ * Docker fills an empty volume from the image's folder at that path, with its owner and mode: that
+ * stands for the chart's seeding (and an image's /tmp keeps its 1777). A prepare step then hands the
+ * volumes to the runtime user, as the chart's fsGroup does; an image without a shell (distroless)
+ * cannot run it, and such images only have writable paths that the image itself made writable.
  */
 export async function preparePod(docker: DockerEngine, image: string, pod: PodPlan, prefix: string, network: string): Promise<PreparedPod> {
-  const volumes: {name: string; path: string}[] = []
-  const tmpfs: string[] = []
-  // The app's own folders are shared by the release step and the app, as a pod's volumes are.
-  pod.writable.forEach((w, i) => (w.seed || w.persist ? volumes.push({name: `${prefix}-${i}`, path: w.path}) : tmpfs.push(w.path)))
-  const seeded = new Set(pod.writable.filter(w => w.seed).map(w => w.path))
+  const volumes = pod.writable.map((w, i) => ({name: `${prefix}-${i}`, path: w.path}))
   const names = volumes.map(v => v.name)
   const env = {...pod.env}
   for (const [name, value] of Object.entries(pod.secrets)) env[name] = value || randomBytes(16).toString('hex')
-  const spec = {env, networkMode: network, readOnlyRoot: pod.readOnlyRoot, tmpfs, volumes}
+  const spec = {env, networkMode: network, readOnlyRoot: pod.readOnlyRoot, volumes}
 
   const runOnce = async (what: string, extra: Partial<ContainerSpec>): Promise<string | undefined> => {
     const id = await docker.startContainer({...spec, image, name: `${prefix}-${what}`, ...extra})
@@ -179,15 +186,14 @@ export async function preparePod(docker: DockerEngine, image: string, pod: PodPl
     }
   }
   if (volumes.length) {
-    // Docker makes a volume root's; the chart's volumes belong to the runtime user (fsGroup).
-    const copies = volumes.flatMap((v, i) => (seeded.has(v.path) ? [`cp -R '${v.path}/.' /draft-seed/${i}/`] : []))
-    const failed = await runOnce('seed', {
-      user: '0',
-      readOnlyRoot: false,
-      tmpfs: [],
-      command: ['sh', '-c', [...copies, `chown -R ${pod.runAsUser}:${pod.runAsUser} /draft-seed`].join(' && ')],
-      volumes: volumes.map((v, i) => ({name: v.name, path: `/draft-seed/${i}`})),
-    })
+    const paths = volumes.map(v => `'${v.path}'`).join(' ')
+    let failed: string | undefined
+    try {
+      failed = await runOnce('prepare', {user: '0', readOnlyRoot: false, command: ['sh', '-c', `chown -R ${pod.runAsUser}:${pod.runAsUser} ${paths}`]})
+    } catch (error) {
+      if (!/executable file not found|no such file or directory/i.test((error as Error).message)) throw error
+      await docker.removeContainer(`${prefix}-prepare`)
+    }
     if (failed) return {ok: false, note: failed, volumes: names}
   }
   if (pod.release) {
