@@ -72,7 +72,7 @@ export interface ContainerSpec {
   name: string
   env: Record<string, string>
   networkMode: string
-  /** In place of the image's CMD (exec form). */
+  /** In place of the image's ENTRYPOINT and CMD (exec form), as a pod's `command`. */
   command?: string[]
   /** In place of the image's USER ("0" to prepare a volume as root). */
   user?: string

@@ -180,7 +180,8 @@ export class DockerodeEngine implements DockerEngine {
       name: spec.name,
       Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
       Labels: {'dev.draft.owner': 'draft'},
-      ...(spec.command ? {Cmd: spec.command} : {}),
+      // As a pod's `command`, it replaces the image's ENTRYPOINT too (a Go image's is the binary).
+      ...(spec.command ? {Entrypoint: spec.command, Cmd: []} : {}),
       ...(spec.user ? {User: spec.user} : {}),
       HostConfig: {
         NetworkMode: spec.networkMode,
