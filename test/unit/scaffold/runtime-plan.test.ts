@@ -8,6 +8,7 @@ import yaml from 'js-yaml'
 import {memorySnapshot} from '../../../src/detect/snapshot.js'
 import {CHART_DEFAULTS, loadPack} from '../../../src/pack-model/manifest.js'
 import {resolveVariables} from '../../../src/pack-model/variables.js'
+import {InProcessRenderer} from '../../../src/sandbox/in-process-renderer.js'
 import {planScaffold, writablePaths} from '../../../src/scaffold/plan.js'
 import {fakePack} from '../../support/packs.js'
 
@@ -33,10 +34,18 @@ const facts = {
   'lang.writablePaths': {value: ['instance', 'uploads', 'uploads/thumbs', 'tmp'], evidence: []},
 }
 
+const renderer = new InProcessRenderer()
+const plan = (variables: ReturnType<typeof resolveVariables>) => planScaffold({snapshot: app, pack, variables, app: 'demo', force: false, renderer})
+const valuesOf = (p: Awaited<ReturnType<typeof plan>>) => yaml.load(p.files.find(f => f.path === 'charts/demo/values.yaml')!.content!) as Record<string, unknown>
+
 describe('the chart of an app that needs settings, writable folders and a release phase', () => {
   const variables = resolveVariables(pack, facts, [])
-  const plan = planScaffold({snapshot: app, pack, variables, app: 'demo', force: false})
-  const values = yaml.load(plan.files.find(f => f.path === 'charts/demo/values.yaml')!.content!) as Record<string, unknown>
+  let planned: Awaited<ReturnType<typeof plan>>
+  let values: Record<string, unknown>
+  before(async () => {
+    planned = await plan(variables)
+    values = valuesOf(planned)
+  })
 
   it('puts the settings in env (the listen environment winning) and the secrets in secretEnv', () => {
     assert.deepEqual(values.env, {GREETING: 'hello', DATABASE_URL: '', PORT: '8000', API_PORT: '8000'})
@@ -44,7 +53,7 @@ describe('the chart of an app that needs settings, writable folders and a releas
   })
 
   it('warns about each secret and each setting without a value, naming where it was found', () => {
-    assert.deepEqual(plan.warnings, [
+    assert.deepEqual(planned.warnings, [
       'SESSION_SECRET (.env.example:3) looks like a secret: the chart keeps it in a Secret with a random development value, generated once per release; give the real one (values secretEnv.SESSION_SECRET, or --set secrets.SESSION_SECRET=VALUE) outside development',
       'DATABASE_URL (main.go:9) must be set and has no sample value: the chart sets it empty; give it with --set settings.DATABASE_URL=VALUE',
     ])
@@ -60,19 +69,19 @@ describe('the chart of an app that needs settings, writable folders and a releas
     assert.deepEqual(values.persistence, {enabled: false, size: '1Gi', storageClass: '', accessModes: ['ReadWriteOnce'], existingClaim: ''})
   })
 
-  it('runs the release command in exec form, and describes the pod for pack test', () => {
+  it('runs the release command in exec form, and describes the pod for pack test', async () => {
     assert.deepEqual(values.release, {command: ['python', 'manage.py', 'migrate', '--noinput']})
-    assert.deepEqual(plan.pod.release, ['python', 'manage.py', 'migrate', '--noinput'])
-    assert.deepEqual(plan.pod.env, values.env)
-    assert.deepEqual(plan.pod.secrets, {SESSION_SECRET: ''})
-    assert.equal(plan.pod.readOnlyRoot, true)
+    assert.deepEqual(planned.pod.release, ['python', 'manage.py', 'migrate', '--noinput'])
+    assert.deepEqual(planned.pod.env, values.env)
+    assert.deepEqual(planned.pod.secrets, {SESSION_SECRET: ''})
+    assert.equal(planned.pod.readOnlyRoot, true)
     const shell = resolveVariables(pack, {...facts, 'procfile.release': {value: 'bin/migrate && bin/seed', evidence: []}}, [])
-    assert.deepEqual(planScaffold({snapshot: app, pack, variables: shell, app: 'demo', force: false}).pod.release, ['sh', '-c', 'bin/migrate && bin/seed'])
+    assert.deepEqual((await plan(shell)).pod.release, ['sh', '-c', 'bin/migrate && bin/seed'])
   })
 
-  it('an app with nothing of the sort keeps the plain chart', () => {
-    const plain = planScaffold({snapshot: app, pack, variables: resolveVariables(pack, {}, []), app: 'demo', force: false})
-    const plainValues = yaml.load(plain.files.find(f => f.path === 'charts/demo/values.yaml')!.content!) as Record<string, unknown>
+  it('an app with nothing of the sort keeps the plain chart', async () => {
+    const plain = await plan(resolveVariables(pack, {}, []))
+    const plainValues = valuesOf(plain)
     assert.deepEqual(plainValues.writablePaths, ['/tmp', '/app/tmp'])
     assert.deepEqual(plainValues.release, {command: []})
     assert.deepEqual(plainValues.secretEnv, {})
