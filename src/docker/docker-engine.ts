@@ -72,6 +72,14 @@ export interface ContainerSpec {
   name: string
   env: Record<string, string>
   networkMode: string
+  /** In place of the image's ENTRYPOINT and CMD (exec form), as a pod's `command`. */
+  command?: string[]
+  /** In place of the image's USER ("0" to prepare a volume as root). */
+  user?: string
+  /** The root filesystem read-only, as the chart runs the pod. */
+  readOnlyRoot?: boolean
+  /** Named volumes, created on first use, mounted at these paths. */
+  volumes?: {name: string; path: string}[]
 }
 
 export interface DockerEngine {
@@ -85,5 +93,8 @@ export interface DockerEngine {
   startContainer(spec: ContainerSpec): Promise<string>
   containerLogs(id: string): Promise<string>
   containerRunning(id: string): Promise<boolean>
+  /** Waits for the container to exit and gives its exit code. */
+  waitContainer(id: string): Promise<number>
   removeContainer(id: string): Promise<void>
+  removeVolume(name: string): Promise<void>
 }

@@ -180,7 +180,14 @@ export class DockerodeEngine implements DockerEngine {
       name: spec.name,
       Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
       Labels: {'dev.draft.owner': 'draft'},
-      HostConfig: {NetworkMode: spec.networkMode},
+      // As a pod's `command`, it replaces the image's ENTRYPOINT too (a Go image's is the binary).
+      ...(spec.command ? {Entrypoint: spec.command, Cmd: []} : {}),
+      ...(spec.user ? {User: spec.user} : {}),
+      HostConfig: {
+        NetworkMode: spec.networkMode,
+        ...(spec.readOnlyRoot ? {ReadonlyRootfs: true} : {}),
+        ...(spec.volumes?.length ? {Binds: spec.volumes.map(v => `${v.name}:${v.path}`)} : {}),
+      },
     }))
     await this.call(() => container.start())
     return container.id
@@ -199,8 +206,17 @@ export class DockerodeEngine implements DockerEngine {
     }
   }
 
+  async waitContainer(id: string): Promise<number> {
+    const result = (await this.docker.getContainer(id).wait()) as {StatusCode?: number}
+    return result.StatusCode ?? -1
+  }
+
   async removeContainer(id: string): Promise<void> {
     await this.docker.getContainer(id).remove({force: true}).catch(() => undefined)
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await this.docker.getVolume(name).remove({force: true}).catch(() => undefined)
   }
 }
 

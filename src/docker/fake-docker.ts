@@ -86,5 +86,11 @@ export class FakeDocker implements DockerEngine {
     return true
   }
 
-  async removeContainer(): Promise<void> {}
+  async waitContainer(_id: string): Promise<number> {
+    return 0
+  }
+
+  async removeContainer(_id: string): Promise<void> {}
+
+  async removeVolume(_name: string): Promise<void> {}
 }

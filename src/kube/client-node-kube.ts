@@ -1,7 +1,7 @@
 import type * as k8s from './kubernetes-client.js'
 
 import {DraftError} from '../core/errors.js'
-import type {DeploymentState, EventState, Kube, KubeTarget, LocalRegistryHosting, PodChange, PodState, PortState} from './kube.js'
+import type {ContainerState, DeploymentState, EventState, Kube, KubeTarget, LocalRegistryHosting, PodChange, PodState, PortState} from './kube.js'
 import {type KubeClient, type LoadedKubeConfig, loadKubeConfig} from './kube-config.js'
 import {kubeError, statusOf as status} from './kube-errors.js'
 
@@ -251,6 +251,22 @@ function probeOf(c: k8s.V1Container | undefined): {probe?: {port?: number; path?
   return {probe: {...(port ? {port} : {}), ...(probe.httpGet?.path ? {path: probe.httpGet.path} : {})}}
 }
 
+function containerState(c: k8s.V1ContainerStatus): ContainerState {
+  return {
+    name: c.name,
+    ready: c.ready,
+    restartCount: c.restartCount,
+    ...(c.containerID ? {id: c.containerID} : {}),
+    ...(c.state?.running ? {running: true} : {}),
+    ...(c.state?.waiting ? {waiting: {reason: c.state.waiting.reason ?? '', message: c.state.waiting.message ?? ''}} : {}),
+    ...(c.state?.terminated
+      ? {terminated: {reason: c.state.terminated.reason ?? '', exitCode: c.state.terminated.exitCode, message: c.state.terminated.message ?? ''}}
+      : c.lastState?.terminated
+        ? {terminated: {reason: c.lastState.terminated.reason ?? '', exitCode: c.lastState.terminated.exitCode, message: c.lastState.terminated.message ?? ''}}
+        : {}),
+  }
+}
+
 function toPod(p: k8s.V1Pod): PodState {
   const time = (value: Date | string | undefined): string | undefined => (value === undefined ? undefined : new Date(value).toISOString())
   return {
@@ -259,19 +275,8 @@ function toPod(p: k8s.V1Pod): PodState {
     templateHash: p.metadata?.labels?.['pod-template-hash'] ?? '',
     image: p.spec?.containers[0]?.image ?? '',
     conditions: conditions(p.status?.conditions),
-    containers: (p.status?.containerStatuses ?? []).map(c => ({
-      name: c.name,
-      ready: c.ready,
-      restartCount: c.restartCount,
-      ...(c.containerID ? {id: c.containerID} : {}),
-      ...(c.state?.running ? {running: true} : {}),
-      ...(c.state?.waiting ? {waiting: {reason: c.state.waiting.reason ?? '', message: c.state.waiting.message ?? ''}} : {}),
-      ...(c.state?.terminated
-        ? {terminated: {reason: c.state.terminated.reason ?? '', exitCode: c.state.terminated.exitCode, message: c.state.terminated.message ?? ''}}
-        : c.lastState?.terminated
-          ? {terminated: {reason: c.lastState.terminated.reason ?? '', exitCode: c.lastState.terminated.exitCode, message: c.lastState.terminated.message ?? ''}}
-          : {}),
-    })),
+    containers: (p.status?.containerStatuses ?? []).map(containerState),
+    initContainers: (p.status?.initContainerStatuses ?? []).map(containerState),
     ...(p.metadata?.creationTimestamp ? {created: time(p.metadata.creationTimestamp)} : {}),
     ...(p.metadata?.deletionTimestamp ? {terminating: true} : {}),
     containerNames: (p.spec?.containers ?? []).map(c => c.name),

@@ -64,6 +64,8 @@ export interface PodState {
   /** The containers of the spec, in order (statuses are missing until the pod is scheduled). */
   containerNames?: string[]
   ports?: PortState[]
+  /** Init containers (the chart's seeding and release phase), which must finish before the app starts. */
+  initContainers?: ContainerState[]
 }
 
 /** A change seen by a pod watch. */

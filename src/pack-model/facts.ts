@@ -8,6 +8,8 @@ export interface Evidence {
   detail: string
   file?: string
   line?: number
+  /** The entry of a map or list fact this evidence is about (`SESSION_SECRET`), when it is one. */
+  key?: string
 }
 
 export interface Fact<T = unknown> {

@@ -6,7 +6,7 @@ import {packageRoot} from '../util/package-root.js'
 import {TomlSyntaxError, parseToml} from '../util/toml.js'
 import {type VersionPolicy, isPublished, lineRange, validRange} from './versions.js'
 
-export type VariableType = 'string' | 'integer' | 'port' | 'boolean' | 'enum' | 'map' | 'version'
+export type VariableType = 'string' | 'integer' | 'port' | 'boolean' | 'enum' | 'map' | 'version' | 'list'
 
 export interface VariableSpec {
   type: VariableType
@@ -37,6 +37,26 @@ export interface ChartSettings {
   cpuLimit: string
   memoryLimit: string
   startupSeconds: number
+  /**
+   * Where the app's own folder is in the runtime image (`/app`). Paths that detection finds the app
+   * writing to (relative to the app) become writable volumes under it; empty when the image has no
+   * such folder, and then none are added.
+   */
+  appDir: string
+}
+
+/**
+ * Dependencies that need Debian packages: to compile in the build stage (no wheel, no prebuilt
+ * binary) or a shared library at run time. Matched against a list fact of the app's dependencies.
+ */
+export interface SystemPackagesRule {
+  /** A list fact naming the app's dependencies, e.g. `python.dependencies`. */
+  fact: string
+  /** Dependency names of which any must be in the fact; `*` matches any non-empty list. */
+  any: string[]
+  build: string[]
+  runtime: string[]
+  why?: string
 }
 
 export interface FixtureSpec {
@@ -64,6 +84,7 @@ export interface Pack {
   variables: Record<string, VariableSpec>
   files: Record<string, string>
   chart: ChartSettings
+  systemPackages: SystemPackagesRule[]
   fixtures: FixtureSpec[]
 }
 
@@ -85,6 +106,7 @@ export const CHART_DEFAULTS: ChartSettings = {
   cpuLimit: '1',
   memoryLimit: '512Mi',
   startupSeconds: 30,
+  appDir: '',
 }
 
 type Validator = ((data: unknown) => boolean) & {errors?: {instancePath: string; message?: string; params: Record<string, unknown>}[] | null}
@@ -164,6 +186,13 @@ export function loadPack(dir: string, source: PackSource): LoadResult {
     }
     variables[key] = spec
   }
+  for (const [i, rule] of ((data['system-packages'] as Record<string, unknown>[] | undefined) ?? []).entries()) {
+    for (const [key, variable] of [['build', 'buildPackages'], ['runtime', 'runtimePackages']] as const) {
+      if ((rule[key] as string[] | undefined)?.length && variables[variable]?.type !== 'string') {
+        problems.push({file, line: doc.lineOf(['system-packages', i, key]), message: `system-packages[${i}].${key} needs a string variable "${variable}" for the Dockerfile to install them`})
+      }
+    }
+  }
   const files = data.files as Record<string, string>
   for (const [output, template] of Object.entries(files)) {
     const templatePath = join(dir, template)
@@ -211,7 +240,15 @@ export function loadPack(dir: string, source: PackSource): LoadResult {
         cpuLimit: pick('cpuLimit', 'cpu-limit'),
         memoryLimit: pick('memoryLimit', 'memory-limit'),
         startupSeconds: pick('startupSeconds', 'startup-seconds'),
+        appDir: pick('appDir', 'app-dir'),
       },
+      systemPackages: ((data['system-packages'] as Record<string, unknown>[] | undefined) ?? []).map(r => ({
+        fact: r.fact as string,
+        any: r.any as string[],
+        build: (r.build as string[] | undefined) ?? [],
+        runtime: (r.runtime as string[] | undefined) ?? [],
+        ...(r.why === undefined ? {} : {why: r.why as string}),
+      })),
       fixtures,
     },
   }

@@ -42,33 +42,47 @@ export function resolveVariables(
   const out: Variables = {}
   for (const [name, spec] of Object.entries(pack.variables)) {
     const resolved: ResolvedVariable = {name, value: spec.default ?? emptyOf(spec), source: 'default', evidence: [], description: spec.description}
+    const collects = spec.type === 'map' || spec.type === 'list'
+    const found: {key: string; value: unknown; evidence: Evidence[]}[] = []
     for (const key of spec.derivedFrom) {
-      const found = facts[key]
-      if (found === undefined || found.value === undefined || found.value === null) continue
+      const candidate = facts[key]
+      if (candidate === undefined || candidate.value === undefined || candidate.value === null) continue
       if (spec.type === 'version' && spec.versions) {
         // The fact is what the app asks for (a range); the value is the line chosen for it.
-        const where = found.evidence[0]?.file ? `${found.evidence[0].file}${found.evidence[0].line ? `:${found.evidence[0].line}` : ''}` : undefined
-        const choice = typeof found.value === 'string' ? chooseVersion(found.value, spec.versions, where) : undefined
+        const where = candidate.evidence[0]?.file ? `${candidate.evidence[0].file}${candidate.evidence[0].line ? `:${candidate.evidence[0].line}` : ''}` : undefined
+        const choice = typeof candidate.value === 'string' ? chooseVersion(candidate.value, spec.versions, where) : undefined
         if (!choice) {
-          warnings.push(`ignored detected ${name} = ${JSON.stringify(found.value)} (${key}): not a version range`)
+          warnings.push(`ignored detected ${name} = ${JSON.stringify(candidate.value)} (${key}): not a version range`)
           continue
         }
         if (choice.warning) warnings.push(`${name}: ${choice.warning}`)
-        Object.assign(resolved, {value: choice.value, source: 'detected', fact: key, evidence: [...found.evidence, {detail: choice.detail}]})
+        Object.assign(resolved, {value: choice.value, source: 'detected', fact: key, evidence: [...candidate.evidence, {detail: choice.detail}]})
         break
       }
-      const problem = check(spec, found.value)
+      const problem = check(spec, candidate.value)
       if (problem) {
-        warnings.push(`ignored detected ${name} = ${JSON.stringify(found.value)} (${key}): ${problem}`)
+        warnings.push(`ignored detected ${name} = ${JSON.stringify(candidate.value)} (${key}): ${problem}`)
         continue
       }
-      // A detected map adds to the default one (PORT stays set when the app also needs HOST).
-      const value = spec.type === 'map' ? {...(resolved.value as object), ...(found.value as object)} : found.value
-      Object.assign(resolved, {value, source: 'detected', fact: key, evidence: found.evidence})
-      break
+      found.push({key, value: candidate.value, evidence: candidate.evidence})
+      // A map or a list gathers every fact it names (the listen environment of the ecosystem's
+      // inspector and the settings an .env.example declares); anything else takes the first.
+      if (!collects) break
+    }
+    if (found.length) {
+      let value: unknown = found[0]!.value
+      if (spec.type === 'map') {
+        // A detected map adds to the default one (PORT stays set when the app also needs HOST); an
+        // earlier fact wins a key that a later one also has.
+        value = Object.assign({}, resolved.value as object, ...found.map(f => f.value as object).reverse())
+      } else if (spec.type === 'list') {
+        value = [...new Set([...(resolved.value as string[]), ...found.flatMap(f => f.value as string[])])]
+      }
+      Object.assign(resolved, {value, source: 'detected', fact: found.map(f => f.key).join(', '), evidence: found.flatMap(f => f.evidence)})
     }
     out[name] = resolved
   }
+  applySystemPackages(pack, facts, out)
   for (const {key, value, input} of flags) {
     const [name, entry] = splitMapKey(key)
     const spec = pack.variables[name]
@@ -107,7 +121,34 @@ function splitMapKey(key: string): [string, string | undefined] {
 }
 
 const emptyOf = (spec: VariableSpec): unknown =>
-  spec.type === 'map' ? {} : spec.type === 'boolean' ? false : spec.type === 'string' ? '' : null
+  spec.type === 'map' ? {} : spec.type === 'list' ? [] : spec.type === 'boolean' ? false : spec.type === 'string' ? '' : null
+
+/**
+ * The pack's [[system-packages]] rules whose dependency the app has add their Debian packages to the
+ * buildPackages and runtimePackages variables (space-separated, after what an inspector found).
+ */
+function applySystemPackages(pack: Pack, facts: Facts, variables: Variables): void {
+  for (const rule of pack.systemPackages) {
+    const listed = facts[rule.fact]
+    const names = Array.isArray(listed?.value) ? (listed.value as unknown[]).filter((n): n is string => typeof n === 'string') : []
+    const matched = rule.any.includes('*') ? names.slice(0, 1) : rule.any.filter(n => names.includes(n))
+    if (!matched.length) continue
+    const dependency = matched[0]!
+    const declared = listed!.evidence.find(e => e.key === dependency) ?? listed!.evidence[0]
+    for (const [kind, variable] of [['build', 'buildPackages'], ['runtime', 'runtimePackages']] as const) {
+      const target = variables[variable]
+      if (!rule[kind].length || !target) continue
+      const words = String(target.value ?? '').split(/\s+/).filter(Boolean)
+      const added = rule[kind].filter(p => !words.includes(p))
+      if (!added.length) continue
+      const stage = kind === 'build' ? 'to build' : 'at run time'
+      target.value = [...words, ...added].join(' ')
+      if (target.source === 'default') target.source = 'detected'
+      target.fact ??= rule.fact
+      target.evidence = [...target.evidence, {detail: `${rule.why ?? `${dependency} needs ${rule[kind].join(', ')} ${stage}`}`, ...(declared?.file ? {file: declared.file} : {}), ...(declared?.line ? {line: declared.line} : {}), key: dependency}]
+    }
+  }
+}
 
 type Coerced = {ok: true; value: unknown} | {ok: false; reason: string}
 
@@ -128,6 +169,8 @@ export function coerce(spec: VariableSpec, raw: string): Coerced {
     }
     case 'map':
       return {ok: false, reason: 'set one entry at a time, e.g. --set env.KEY=VALUE'}
+    case 'list':
+      return {ok: true, value: raw.split(',').map(item => item.trim()).filter(Boolean)}
     default: {
       const problem = check(spec, raw)
       return problem ? {ok: false, reason: problem} : {ok: true, value: raw}
@@ -152,6 +195,8 @@ export function check(spec: VariableSpec, value: unknown): string | undefined {
       return spec.values?.includes(String(value)) ? undefined : `must be one of ${spec.values?.join(', ')}, not "${String(value)}"`
     case 'map':
       return value && typeof value === 'object' && !Array.isArray(value) ? undefined : 'must be a table of names to values'
+    case 'list':
+      return Array.isArray(value) && value.every(item => typeof item === 'string') ? undefined : 'must be a list of text values'
     default:
       if (typeof value !== 'string') return `must be text, not ${JSON.stringify(value)}`
       if (spec.pattern && !new RegExp(spec.pattern).test(value)) return `does not match ${spec.pattern}`

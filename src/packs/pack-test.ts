@@ -1,15 +1,17 @@
+import {randomBytes} from 'node:crypto'
 import {cpSync, mkdtempSync, rmSync} from 'node:fs'
 import {createConnection} from 'node:net'
 import {tmpdir} from 'node:os'
+import type {Readable} from 'node:stream'
 import {basename, join, resolve} from 'node:path'
 
 import {contextTar, listContext} from '../build/context.js'
 import {detectApp, openApp} from '../detect/detect.js'
-import type {DockerEngine} from '../docker/docker-engine.js'
+import type {ContainerSpec, DockerEngine} from '../docker/docker-engine.js'
 import {BuildFailure} from '../docker/dockerode-engine.js'
 import type {ProcessRunner} from '../process/process-runner.js'
 import {applyPlan} from '../scaffold/apply.js'
-import {planScaffold} from '../scaffold/plan.js'
+import {type PodPlan, planScaffold} from '../scaffold/plan.js'
 import type {TemplateRenderer} from '../scaffold/template-renderer.js'
 import {type LintReport, lintPack, withPack} from './lint.js'
 import {loadPack} from '../pack-model/manifest.js'
@@ -92,6 +94,8 @@ export async function testPack(dir: string, deps: {docker: DockerEngine; runner:
 
     const work = join(mkdtempSync(join(tmpdir(), 'draft-pack-test-')), basename(fixture.path))
     let container: string | undefined
+    const volumes: string[] = []
+    const streams: Readable[] = []
     const image = `draft-pack-test/${pack.name}-${basename(fixture.path)}:latest`.toLowerCase()
     try {
       cpSync(join(root, fixture.path), work, {recursive: true})
@@ -104,8 +108,11 @@ export async function testPack(dir: string, deps: {docker: DockerEngine; runner:
 
       progress('building')
       const listing = await listContext(work)
+      // A failed build can leave the context half read: stop it before the copy is removed.
+      const context = contextTar(work, listing)
+      streams.push(context)
       try {
-        await deps.docker.build({context: contextTar(work, listing), dockerfile: listing.dockerfile, tags: [image], buildArgs: {}, networkMode: options.network, onProgress: p => progress(`building: ${p.step}`)})
+        await deps.docker.build({context, dockerfile: listing.dockerfile, tags: [image], buildArgs: {}, networkMode: options.network, onProgress: p => progress(`building: ${p.step}`)})
       } catch (error) {
         outcome.built = 'no'
         outcome.note = error instanceof BuildFailure ? `${error.step}: ${error.reason}\n${error.tail.slice(-8).join('\n')}` : (error as Error).message
@@ -120,7 +127,16 @@ export async function testPack(dir: string, deps: {docker: DockerEngine; runner:
         continue
       }
       progress(`running on port ${port}`)
-      container = await deps.docker.startContainer({image, name: `draft-pack-test-${process.pid}-${outcomes.length}`, env: {}, networkMode: options.network})
+      // Run it as the chart runs the pod: read-only root, writable paths (seeded where the image has
+      // files there), the release phase first, then the app with the chart's environment.
+      const pod = await preparePod(deps.docker, image, plan.pod, `draft-pack-test-${process.pid}-${outcomes.length}`, options.network)
+      volumes.push(...pod.volumes)
+      if (!pod.ok) {
+        outcome.answered = 'no'
+        outcome.note = pod.note
+        continue
+      }
+      container = await deps.docker.startContainer({...pod.spec, image, name: `draft-pack-test-${process.pid}-${outcomes.length}`})
       const probe = fixture.probe ?? (String(plan.variables.healthPath?.value ?? '') || '/')
       outcome.probe = probe
       const answer = await waitForAnswer(`http://127.0.0.1:${port}${probe}`, options.answerTimeoutMs, () => deps.docker.containerRunning(container!))
@@ -128,12 +144,63 @@ export async function testPack(dir: string, deps: {docker: DockerEngine; runner:
       if (!answer.ok) outcome.note = `${answer.reason}\n${(await deps.docker.containerLogs(container)).trim().split('\n').slice(-10).join('\n')}`
     } finally {
       if (container) await deps.docker.removeContainer(container)
+      for (const volume of volumes.splice(0)) await deps.docker.removeVolume(volume)
+      for (const stream of streams) stream.destroy()
       rmSync(join(work, '..'), {recursive: true, force: true})
       outcome.ms = Math.round(performance.now() - started)
     }
   }
   const passed = outcomes.every(o => o.detected.ok && o.built !== 'no' && o.answered !== 'no')
   return {pack: pack.name, lint, fixtures: outcomes, passed}
+}
+
+type PreparedPod =
+  | {ok: true; spec: Omit<ContainerSpec, 'image' | 'name'>; volumes: string[]}
+  | {ok: false; note: string; volumes: string[]}
+
+/**
+ * The container settings of the chart's pod, on a Docker engine: a named volume for each writable
+ * path, shared by the release step and the app; the Secret's values generated; the release phase run
+ * to completion first.
+ *
+ * Docker fills an empty volume from the image's folder at that path, with its owner and mode: that
+ * stands for the chart's seeding (and an image's /tmp keeps its 1777). A prepare step then hands the
+ * volumes to the runtime user, as the chart's fsGroup does; an image without a shell (distroless)
+ * cannot run it, and such images only have writable paths that the image itself made writable.
+ */
+export async function preparePod(docker: DockerEngine, image: string, pod: PodPlan, prefix: string, network: string): Promise<PreparedPod> {
+  const volumes = pod.writable.map((w, i) => ({name: `${prefix}-${i}`, path: w.path}))
+  const names = volumes.map(v => v.name)
+  const env = {...pod.env}
+  for (const [name, value] of Object.entries(pod.secrets)) env[name] = value || randomBytes(16).toString('hex')
+  const spec = {env, networkMode: network, readOnlyRoot: pod.readOnlyRoot, volumes}
+
+  const runOnce = async (what: string, extra: Partial<ContainerSpec>): Promise<string | undefined> => {
+    const id = await docker.startContainer({...spec, image, name: `${prefix}-${what}`, ...extra})
+    try {
+      const code = await docker.waitContainer(id)
+      if (code === 0) return undefined
+      return `the ${what} step exited with code ${code}\n${(await docker.containerLogs(id)).trim().split('\n').slice(-10).join('\n')}`
+    } finally {
+      await docker.removeContainer(id)
+    }
+  }
+  if (volumes.length) {
+    const paths = volumes.map(v => `'${v.path}'`).join(' ')
+    let failed: string | undefined
+    try {
+      failed = await runOnce('prepare', {user: '0', readOnlyRoot: false, command: ['sh', '-c', `chown -R ${pod.runAsUser}:${pod.runAsUser} ${paths}`]})
+    } catch (error) {
+      if (!/executable file not found|no such file or directory/i.test((error as Error).message)) throw error
+      await docker.removeContainer(`${prefix}-prepare`)
+    }
+    if (failed) return {ok: false, note: failed, volumes: names}
+  }
+  if (pod.release) {
+    const failed = await runOnce('release', {command: pod.release})
+    if (failed) return {ok: false, note: `release phase (${pod.release.join(' ')}): ${failed}`, volumes: names}
+  }
+  return {ok: true, spec, volumes: names}
 }
 
 async function waitForAnswer(url: string, timeoutMs: number, alive: () => Promise<boolean>): Promise<{ok: true} | {ok: false; reason: string}> {

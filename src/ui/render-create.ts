@@ -19,6 +19,8 @@ export function createJson(r: CreateResult): Record<string, unknown> {
 export function renderCreate(r: CreateResult, options: {explain: boolean}): string {
   const out: string[] = []
   out.push(renderDetection(r.detection, {explain: options.explain}).trimEnd())
+  // What planning found beyond detection: secrets with generated values, settings nobody gave.
+  for (const w of r.plan.warnings.filter(w => !r.detection.warnings.includes(w))) out.push(yellow(`${symbols.warn} ${w}`))
   out.push('')
   const verb = {create: r.applied ? 'created' : 'would create', replace: r.applied ? 'replaced' : 'would replace', keep: 'kept'}
   const chartFiles = r.plan.files.filter(f => f.path.startsWith(`${r.plan.chartPath}/`) && f.action !== 'keep')

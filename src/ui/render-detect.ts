@@ -57,9 +57,25 @@ function variableLines(d: Detection, all: boolean): string[] {
   const lines: string[] = []
   for (const v of Object.values(d.variables ?? {})) {
     if (!all && (v.source === 'default' || v.name === 'framework' || v.name === 'version')) continue
-    const value = typeof v.value === 'object' ? Object.entries(v.value as object).map(([k, x]) => `${k}=${String(x)}`).join(' ') || '{}' : String(v.value)
-    const origin = v.source === 'default' ? 'default' : v.source === 'flag' ? v.evidence[0]?.detail ?? '--set' : [v.evidence[0]?.detail, where(v.evidence[0] ?? {detail: ''})].filter(Boolean).join(' @ ')
-    lines.push(`  ${v.name.padEnd(22)} ${value === '' ? dim('(none)') : value}  ${dim(origin)}`)
+    const value = Array.isArray(v.value)
+      ? v.value.map(String).join(' ')
+      : typeof v.value === 'object'
+        ? Object.entries(v.value as object).map(([k, x]) => `${k}=${String(x)}`).join(' ') || '{}'
+        : String(v.value)
+    const keyed = v.source === 'detected' && v.evidence.some(e => e.key !== undefined)
+    const origin = v.source === 'default' ? 'default' : v.source === 'flag' ? v.evidence[0]?.detail ?? '--set' : keyed ? '' : [v.evidence[0]?.detail, where(v.evidence[0] ?? {detail: ''})].filter(Boolean).join(' @ ')
+    lines.push(`  ${v.name.padEnd(22)} ${value === '' ? dim('(none)') : value}${origin ? `  ${dim(origin)}` : ''}`)
+    if (!keyed) continue
+    // One line per entry, with what it came from (a setting, a folder, a package).
+    const entries = v.value && typeof v.value === 'object' && !Array.isArray(v.value) ? (v.value as Record<string, unknown>) : undefined
+    const shown = new Set<string>()
+    for (const e of v.evidence) {
+      const key = e.key ?? ''
+      const label = entries && key in entries ? `${key}=${entries[key] === '' ? '""' : String(entries[key])}` : key
+      if (!key || shown.has(`${key}\n${e.detail}`)) continue
+      shown.add(`${key}\n${e.detail}`)
+      lines.push(`  ${''.padEnd(22)} ${symbols.dot} ${label}  ${dim([e.detail, where(e)].filter(Boolean).join(' @ '))}`)
+    }
   }
   return lines
 }

@@ -126,6 +126,21 @@ function diagnose(input: RolloutInput, probeTarget: {port: number | undefined; p
     }
   }
   for (const pod of input.pods) {
+    // Init containers run first: while one fails, the app's own container never starts.
+    for (const c of pod.initContainers ?? []) {
+      const reason = c.waiting?.reason ?? ''
+      if (PULL_FAILURES.includes(reason)) break
+      const failing = reason === 'CrashLoopBackOff' || (c.terminated && c.terminated.exitCode !== 0 && c.restartCount >= 2)
+      if (!failing) continue
+      const exit = c.terminated ? ` (exit code ${c.terminated.exitCode}${c.terminated.reason ? `, ${c.terminated.reason}` : ''})` : ''
+      const what = c.name === 'release' ? 'the release phase (release.command in values.yaml: migrations and the like)' : c.name.startsWith('seed-') ? 'copying the image\'s files into a writable volume' : `the init container ${c.name}`
+      return {
+        cause: `Init:CrashLoopBackOff: ${what} keeps failing${exit}, so the app never starts`,
+        fix: `See why in its logs: kubectl logs -n ${input.namespace} ${pod.name} -c ${c.name}`,
+        details: events(pod.name),
+        fatal: true,
+      }
+    }
     for (const c of pod.containers) {
       const reason = c.waiting?.reason ?? ''
       if (PULL_FAILURES.includes(reason)) {

@@ -120,8 +120,11 @@ describe('draft up (e2e, test bed)', function () {
 
     it('ImagePullBackOff: the chart names a tag the registry does not have', async () => {
       const dir = await broken('pull', d => {
-        const file = join(d, 'charts', 'express-api', 'templates', 'deployment.yaml')
-        writeFileSync(file, readFileSync(file, 'utf8').replace('.Values.image.tag }}"', '.Values.image.tag }}-absent"'))
+        // Every container of the pod (init containers too) takes its image from the app.image helper.
+        const file = join(d, 'charts', 'express-api', 'templates', '_helpers.tpl')
+        const text = readFileSync(file, 'utf8')
+        assert.match(text, /\.Values\.image\.tag \}\}\n/)
+        writeFileSync(file, text.replace(/\.Values\.image\.tag \}\}\n/, '.Values.image.tag }}-absent\n'))
       })
       expectFailure(await upBroken(dir, 'fail-pull', '--timeout', '90s'), /(ImagePullBackOff|ErrImagePull): the cluster cannot pull 127\.0\.0\.1:\d+\/express-api:draft-[0-9a-f]+-absent/, /image is in the registry/)
     })

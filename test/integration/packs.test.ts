@@ -72,7 +72,7 @@ describe('rendered charts are valid (integration)', function () {
         const chart = join(out, plan.chartPath)
         const lint = spawnSync('helm', ['lint', '--strict', chart, '--set', 'image.tag=test'], {encoding: 'utf8'})
         assert.equal(lint.status, 0, lint.stdout + lint.stderr)
-        for (const extra of [[], ['--set', 'ingress.enabled=true', '--set', 'autoscaling.enabled=true']]) {
+        for (const extra of [[], ['--set', 'ingress.enabled=true', '--set', 'autoscaling.enabled=true'], ['--set', 'persistence.enabled=true', '--set', 'secretEnv.DRAFT_CHECK=']]) {
           const rendered = execFileSync('helm', ['template', 'fixture-app', chart, '--set', 'image.tag=test', ...extra], {encoding: 'utf8'})
           // The bed's kubeconform uses schemas generated from its own API server: nothing is downloaded.
           const check = spawnSync('kubeconform', ['-strict', '-summary', '-'], {input: rendered, encoding: 'utf8'})

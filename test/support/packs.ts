@@ -14,6 +14,7 @@ export function fakePack(overrides: Partial<Pack> & {name: string}): Pack {
     variables: {port: {type: 'port', description: 'port', default: 8080, derivedFrom: []}},
     files: {},
     chart: CHART_DEFAULTS,
+    systemPackages: [],
     fixtures: [],
     ...overrides,
   }

@@ -2,6 +2,7 @@ import {posix} from 'node:path'
 
 import {type Evidence, type Fact, type FactSet, type Inspector, fact, findIn, lineOf, procfileWeb} from '../facts.js'
 import type {Snapshot} from '../snapshot.js'
+import {configFilePort, runtimeFiles} from './runtime-files.js'
 
 /** Go web frameworks by module path (any major version suffix), with the port each is usually run on. */
 const FRAMEWORKS: {module: RegExp; name: string; port: number}[] = [
@@ -93,7 +94,18 @@ export const goInspector: Inspector = {
     const start = startCommand(procfile, binary.name)
     facts.startCommand = start
 
-    Object.assign(facts, listenFacts(snapshot, sources, framework))
+    const files = runtimeFiles(snapshot, {
+      sources: allGoSources(snapshot),
+      base: '',
+      sourceExtensions: ['.go'],
+      embedded: embeddedPaths(snapshot),
+      conventional: CONVENTIONAL_FOLDERS,
+    })
+    if (files) facts.runtimeFiles = files
+    const configs = (files?.value ?? []).flatMap(p => (snapshot.has(p) ? [p] : snapshot.files.filter(f => f.path.startsWith(`${p}/`)).map(f => f.path)))
+    const configPort = configFilePort(snapshot, configs, allGoSources(snapshot))
+
+    Object.assign(facts, listenFacts(snapshot, sources, framework, configPort))
     const health = findRoute(snapshot, sources)
     if (health) facts.healthPath = health
     return facts
@@ -275,6 +287,39 @@ function goSources(snapshot: Snapshot, main: MainPackage | undefined, limit = 12
 }
 
 
+/** Folders Go servers conventionally read at run time (templates, assets, migrations). */
+const CONVENTIONAL_FOLDERS = ['templates', 'static', 'public', 'views', 'assets', 'web/templates', 'web/static', 'migrations', 'locales']
+
+/** Every Go source of the module but tests: a runtime read can be in any package. */
+function allGoSources(snapshot: Snapshot): string[] {
+  return snapshot.files.filter(f => isGoSource(f.path) && f.size <= 256 * 1024).map(f => f.path).slice(0, 400)
+}
+
+/**
+ * What `//go:embed` compiles into the program, as paths from the module root (a pattern is relative to
+ * the file's package folder; `all:` and globs allowed).
+ */
+export function embeddedPaths(snapshot: Snapshot): {path: string; evidence: Evidence}[] {
+  const out: {path: string; evidence: Evidence}[] = []
+  for (const file of allGoSources(snapshot)) {
+    const text = snapshot.read(file)
+    if (!text || !text.includes('go:embed')) continue
+    const dir = posix.dirname(file)
+    for (const m of text.matchAll(/^\s*\/\/go:embed\s+(.+)$/gm)) {
+      for (const raw of m[1]!.match(/"[^"]*"|`[^`]*`|\S+/g) ?? []) {
+        const pattern = raw.replace(/^["`]|["`]$/g, '').replace(/^all:/, '')
+        const glob = pattern.search(/[*?[]/)
+        const prefix = (glob >= 0 ? pattern.slice(0, glob).replace(/[^/]*$/, '') : pattern).replace(/\/+$/, '')
+        const path = posix.normalize(dir === '.' ? prefix || '.' : `${dir}/${prefix}`)
+        // A glob at the package root (`*.html`) embeds single files; copying one of them too is harmless.
+        if (path === '.') continue
+        out.push({path, evidence: {detail: `//go:embed ${m[1]!.trim()} compiles it into the program`, file, line: text.slice(0, m.index).split('\n').length}})
+      }
+    }
+  }
+  return out
+}
+
 /** Procfile `web` when it names a program, else the binary the Dockerfile builds. */
 function startCommand(procfile: Fact<string> | undefined, binary: string): Fact<string> {
   if (procfile) {
@@ -295,21 +340,23 @@ const LISTEN_CALL = String.raw`(?:ListenAndServe(?:TLS)?|\.Run|\.Start|\.Listen|
  * environment default), the variable it reads the port or address from, and whether it binds only
  * to localhost. The environment to set follows from these.
  */
-function listenFacts(snapshot: Snapshot, sources: string[], framework: (typeof FRAMEWORKS)[number] | undefined): FactSet {
+function listenFacts(snapshot: Snapshot, sources: string[], framework: (typeof FRAMEWORKS)[number] | undefined, configPort?: Fact<number>): FactSet {
   const facts: FactSet = {}
   const env: Record<string, string> = {}
   const envEvidence: Evidence[] = []
 
   const hostPort = String.raw`"((?:[\w.-]+|\[[:\w]*\])?):(\d{2,5})"`
-  const literal =
-    findIn(snapshot, sources, new RegExp(LISTEN_CALL + hostPort)) ??
-    findIn(snapshot, sources, new RegExp(String.raw`\bAddr\s*:\s*` + hostPort)) ??
-    findIn(snapshot, sources, /\bflag\.(?:String|Int|Uint)(?:Var)?\([^)]*?"(?:port|addr|address|listen|http[-_.]?(?:port|addr))"\s*,\s*"?(?:([\w.-]*):)?(\d{2,5})"?/i) ??
+  const direct = findIn(snapshot, sources, new RegExp(LISTEN_CALL + hostPort)) ?? findIn(snapshot, sources, new RegExp(String.raw`\bAddr\s*:\s*` + hostPort))
+  // A port in a config file the program reads comes after a literal in the listen call itself, and
+  // before defaults in code (a flag's, an environment variable's), which the config file overrides.
+  const literal = direct ?? (configPort ? undefined : findIn(snapshot, sources, /\bflag\.(?:String|Int|Uint)(?:Var)?\([^)]*?"(?:port|addr|address|listen|http[-_.]?(?:port|addr))"\s*,\s*"?(?:([\w.-]*):)?(\d{2,5})"?/i) ??
     findIn(snapshot, sources, /"\w*(?:PORT|ADDR)\w*"\s*,\s*"(?:([\w.-]*):)?(\d{2,5})"/) ??
     findIn(snapshot, sources, /\b(?:port|addr|listenAddr|address)\s*(?::=|=)\s*"(?:([\w.-]*):)?(\d{2,5})"/i) ??
-    findIn(snapshot, sources, /"():(\d{2,5})"/)
+    findIn(snapshot, sources, /"():(\d{2,5})"/))
   if (literal) {
     facts.port = fact(Number(literal.match[2]), `port ${literal.match[2]} in source`, literal.file, literal.line)
+  } else if (configPort) {
+    facts.port = configPort
   } else if (framework) {
     facts.port = fact(framework.port, `${framework.name} apps usually listen on ${framework.port}`)
   } else {

@@ -6,12 +6,17 @@ import {gradleInspector} from './gradle.js'
 import {javaInspector} from './java.js'
 import {nodeInspector} from './node.js'
 import {phpInspector} from './php.js'
+import {procfileInspector} from './procfile.js'
 import {pythonInspector} from './python.js'
 import {rubyInspector} from './ruby.js'
 import {rustInspector} from './rust.js'
+import {settingsInspector} from './settings.js'
 
-/** Every built-in inspector. Packs refer to their facts as `inspector.fact` (e.g. `node.port`). */
-export const INSPECTORS: readonly Inspector[] = [nodeInspector, javaInspector, gradleInspector, goInspector, rustInspector, dotnetInspector, pythonInspector, rubyInspector, phpInspector]
+/**
+ * Every built-in inspector. Packs refer to their facts as `inspector.fact` (e.g. `node.port`). The
+ * last ones are not about one ecosystem: settings (declared outside the code) and the Procfile.
+ */
+export const INSPECTORS: readonly Inspector[] = [nodeInspector, javaInspector, gradleInspector, goInspector, rustInspector, dotnetInspector, pythonInspector, rubyInspector, phpInspector, settingsInspector, procfileInspector]
 
 export function inspectAll(snapshot: Snapshot, inspectors: readonly Inspector[] = INSPECTORS): Facts {
   const facts: Facts = {}

@@ -2,6 +2,7 @@ import yaml from 'js-yaml'
 
 import {type Evidence, type Fact, type FactSet, fact, findHealthPath, findIn, lineOf} from '../facts.js'
 import type {Snapshot} from '../snapshot.js'
+import {configFilePort, runtimeFiles} from './runtime-files.js'
 
 /**
  * What the Maven (`java`) and Gradle inspectors have in common: the app's JVM framework, its port,
@@ -112,20 +113,41 @@ export class AppConfig {
 
   static read(snapshot: Snapshot, resourceDirs: readonly string[]): AppConfig {
     const config = new AppConfig()
-    // YAML first, then properties: Spring lets .properties win when both set a key.
-    for (const dir of resourceDirs) {
-      for (const name of ['application.yml', 'application.yaml', 'application.properties', 'application.conf']) {
-        const file = dir ? `${dir}/${name}` : name
-        const text = snapshot.read(file)
-        if (text === undefined) continue
-        config.files.push(file)
-        if (name.endsWith('.properties')) config.addProperties(file, text)
-        else if (name.endsWith('.conf')) config.addHocon(file, text)
-        else config.addYaml(file, text)
+    const readAll = (profile: string | undefined): void => {
+      // YAML first, then properties: Spring lets .properties win when both set a key. Later folders
+      // win over earlier ones (the classpath, then the working directory), as in Spring.
+      for (const dir of resourceDirs) {
+        for (const ext of ['yml', 'yaml', 'properties', 'conf']) {
+          const name = `application${profile ? `-${profile}` : ''}.${ext}`
+          const file = dir ? `${dir}/${name}` : name
+          const text = snapshot.read(file)
+          if (text === undefined) continue
+          config.files.push(file)
+          if (ext === 'properties') config.addProperties(file, text)
+          else if (ext === 'conf') config.addHocon(file, text)
+          else config.addYaml(file, text, config.profiles)
+        }
       }
+    }
+    readAll(undefined)
+    // spring.profiles.active (or spring.profiles.include) adds each profile's own files on top.
+    const active = [config.get('spring.profiles.active'), config.get('spring.profiles.include')]
+      .flatMap(v => (v && !v.value.includes('${') ? v.value.split(',') : []))
+      .map(p => p.trim())
+      .filter(p => /^[\w-]+$/.test(p))
+    if (active.length) {
+      // Read again with the profiles active: their documents in the main YAML files apply, then their files.
+      config.values.clear()
+      config.files.length = 0
+      config.profiles = active
+      readAll(undefined)
+      for (const profile of active) readAll(profile)
     }
     return config
   }
+
+  /** Active Spring profiles, from spring.profiles.active. */
+  profiles: string[] = []
 
   get(key: string): ConfigValue | undefined {
     return this.values.get(key)
@@ -141,14 +163,14 @@ export class AppConfig {
     })
   }
 
-  private addYaml(file: string, text: string): void {
+  private addYaml(file: string, text: string, profiles: readonly string[] = []): void {
     let docs: unknown[]
     try {
       docs = yaml.loadAll(text)
     } catch {
       return
     }
-    // The first document without a profile condition is what runs when no profile is active.
+    // A document without a profile condition always applies; one for a profile applies when it is active.
     const flat = (node: unknown, prefix: string, out: Map<string, string>): void => {
       if (node && typeof node === 'object' && !Array.isArray(node)) {
         for (const [k, v] of Object.entries(node as Record<string, unknown>)) flat(v, prefix ? `${prefix}.${k}` : k, out)
@@ -159,7 +181,8 @@ export class AppConfig {
     for (const doc of docs) {
       const out = new Map<string, string>()
       flat(doc, '', out)
-      if (out.has('spring.config.activate.on-profile') || out.has('spring.profiles')) continue
+      const condition = out.get('spring.config.activate.on-profile') ?? out.get('spring.profiles')
+      if (condition !== undefined && !condition.split(',').some(p => profiles.includes(p.trim()))) continue
       for (const [key, value] of out) {
         const leaf = key.split('.').pop()!
         this.values.set(key, {value, file, line: lineOf(text, new RegExp(`^\\s*${escapeRe(leaf)}\\s*:`, 'm'))})
@@ -185,6 +208,31 @@ export function placeholder(value: string): {env?: string; fallback?: string} {
   return {env: match[1], fallback: match[2]}
 }
 
+/**
+ * Files the app reads from its working directory, relative to its module: paths that string literals
+ * in the code name outside src/ (what is in src/main/resources is in the jar), and Spring Boot's own
+ * application.* files beside the build.
+ */
+function jvmRuntimeFiles(snapshot: Snapshot, module: string, sources: readonly string[], config: AppConfig): Fact<string[]> | undefined {
+  const prefix = module ? `${module}/` : ''
+  const found = runtimeFiles(snapshot, {
+    sources,
+    base: module,
+    sourceExtensions: [...JVM_SOURCE_EXTENSIONS, '.gradle', '.gradle.kts'],
+    exclude: ['src', 'target', 'build', '.mvn', 'gradle', '.gradle'],
+  })
+  const value = [...(found?.value ?? [])]
+  const evidence = [...(found?.evidence ?? [])]
+  for (const file of config.files) {
+    if (!file.startsWith(prefix) || file.startsWith(`${prefix}src/`)) continue
+    const rel = file.slice(prefix.length)
+    if (value.some(v => rel === v || rel.startsWith(`${v}/`))) continue
+    value.push(rel)
+    evidence.push({detail: `Spring Boot reads ${rel} from its working directory: copied beside the jar`, file, key: rel})
+  }
+  return value.length ? {value, evidence} : undefined
+}
+
 // ---------------------------------------------------------------------------------------------
 // The running app: port, listen environment, health path, main class
 
@@ -205,11 +253,25 @@ const has = (text: string, artifact: string): boolean => new RegExp(`\\b${escape
 export function runtimeFacts(snapshot: Snapshot, signals: AppSignals): FactSet {
   const facts: FactSet = {}
   const prefix = signals.module ? `${signals.module}/` : ''
-  const config = AppConfig.read(snapshot, [`${prefix}src/main/resources`, `${prefix}src/main/resources/config`])
-  const sources = jvmSources(snapshot, signals.module)
   const framework = signals.framework?.value
+  // Spring Boot also reads application.* from the working directory and its config/ folder, over
+  // the ones in the jar: those files must then be in the image beside the jar.
+  const workDirs = framework === 'spring-boot' ? [signals.module, `${prefix}config`] : []
+  const config = AppConfig.read(snapshot, [`${prefix}src/main/resources`, `${prefix}src/main/resources/config`, ...workDirs])
+  const sources = jvmSources(snapshot, signals.module)
   const env: Record<string, string> = {}
   const envEvidence: Evidence[] = []
+
+  const files = jvmRuntimeFiles(snapshot, signals.module, sources, config)
+  if (files) facts.runtimeFiles = files
+  const resources = `${prefix}src/main/resources/`
+  const configCandidates = [
+    ...(files?.value ?? []).flatMap(p => (snapshot.has(prefix + p) ? [prefix + p] : snapshot.files.filter(f => f.path.startsWith(`${prefix}${p}/`)).map(f => f.path))),
+    // Resources the code loads by name (getResourceAsStream("/app.properties")) are in the jar.
+    ...snapshot.files.filter(f => f.path.startsWith(resources) && sources.some(src => (snapshot.read(src) ?? '').includes(`"${f.path.slice(resources.length)}"`) || (snapshot.read(src) ?? '').includes(`"/${f.path.slice(resources.length)}"`))).map(f => f.path),
+  ]
+  const fromConfigFile = !framework || ['ktor', 'javalin', 'spark', 'helidon'].includes(framework) ? configFilePort(snapshot, configCandidates, sources) : undefined
+  if (fromConfigFile) facts.port = fromConfigFile
 
   const portKey = framework === 'quarkus' ? 'quarkus.http.port' : framework === 'micronaut' ? 'micronaut.server.port' : framework === 'ktor' ? 'ktor.deployment.port' : 'server.port'
   const configured = framework ? config.get(portKey) : undefined

@@ -76,8 +76,37 @@ export const phpInspector: Inspector = {
 
     const health = healthPath(snapshot, sources, framework?.value, docroot?.value ?? '')
     if (health) facts.healthPath = health
+    if (framework?.value === 'laravel') Object.assign(facts, laravelRuntime(snapshot))
     return facts
   },
+}
+
+/**
+ * Laravel writes its caches, sessions, logs and compiled views under storage/ and its package and
+ * config caches under bootstrap/cache/ (both ship with their folder structure, which the volumes must
+ * start with), and a SQLite database in database/ when the app uses one. Its migrations are the
+ * release phase.
+ */
+function laravelRuntime(snapshot: Snapshot): FactSet {
+  const facts: FactSet = {}
+  const paths = new Map<string, Evidence>()
+  const artisan = snapshot.has('artisan') ? 'artisan' : undefined
+  paths.set('storage', {detail: 'Laravel writes caches, sessions, logs and compiled views under storage/', ...(artisan ? {file: artisan} : {}), key: 'storage'})
+  paths.set('bootstrap/cache', {detail: 'Laravel writes its package and config caches to bootstrap/cache/', ...(artisan ? {file: artisan} : {}), key: 'bootstrap/cache'})
+  for (const file of ['.env.example', '.env.sample', '.env.dist']) {
+    const text = snapshot.read(file)
+    const sqlite = text ? /^DB_CONNECTION\s*=\s*sqlite\s*$/m.exec(text) : null
+    if (!sqlite) continue
+    const database = /^DB_DATABASE\s*=\s*([^\s#]+)/m.exec(text!)?.[1]
+    const folder = database && !database.startsWith('/') && database.includes('/') ? database.slice(0, database.lastIndexOf('/')) : 'database'
+    paths.set(folder, {detail: `DB_CONNECTION=sqlite: the database file is written in ${folder}/`, file, line: lineOf(text!, sqlite[0]), key: folder})
+    break
+  }
+  facts.writablePaths = {value: [...paths.keys()], evidence: [...paths.values()]}
+  if (artisan && snapshot.files.some(f => f.path.startsWith('database/migrations/'))) {
+    facts.releaseCommand = fact('php artisan migrate --force', 'database/migrations: the migrations run before the new version serves', 'artisan')
+  }
+  return facts
 }
 
 /** The PHP the app asks for, as a semver range: the platform composer resolves for, .php-version, then require.php. */

@@ -52,6 +52,8 @@ export const pythonInspector: Inspector = {
     if (workspace) facts.workspace = workspace
 
     const deps = dependencies(snapshot, manifests)
+    const packages = allPackages(snapshot, deps)
+    if (packages.value.length) facts.dependencies = packages
     Object.assign(facts, packageManager(snapshot, manifests))
     const version = pythonVersion(snapshot, manifests)
     if (version) facts.version = version
@@ -75,6 +77,10 @@ export const pythonInspector: Inspector = {
     Object.assign(facts, listenFacts(snapshot, sources, framework?.name, start?.value, server))
 
     if (framework?.name === 'django') Object.assign(facts, collectStatic(snapshot, sources, app?.dir ?? ''))
+    const writes = writablePaths(snapshot, sources, framework?.name, deps, app?.dir ?? '')
+    if (writes) facts.writablePaths = writes
+    const release = releaseCommand(snapshot, sources, framework?.name, deps, app)
+    if (release) facts.releaseCommand = release
 
     const health = healthPath(snapshot, sources, framework?.name)
     if (health) facts.healthPath = health
@@ -134,17 +140,67 @@ function dependencies(snapshot: Snapshot, manifests: Manifests): Dependencies {
   const project = table(manifests.pyproject?.project)
   const listed = Array.isArray(project?.dependencies) ? (project.dependencies as unknown[]) : []
   for (const spec of listed) {
-    const name = typeof spec === 'string' ? /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(spec)?.[1] : undefined
-    if (name) add(name, 'pyproject.toml', lineOf(text, new RegExp(`["']${escape(name)}`)))
+    const match = typeof spec === 'string' ? /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?/.exec(spec) : null
+    if (!match) continue
+    const line = lineOf(text, new RegExp(`["']${escape(match[1]!)}`))
+    add(match[1]!, 'pyproject.toml', line)
+    for (const extra of extrasOf(match[2])) add(`${match[1]}[${extra}]`, 'pyproject.toml', line)
   }
   const poetry = table(table(manifests.pyproject?.tool)?.poetry)
   for (const name of Object.keys(table(poetry?.dependencies) ?? {})) {
     if (name !== 'python') add(name, 'pyproject.toml', lineOf(text, new RegExp(`^${escape(name)}\\s*=`, 'm')))
   }
-  for (const name of Object.keys(table(manifests.pipfile?.packages) ?? {})) {
-    add(name, 'Pipfile', lineOf(manifests.pipfileText ?? '', new RegExp(`^${escape(name)}\\s*=`, 'm')))
+  for (const [name, spec] of Object.entries(table(manifests.pipfile?.packages) ?? {})) {
+    const line = lineOf(manifests.pipfileText ?? '', new RegExp(`^${escape(name)}\\s*=`, 'm'))
+    add(name, 'Pipfile', line)
+    const extras = table(spec)?.extras
+    if (Array.isArray(extras)) for (const extra of extras) if (typeof extra === 'string') add(`${name}[${extra}]`, 'Pipfile', line)
   }
   return deps
+}
+
+const extrasOf = (list: string | undefined): string[] => (list ?? '').split(',').map(e => normalizeName(e.trim())).filter(Boolean)
+
+/**
+ * Every package the install will bring, for the pack's [[system-packages]] rules: the declared ones
+ * (with extras as `name[extra]`), then those a lockfile resolved, since a package without wheels can
+ * come in as a dependency of a dependency.
+ */
+function allPackages(snapshot: Snapshot, deps: Dependencies): Fact<string[]> {
+  const evidence: Evidence[] = [...deps].map(([name, d]) => ({detail: `${name} is a dependency`, file: d.file, ...(d.line === undefined ? {} : {line: d.line}), key: name}))
+  const names = new Set(deps.keys())
+  const lockNames = (file: string, pattern: RegExp): void => {
+    const text = snapshot.read(file)
+    if (!text) return
+    for (const m of text.matchAll(pattern)) {
+      const name = normalizeName(m[1]!)
+      if (names.has(name)) continue
+      names.add(name)
+      evidence.push({detail: `${name} is locked in ${file}`, file, line: text.slice(0, m.index).split('\n').length, key: name})
+    }
+  }
+  lockNames('uv.lock', /^\[\[package\]\]\s*\nname\s*=\s*"([^"]+)"/gm)
+  lockNames('poetry.lock', /^\[\[package\]\]\s*\nname\s*=\s*"([^"]+)"/gm)
+  const pipfileLock = parseJsonObject(snapshot.read('Pipfile.lock'))
+  const locked = table(pipfileLock?.default)
+  if (locked) {
+    const text = snapshot.read('Pipfile.lock') ?? ''
+    for (const name of Object.keys(locked)) {
+      const key = normalizeName(name)
+      if (names.has(key)) continue
+      names.add(key)
+      evidence.push({detail: `${key} is locked in Pipfile.lock`, file: 'Pipfile.lock', line: lineOf(text, `"${name}"`), key})
+    }
+  }
+  return {value: [...names], evidence}
+}
+
+function parseJsonObject(text: string | undefined): Record<string, unknown> | undefined {
+  try {
+    return text === undefined ? undefined : table(JSON.parse(text))
+  } catch {
+    return undefined
+  }
 }
 
 function readRequirements(snapshot: Snapshot, file: string, add: (name: string, file: string, line?: number) => void, seen: Set<string>): void {
@@ -158,8 +214,10 @@ function readRequirements(snapshot: Snapshot, file: string, add: (name: string, 
     const include = /^(?:-r|--requirement)\s*=?\s*(\S+)/.exec(line)
     if (include) return readRequirements(snapshot, normalizePath(dir + include[1]!), add, seen)
     if (!line || line.startsWith('-')) return
-    const name = /^([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(line)?.[1]
-    if (name) add(name, file, index + 1)
+    const match = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?/.exec(line)
+    if (!match) return
+    add(match[1]!, file, index + 1)
+    for (const extra of extrasOf(match[2])) add(`${match[1]}[${extra}]`, file, index + 1)
   })
 }
 
@@ -542,4 +600,83 @@ function collectStatic(snapshot: Snapshot, sources: string[], dir: string): Fact
     facts.buildEnv = {value: {[name]: 'collectstatic-only'}, evidence: [{detail: `settings need ${name}; collectstatic gets a placeholder, the real one comes at run time`, file: secret.file, line: secret.line}]}
   }
   return facts
+}
+
+/** A folder the app writes into, relative to the app root ('.' for the root itself). */
+const folderOf = (path: string): string => {
+  const clean = path.replace(/^\.\//, '')
+  return clean.includes('/') ? clean.slice(0, clean.lastIndexOf('/')) : '.'
+}
+
+const joinDir = (dir: string, sub: string): string => (dir && dir !== '.' ? (sub === '.' ? dir : `${dir}/${sub}`) : sub)
+
+/**
+ * Folders inside the app that it writes to at run time, which a read-only root filesystem would
+ * refuse: a SQLite database next to the code (Django's BASE_DIR / "db.sqlite3", a relative
+ * `sqlite:///` URL, sqlite3.connect), Flask's instance/ folder (where Flask-SQLAlchemy puts a
+ * relative SQLite file), upload and media folders, and log files.
+ */
+function writablePaths(snapshot: Snapshot, sources: string[], framework: Framework['name'] | undefined, deps: Dependencies, appDir: string): Fact<string[]> | undefined {
+  const paths = new Map<string, Evidence>()
+  const add = (folder: string, detail: string, file: string, line: number): void => {
+    const key = folder.replace(/\/+$/, '') || '.'
+    if (key.startsWith('/') || key.startsWith('..') || paths.has(key)) return
+    paths.set(key, {detail, file, line, key})
+  }
+  const djangoDir = framework === 'django' ? (snapshot.files.map(f => f.path).find(p => /(^|\/)manage\.py$/.test(p))?.replace(/\/?manage\.py$/, '') ?? '') : ''
+  const flaskSqlalchemy = framework === 'flask' && deps.has('flask-sqlalchemy')
+  for (const file of sources) {
+    const text = snapshot.read(file)
+    if (!text) continue
+    const at = (index: number): number => text.slice(0, index).split('\n').length
+    // Django: BASE_DIR / "db.sqlite3", BASE_DIR / "data" / "db.sqlite3", os.path.join(BASE_DIR, ...).
+    for (const m of text.matchAll(/BASE_DIR\s*(?:\/\s*["']([^"']+)["']\s*)*\/\s*["']([^"']+\.(?:sqlite3?|db))["']|os\.path\.join\(\s*BASE_DIR\s*,\s*((?:["'][^"']+["']\s*,\s*)*)["']([^"']+\.(?:sqlite3?|db))["']/g)) {
+      const middle = m[0].match(/["']([^"']+)["']/g)!.map(q => q.slice(1, -1)).slice(0, -1).join('/')
+      add(joinDir(djangoDir, middle || '.'), `the SQLite database ${m[2] ?? m[4]} is written next to the code`, file, at(m.index!))
+    }
+    for (const m of text.matchAll(/["']sqlite(?:\+\w+)?:\/\/\/(?!\/)([^"'{}]+\.(?:sqlite3?|db))["']/g)) {
+      // Flask-SQLAlchemy 3 resolves a relative SQLite path in the instance folder; SQLAlchemy in the working directory.
+      const folder = flaskSqlalchemy ? joinDir(appDir, 'instance') : joinDir(appDir, folderOf(m[1]!))
+      add(folder, `the SQLite database ${m[1]} is written ${flaskSqlalchemy ? "in Flask's instance folder" : 'inside the app'}`, file, at(m.index!))
+    }
+    for (const m of text.matchAll(/\bsqlite3\.connect\(\s*["'](?!:memory:)([^"'/][^"']*)["']/g)) {
+      add(joinDir(appDir, folderOf(m[1]!)), `sqlite3.connect("${m[1]}") writes inside the app`, file, at(m.index!))
+    }
+    if (framework === 'flask') {
+      const instance = /\bapp\.instance_path\b|\bcurrent_app\.instance_path\b/.exec(text)
+      if (instance && /makedirs|sqlite|DATABASE|open\(/.test(text)) add(joinDir(appDir, 'instance'), "the app writes into Flask's instance folder", file, at(instance.index))
+    }
+    for (const m of text.matchAll(/^\s*(?:app\.config\[\s*["'])?(UPLOAD_FOLDER|UPLOAD_DIR|UPLOADS_DIR|MEDIA_ROOT)["']?\]?\s*=\s*(?:os\.path\.join\(\s*(?:BASE_DIR|[\w.]+)\s*,\s*|BASE_DIR\s*\/\s*)?["']([\w][\w./-]*)["']/gm)) {
+      add(joinDir(framework === 'django' ? djangoDir : appDir, m[2]!.replace(/\/+$/, '')), `${m[1]} = "${m[2]}": uploads are written there`, file, at(m.index!))
+    }
+    for (const m of text.matchAll(/\b(?:FileHandler|RotatingFileHandler|TimedRotatingFileHandler)\(\s*["']([\w][\w.-]*\/[\w./-]+)["']/g)) {
+      add(joinDir(appDir, folderOf(m[1]!)), `logs are written to ${m[1]}`, file, at(m.index!))
+    }
+  }
+  if (!paths.size) return undefined
+  return {value: [...paths.keys()], evidence: [...paths.values()]}
+}
+
+/**
+ * The release phase: what must run before a new version serves traffic. Django's migrations, Flask-
+ * Migrate's (with a migrations/ folder), or Alembic's. A Procfile `release:` wins over these (the pack
+ * names procfile.release first).
+ */
+function releaseCommand(snapshot: Snapshot, sources: string[], framework: Framework['name'] | undefined, deps: Dependencies, app: AppObject | undefined): Fact<string> | undefined {
+  if (framework === 'django') {
+    const manage = snapshot.files.map(f => f.path).filter(p => /(^|\/)manage\.py$/.test(p)).sort((a, b) => a.length - b.length)[0]
+    // DATABASES = {} is Django's dummy backend: there is nothing to migrate.
+    const databases = findIn(snapshot, sources, /^DATABASES\s*=\s*(?!\{\s*\}\s*$)\S/m)
+    if (manage && databases) return fact(`python ${manage} migrate --noinput`, 'Django applies its migrations before the new version serves', databases.file, databases.line)
+  }
+  const migrationsEnv = snapshot.has('migrations/env.py') || snapshot.has('migrations/alembic.ini')
+  if (framework === 'flask' && deps.has('flask-migrate') && migrationsEnv) {
+    const module = app?.fact.value.split(':')[0]
+    const dep = deps.get('flask-migrate')!
+    return fact(`flask${module ? ` --app ${module}` : ''} db upgrade`, 'Flask-Migrate with a migrations/ folder: its migrations run before the new version serves', dep.file, dep.line)
+  }
+  if (snapshot.has('alembic.ini') && deps.has('alembic')) {
+    return fact('alembic upgrade head', 'alembic.ini: the migrations run before the new version serves', 'alembic.ini')
+  }
+  return undefined
 }

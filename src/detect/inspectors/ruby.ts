@@ -9,20 +9,6 @@ interface Gem {
   version?: string
 }
 
-/**
- * Debian packages a gem needs: to compile its extension in the build stage, and its shared library at
- * run time. Gems shipped precompiled for Linux (nokogiri, sqlite3 2.x) still build fine with these.
- */
-const NATIVE_LIBS: Record<string, {build: string[]; runtime: string[]}> = {
-  pg: {build: ['libpq-dev'], runtime: ['libpq5']},
-  mysql2: {build: ['default-libmysqlclient-dev'], runtime: ['libmariadb3']},
-  sqlite3: {build: ['libsqlite3-dev'], runtime: ['libsqlite3-0']},
-  psych: {build: ['libyaml-dev'], runtime: ['libyaml-0-2']},
-  'ruby-vips': {build: [], runtime: ['libvips42']},
-  'mini_magick': {build: [], runtime: ['imagemagick']},
-  rmagick: {build: ['libmagickwand-dev'], runtime: ['imagemagick']},
-}
-
 const ROOT_SCRIPTS = ['server.rb', 'app.rb', 'main.rb', 'application.rb', 'web.rb']
 
 const FRAMEWORK_PORTS = {rails: 3000, sinatra: 4567, rack: 9292} as const
@@ -49,7 +35,7 @@ export const rubyInspector: Inspector = {
 
     const gems = readGems(gemfileName ?? 'Gemfile', gemfile, lock)
     if (gems.size > 0) facts.gems = fact(true, `${gems.size} gem${gems.size === 1 ? '' : 's'} to install`, gemfileName)
-    Object.assign(facts, nativePackages(gems, lockName))
+    if (gems.size > 0) facts.dependencies = gemList(gems, lockName)
 
     const version = rubyVersion(snapshot, gemfileName, gemfile, lock, lockName)
     if (version) facts.version = version
@@ -99,21 +85,13 @@ export function readGems(file: string, gemfile: string, lock: string | undefined
   return gems
 }
 
-function nativePackages(gems: Map<string, Gem>, lockName: string): FactSet {
-  if (gems.size === 0) return {}
-  const build = new Set(['build-essential'])
-  const runtime = new Set<string>()
-  const evidence: Evidence[] = [{detail: 'gems with C extensions are compiled in the build stage'}]
-  for (const [name, libs] of Object.entries(NATIVE_LIBS)) {
-    const gem = gems.get(name)
-    if (!gem) continue
-    for (const p of libs.build) build.add(p)
-    for (const p of libs.runtime) runtime.add(p)
-    if (libs.build.length || libs.runtime.length) evidence.push({detail: `gem ${name} needs ${[...libs.build, ...libs.runtime].join(', ')}`, file: gem.line ? gem.file : lockName, ...(gem.line ? {line: gem.line} : {})})
-  }
-  const facts: FactSet = {buildPackages: {value: [...build].join(' '), evidence}}
-  if (runtime.size) facts.runtimePackages = {value: [...runtime].join(' '), evidence: evidence.slice(1)}
-  return facts
+/**
+ * Every gem the bundle installs (Gemfile and lockfile), for the pack's [[system-packages]] rules: the
+ * Debian packages a gem's C extension needs to build, and the library it loads at run time.
+ */
+function gemList(gems: Map<string, Gem>, lockName: string): Fact<string[]> {
+  const evidence: Evidence[] = [...gems].map(([name, gem]) => ({detail: `gem ${name}`, file: gem.line ? gem.file : lockName, ...(gem.line ? {line: gem.line} : {}), key: name}))
+  return {value: [...gems.keys()], evidence}
 }
 
 /** The Ruby the app asks for, as a semver range: .ruby-version, .tool-versions, the Gemfile's ruby line, the lockfile. */
@@ -159,6 +137,41 @@ function railsFacts(snapshot: Snapshot, gems: Map<string, Gem>): FactSet {
     facts.precompileAssets = fact(true, 'app/assets or app/javascript: assets are precompiled in the build stage')
   }
   if (gems.has('bootsnap')) facts.bootsnap = fact(true, 'gem "bootsnap": its cache is built in the image', gems.get('bootsnap')!.file, gems.get('bootsnap')!.line)
+  Object.assign(facts, railsWrites(snapshot))
+  return facts
+}
+
+/**
+ * Folders a Rails app writes into besides tmp/ and log/ (which the pack always makes writable): where
+ * a SQLite database of the production environment lives (storage/ since Rails 8, db/ before) and the
+ * Disk service of Active Storage. The release phase prepares the database (creates and migrates it).
+ */
+function railsWrites(snapshot: Snapshot): FactSet {
+  const facts: FactSet = {}
+  const paths = new Map<string, Evidence>()
+  const database = snapshot.read('config/database.yml')
+  if (database) {
+    // The production section, or the whole file when it has none of its own.
+    const production = /^production:\s*\n((?:[ \t]+.*\n?|\s*\n)*)/m.exec(database)?.[1] ?? database
+    const sqlite = /adapter:\s*sqlite3/.test(production) || (/adapter:\s*sqlite3/.test(database) && !/adapter:/.test(production))
+    const file = /^\s+database:\s*([\w./-]+\.sqlite3)\s*$/m.exec(production)?.[1]
+    if (sqlite && file && !file.startsWith('/')) {
+      const folder = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '.'
+      paths.set(folder, {detail: `the production SQLite database ${file} is written in ${folder}/`, file: 'config/database.yml', line: lineOf(database, file), key: folder})
+    }
+  }
+  const storage = snapshot.read('config/storage.yml')
+  const production = snapshot.read('config/environments/production.rb') ?? ''
+  const service = /config\.active_storage\.service\s*=\s*:(\w+)/.exec(production)?.[1]
+  if (storage && service) {
+    const block = new RegExp(`^${service}:\\s*\\n((?:[ \\t]+.*\\n?)*)`, 'm').exec(storage)?.[1] ?? ''
+    const root = /service:\s*Disk[\s\S]*?root:\s*<%=\s*Rails\.root\.join\(\s*["']([\w/-]+)["']/.exec(block)?.[1]
+    if (root && !paths.has(root)) paths.set(root, {detail: `Active Storage keeps uploads on disk in ${root}/ (the ${service} service)`, file: 'config/storage.yml', line: lineOf(storage, `${service}:`), key: root})
+  }
+  if (paths.size) facts.writablePaths = {value: [...paths.keys()], evidence: [...paths.values()]}
+  if (database && snapshot.has('bin/rails')) {
+    facts.releaseCommand = fact('./bin/rails db:prepare', 'config/database.yml: the database is created or migrated before the new version serves', 'config/database.yml')
+  }
   return facts
 }
 

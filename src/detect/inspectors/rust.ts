@@ -2,6 +2,7 @@ import {posix} from 'node:path'
 
 import {type Evidence, type Fact, type FactSet, type Inspector, fact, findHealthPath, findIn, lineOf, procfileWeb, sourceFiles} from '../facts.js'
 import type {Snapshot} from '../snapshot.js'
+import {configFilePort, runtimeFiles} from './runtime-files.js'
 import {parseToml} from '../../util/toml.js'
 
 /** Rust web frameworks by crate, with the port their own documentation runs them on. */
@@ -92,7 +93,10 @@ export const rustInspector: Inspector = {
       const std = findIn(snapshot, first, /\bstd::net::(?:\{[^}]*\bTcpListener\b|TcpListener\b)/)
       if (std) facts.framework = fact('std', 'a server on the standard library (std::net::TcpListener)', std.file, std.line)
     }
-    Object.assign(facts, listenFacts(snapshot, first, framework))
+    const files = runtimeFiles(snapshot, {sources, base: '', sourceExtensions: ['.rs'], embedded: rustEmbedded(snapshot, sources, deps)})
+    if (files) facts.runtimeFiles = files
+    const configs = (files?.value ?? []).flatMap(p => (snapshot.has(p) ? [p] : snapshot.files.filter(f => f.path.startsWith(`${p}/`)).map(f => f.path)))
+    Object.assign(facts, listenFacts(snapshot, first, framework, configFilePort(snapshot, configs, sources)))
     const health = findHealthPath(snapshot, first) ?? warpHealth(snapshot, first)
     if (health) facts.healthPath = health
     return facts
@@ -201,7 +205,41 @@ const LOCAL = /^(127\.0\.0\.1|localhost|\[::1\]|::1|127,\s*0,\s*0,\s*1|LOCALHOST
  * Rocket's own configuration, then the framework's usual port. Binding to 127.0.0.1, as many actix
  * and warp examples do, leaves the container deaf: that is reported.
  */
-function listenFacts(snapshot: Snapshot, sources: string[], framework: (typeof FRAMEWORKS)[number] | undefined): FactSet {
+/**
+ * What the build compiles into the program: include_str!/include_bytes!/include_dir! arguments,
+ * rust-embed's #[folder], sqlx::migrate!/embed_migrations! folders, and askama's templates/ (read by
+ * the compiler, not at run time).
+ */
+function rustEmbedded(snapshot: Snapshot, sources: readonly string[], deps: Record<string, unknown>): {path: string; evidence: Evidence}[] {
+  const out: {path: string; evidence: Evidence}[] = []
+  for (const file of sources) {
+    const text = snapshot.read(file)
+    if (!text) continue
+    const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : ''
+    for (const m of text.matchAll(/(?<![\w:])(include_str!|include_bytes!|include_dir!|#\[folder\s*=|sqlx::migrate!|embed_migrations!)\s*\(?\s*"([^"]+)"/g)) {
+      const line = text.slice(0, m.index).split('\n').length
+      // include_str! is relative to the file; the others to the crate root ($CARGO_MANIFEST_DIR).
+      const relative = m[1] === 'include_str!' || m[1] === 'include_bytes!'
+      const raw = m[2]!.replace(/^\$CARGO_MANIFEST_DIR\//, '')
+      const path = relative && dir ? normalize(`${dir}/${raw}`) : normalize(raw)
+      out.push({path, evidence: {detail: `${m[1]!.replace(/\s*=$/, '')} compiles ${m[2]} into the program`, file, line}})
+    }
+  }
+  if ('askama' in deps) out.push({path: 'templates', evidence: {detail: 'askama compiles templates/ into the program', file: 'Cargo.toml'}})
+  if ('diesel_migrations' in deps) out.push({path: 'migrations', evidence: {detail: 'diesel_migrations embeds migrations/', file: 'Cargo.toml'}})
+  return out
+}
+
+function normalize(path: string): string {
+  const parts: string[] = []
+  for (const part of path.split('/')) {
+    if (part === '..') parts.pop()
+    else if (part && part !== '.') parts.push(part)
+  }
+  return parts.join('/')
+}
+
+function listenFacts(snapshot: Snapshot, sources: string[], framework: (typeof FRAMEWORKS)[number] | undefined, configPort?: Fact<number>): FactSet {
   const facts: FactSet = {}
   const env: Record<string, string> = {}
   const envEvidence: Evidence[] = []
@@ -221,6 +259,7 @@ function listenFacts(snapshot: Snapshot, sources: string[], framework: (typeof F
 
   if (portDefault) facts.port = fact(Number(portDefault.match[1]), `${portVar!.match[1]} defaults to ${portDefault.match[1]}`, portDefault.file, portDefault.line)
   else if (binding) facts.port = fact(Number(binding.match[2]), `binds port ${binding.match[2]}`, binding.file, binding.line)
+  else if (configPort) facts.port = configPort
   else if (framework?.name === 'rocket' && rocketPort) facts.port = fact(Number(rocketPort[1]), `port = ${rocketPort[1]} in Rocket.toml`, 'Rocket.toml', lineOf(rocketToml!, /^\s*port\s*=/m))
   else if (framework) facts.port = fact(framework.port, `${framework.name} apps usually listen on ${framework.port}`)
   else facts.port = fact(DEFAULT_PORT, `no port found in source; ${DEFAULT_PORT} is assumed`)

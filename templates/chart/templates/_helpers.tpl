@@ -39,3 +39,48 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- default "default" .Values.serviceAccount.name }}
 {{- end }}
 {{- end }}
+
+{{/* The app's image, as every container of the pod runs it. */}}
+{{- define "app.image" -}}
+{{ .Values.image.repository }}:{{ required "image.tag is required: draft up sets it" .Values.image.tag }}
+{{- end }}
+
+{{/*
+The writable paths with their volumes, as YAML {paths: [...]}: each has path, the volume's name, seed
+(copy the image's files in first), persist (on the claim, at subPath) when persistence is enabled.
+*/}}
+{{- define "app.writable" -}}
+{{- $paths := list }}
+{{- range $i, $w := .Values.writablePaths }}
+{{- $entry := ternary (dict "path" $w) $w (kindIs "string" $w) }}
+{{- $persist := and $.Values.persistence.enabled (default false $entry.persist) | toString | eq "true" }}
+{{- $paths = append $paths (dict "path" $entry.path "seed" (default false $entry.seed) "persist" $persist "volume" (ternary "data" (printf "writable-%d" $i) $persist) "subPath" (trimPrefix "/" $entry.path)) }}
+{{- end }}
+{{- dict "paths" $paths | toYaml }}
+{{- end }}
+
+{{/* Mounts of the writable paths (takes the list from app.writable). */}}
+{{- define "app.volumeMounts" -}}
+{{- range . }}
+- name: {{ .volume }}
+  mountPath: {{ .path }}
+  {{- if .persist }}
+  subPath: {{ .subPath }}
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The app's environment: plain values, then the secret ones from the release's Secret. */}}
+{{- define "app.env" -}}
+{{- range $name, $value := .Values.env }}
+- name: {{ $name }}
+  value: {{ $value | toString | quote }}
+{{- end }}
+{{- range $name, $_ := .Values.secretEnv }}
+- name: {{ $name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "app.fullname" $ }}
+      key: {{ $name }}
+{{- end }}
+{{- end }}

@@ -117,4 +117,26 @@ describe('php inspector', () => {
       assert.equal(facts.startCommand?.value, 'apache2-foreground')
     })
   })
+
+  describe('Laravel at run time', () => {
+    it('makes storage/ and bootstrap/cache/ writable, the SQLite folder too, and migrates', () => {
+      const facts = phpInspector.inspect(memorySnapshot('/work/app', {
+        'composer.json': JSON.stringify({require: {'laravel/framework': '^11.0'}}),
+        artisan: '#!/usr/bin/env php\n<?php\n',
+        'public/index.php': '<?php\n',
+        '.env.example': 'APP_NAME=Shop\nDB_CONNECTION=sqlite\n',
+        'database/migrations/0001_01_01_000000_create_users_table.php': '<?php\n',
+        'storage/logs/.gitignore': '*\n',
+      }))
+      assert.deepEqual(facts.writablePaths?.value, ['storage', 'bootstrap/cache', 'database'])
+      assert.deepEqual(facts.writablePaths?.evidence[2], {detail: 'DB_CONNECTION=sqlite: the database file is written in database/', file: '.env.example', line: 2, key: 'database'})
+      assert.equal(facts.releaseCommand?.value, 'php artisan migrate --force')
+    })
+
+    it('plain PHP gets neither', () => {
+      const facts = phpInspector.inspect(memorySnapshot('/work/app', {'index.php': '<?php echo 1;\n'}))
+      assert.equal(facts.writablePaths, undefined)
+      assert.equal(facts.releaseCommand, undefined)
+    })
+  })
 })

@@ -273,4 +273,79 @@ describe('python inspector', () => {
       assert.equal(facts.startCommand?.value, 'python -m svc')
     })
   })
+
+  describe('dependencies for [[system-packages]]', () => {
+    it('lists declared packages with their extras, and those only a lockfile resolved', () => {
+      const facts = inspect({
+        'requirements.txt': 'Flask==3.1\npsycopg[c]>=3.2  # compiled\nmysqlclient\n',
+        'app.py': flaskApp,
+      })
+      assert.deepEqual(facts.dependencies?.value, ['flask', 'psycopg', 'psycopg[c]', 'mysqlclient'])
+      assert.deepEqual(facts.dependencies?.evidence.find(e => e.key === 'psycopg[c]'), {detail: 'psycopg[c] is a dependency', file: 'requirements.txt', line: 2, key: 'psycopg[c]'})
+      const locked = inspect({
+        'pyproject.toml': '[project]\nname = "a"\ndependencies = ["sqlalchemy[postgresql]"]\n',
+        'uv.lock': 'version = 1\n\n[[package]]\nname = "SQLAlchemy"\nversion = "2.0"\n\n[[package]]\nname = "psycopg2"\nversion = "2.9.10"\n',
+        'main.py': fastapiApp,
+      })
+      assert.deepEqual(locked.dependencies?.value, ['sqlalchemy', 'sqlalchemy[postgresql]', 'psycopg2'])
+      assert.deepEqual(locked.dependencies?.evidence.at(-1), {detail: 'psycopg2 is locked in uv.lock', file: 'uv.lock', line: 7, key: 'psycopg2'})
+      const pipenv = inspect({Pipfile: '[packages]\nflask = "*"\n', 'Pipfile.lock': JSON.stringify({default: {flask: {}, 'psycopg2': {}}}), 'app.py': flaskApp})
+      assert.deepEqual(pipenv.dependencies?.value, ['flask', 'psycopg2'])
+    })
+  })
+
+  describe('writable paths and the release phase', () => {
+    it('Django: a SQLite file next to manage.py, the media folder, and migrate', () => {
+      const facts = inspect({
+        ...djangoProject,
+        'shop/settings.py': 'from pathlib import Path\nBASE_DIR = Path(__file__).resolve().parent.parent\nDATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}\nMEDIA_ROOT = BASE_DIR / "media"\nWSGI_APPLICATION = "shop.wsgi.application"\n',
+      })
+      assert.deepEqual(facts.writablePaths?.value, ['.', 'media'])
+      assert.deepEqual(facts.writablePaths?.evidence[0], {detail: 'the SQLite database db.sqlite3 is written next to the code', file: 'shop/settings.py', line: 3, key: '.'})
+      assert.equal(facts.releaseCommand?.value, 'python manage.py migrate --noinput')
+      assert.equal(facts.releaseCommand?.evidence[0]?.line, 3)
+    })
+
+    it('Django in a sub-folder, with the database in a data folder', () => {
+      const facts = inspect({
+        'requirements.txt': 'django\n',
+        'src/manage.py': 'import django\n',
+        'src/site/settings.py': 'import os\nDATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.path.join(BASE_DIR, "data", "app.db")}}\n',
+      })
+      assert.deepEqual(facts.writablePaths?.value, ['src/data'])
+      assert.equal(facts.releaseCommand?.value, 'python src/manage.py migrate --noinput')
+    })
+
+    it('Django with the dummy database backend has nothing to migrate', () => {
+      const facts = inspect({...djangoProject, 'shop/settings.py': 'DATABASES = {}\nWSGI_APPLICATION = "shop.wsgi.application"\n'})
+      assert.equal(facts.releaseCommand, undefined)
+    })
+
+    it("Flask: Flask-SQLAlchemy's relative SQLite file in instance/, uploads, and Flask-Migrate", () => {
+      const facts = inspect({
+        'requirements.txt': 'flask\nflask-sqlalchemy\nFlask-Migrate\n',
+        'app.py': `${flaskApp}app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///todo.db"\napp.config["UPLOAD_FOLDER"] = "static/uploads"\n`,
+        'migrations/env.py': '',
+      })
+      assert.deepEqual(facts.writablePaths?.value, ['instance', 'static/uploads'])
+      assert.equal(facts.releaseCommand?.value, 'flask --app app db upgrade')
+      assert.deepEqual(facts.releaseCommand?.evidence[0], {detail: 'Flask-Migrate with a migrations/ folder: its migrations run before the new version serves', file: 'requirements.txt', line: 3})
+    })
+
+    it('plain SQLite and SQLAlchemy paths are relative to the working directory; log files too', () => {
+      const facts = inspect({
+        'requirements.txt': 'fastapi\nsqlalchemy\nalembic\n',
+        'alembic.ini': '[alembic]\n',
+        'main.py': `${fastapiApp}engine = create_engine("sqlite:///./data/app.db")\ncon = sqlite3.connect("cache.db")\nlogging.FileHandler("logs/app.log")\nmem = sqlite3.connect(":memory:")\n`,
+      })
+      assert.deepEqual(facts.writablePaths?.value, ['data', '.', 'logs'])
+      assert.equal(facts.releaseCommand?.value, 'alembic upgrade head')
+    })
+
+    it('an app that writes nowhere of its own gets neither', () => {
+      const facts = inspect({'requirements.txt': 'flask\n', 'app.py': `${flaskApp}engine = create_engine("sqlite:////var/lib/app.db")\n`})
+      assert.equal(facts.writablePaths, undefined)
+      assert.equal(facts.releaseCommand, undefined)
+    })
+  })
 })

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 
+import {detectApp} from '../../../src/detect/detect.js'
 import {readGems, rubyInspector} from '../../../src/detect/inspectors/ruby.js'
 import {memorySnapshot} from '../../../src/detect/snapshot.js'
+import {loadPacks} from '../../../src/pack-model/registry.js'
 
 const inspect = (files: Record<string, string>) => rubyInspector.inspect(memorySnapshot('/work/app', files))
 
@@ -40,18 +42,21 @@ describe('ruby inspector', () => {
     it('says there is nothing to install for a Gemfile without gems', () => {
       const facts = inspect({Gemfile: 'source "https://rubygems.org"\n', 'Gemfile.lock': lockfile([]), 'server.rb': 'require "socket"\n'})
       assert.equal(facts.gems, undefined)
-      assert.equal(facts.buildPackages, undefined)
+      assert.equal(facts.dependencies, undefined)
       assert.equal(facts.lockfile?.value, 'Gemfile.lock')
       assert.equal(facts.bundlerVersion?.value, '2.5.6')
       assert.equal(facts.startCommand?.value, 'ruby server.rb', 'no bundle exec when there is no bundle')
     })
 
-    it('names the Debian packages that native gems need to build and to run', () => {
+    it('names the Debian packages that native gems need to build and to run (the pack\'s [[system-packages]])', async () => {
       const facts = inspect(rails)
-      assert.equal(facts.buildPackages?.value, 'build-essential libpq-dev libyaml-dev')
-      assert.equal(facts.runtimePackages?.value, 'libpq5 libyaml-0-2')
-      assert.deepEqual(facts.runtimePackages?.evidence[0], {detail: 'gem pg needs libpq-dev, libpq5', file: 'Gemfile', line: 4})
-      assert.deepEqual(facts.runtimePackages?.evidence[1], {detail: 'gem psych needs libyaml-dev, libyaml-0-2', file: 'Gemfile.lock'})
+      assert.deepEqual((facts.dependencies?.value as string[]).slice(0, 3), ['rails', 'pg', 'bootsnap'])
+      assert.deepEqual(facts.dependencies?.evidence[1], {detail: 'gem pg', file: 'Gemfile', line: 4, key: 'pg'})
+      const detection = await detectApp(memorySnapshot('/work/app', rails), loadPacks({draftHome: '/nonexistent'}), {pack: 'ruby'})
+      assert.equal(detection.variables?.buildPackages?.value, 'build-essential libpq-dev libyaml-dev')
+      assert.equal(detection.variables?.runtimePackages?.value, 'libpq5 libyaml-0-2')
+      assert.deepEqual(detection.variables?.runtimePackages?.evidence[0], {detail: 'gem pg needs libpq-dev, libpq5', file: 'Gemfile', line: 4, key: 'pg'})
+      assert.deepEqual(detection.variables?.runtimePackages?.evidence[1], {detail: 'gem psych needs libyaml-dev, libyaml-0-2', file: 'Gemfile.lock', key: 'psych'})
     })
   })
 
@@ -132,6 +137,27 @@ describe('ruby inspector', () => {
     it('warns about a Sinatra app that sets its bind to localhost', () => {
       const facts = inspect({Gemfile: 'gem "sinatra"\n', 'app.rb': 'require "sinatra"\nset :bind, "localhost"\n'})
       assert.equal(facts.bindsLocalhost?.value, true)
+    })
+  })
+
+  describe('Rails at run time', () => {
+    it('the production SQLite folder and Active Storage on disk are writable; db:prepare is the release phase', () => {
+      const facts = inspect({
+        ...rails,
+        'bin/rails': '#!/usr/bin/env ruby\n',
+        'config/database.yml': 'default: &default\n  adapter: sqlite3\n  pool: 5\n\ndevelopment:\n  <<: *default\n  database: storage/development.sqlite3\n\nproduction:\n  <<: *default\n  database: storage/production.sqlite3\n',
+        'config/storage.yml': 'local:\n  service: Disk\n  root: <%= Rails.root.join("storage") %>\n\nuploads:\n  service: Disk\n  root: <%= Rails.root.join("uploads") %>\n',
+        'config/environments/production.rb': 'Rails.application.configure do\n  config.active_storage.service = :uploads\nend\n',
+      })
+      assert.deepEqual(facts.writablePaths?.value, ['storage', 'uploads'])
+      assert.equal(facts.writablePaths?.evidence[0]?.line, 11)
+      assert.equal(facts.releaseCommand?.value, './bin/rails db:prepare')
+    })
+
+    it('PostgreSQL in production needs no folder', () => {
+      const facts = inspect({...rails, 'bin/rails': '', 'config/database.yml': 'default: &default\n  adapter: sqlite3\nproduction:\n  adapter: postgresql\n  url: <%= ENV["DATABASE_URL"] %>\n'})
+      assert.equal(facts.writablePaths, undefined)
+      assert.equal(facts.releaseCommand?.value, './bin/rails db:prepare')
     })
   })
 })

@@ -93,6 +93,20 @@ describe('judgeRollout', () => {
     assert.equal(killed.state === 'failed' ? killed.cause : '', 'startup probe failing: nothing listens on :8080 (the app listens on :3000: "listening on 3000")')
     assert.match(killed.state === 'failed' ? killed.fix : '', /containerPort: 3000/)
   })
+  it('fails at once when an init container keeps failing, naming the release phase or the seeding', () => {
+    const waiting = {name: 'app', ready: false, restartCount: 0, waiting: {reason: 'PodInitializing', message: ''}}
+    const release = judge({
+      deployment: deployment({availableReplicas: 0}),
+      pods: [pod({phase: 'Pending', containers: [waiting], initContainers: [{name: 'seed-writable-1', ready: true, restartCount: 0, terminated: {reason: 'Completed', exitCode: 0, message: ''}}, {name: 'release', ready: false, restartCount: 2, waiting: {reason: 'CrashLoopBackOff', message: ''}, terminated: {reason: 'Error', exitCode: 1, message: ''}}]})],
+    })
+    assert.equal(release.state, 'failed')
+    assert.equal(release.state === 'failed' ? release.cause : '', 'Init:CrashLoopBackOff: the release phase (release.command in values.yaml: migrations and the like) keeps failing (exit code 1, Error), so the app never starts')
+    assert.equal(release.state === 'failed' ? release.fix : '', 'See why in its logs: kubectl logs -n default app-1 -c release')
+    const seed = judge({deployment: deployment({availableReplicas: 0}), pods: [pod({containers: [waiting], initContainers: [{name: 'seed-writable-2', ready: false, restartCount: 3, terminated: {reason: 'Error', exitCode: 1, message: ''}}]})]})
+    assert.match(seed.state === 'failed' ? seed.cause : '', /copying the image's files into a writable volume keeps failing/)
+    const running = judge({deployment: deployment({availableReplicas: 0}), pods: [pod({containers: [waiting], initContainers: [{name: 'release', ready: false, restartCount: 0}]})]})
+    assert.equal(running.state, 'waiting')
+  })
   it('waits on a failing probe or an unschedulable pod, and fails with that cause at the timeout', () => {
     const probeInput = {
       deployment: deployment({availableReplicas: 0}),
