@@ -209,6 +209,10 @@ const catalogue = {
     message: `${c.file}:${c.line}: the pattern ${JSON.stringify(c.pattern)} is invalid: ${c.reason}`,
     fix: `Fix or remove line ${c.line} of ${c.file} (docker build rejects it too). Use \\ before [ ] * ? to mean the character itself.`,
   }),
+  PACK_DIR_EXISTS: (c: {dir: string; name: string}): Advice => ({
+    message: `${c.dir} already exists and is not empty, so the pack ${c.name} is not written there`,
+    fix: 'Choose another name, or another parent folder with --dir, or move that folder away first; draft never writes into it.',
+  }),
   BAD_PACK_NAME: (c: {name: string}): Advice => ({
     message: `"${c.name}" is not a valid pack name`,
     fix: 'Use lower-case letters, digits and dashes, starting with a letter (at most 40 characters), e.g. `draft pack new elixir`.',

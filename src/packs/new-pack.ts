@@ -69,7 +69,7 @@ export function nextQuestion(name: string, input: NewPackInput): NewPackQuestion
 export function checkNewPack(name: string, parent: string): string {
   if (!NAME.test(name)) throw new DraftError('BAD_PACK_NAME', {name})
   const dir = resolve(parent, name)
-  if (existsSync(dir) && readdirSync(dir).length > 0) throw new DraftError('FILES_EXIST', {files: [dir]})
+  if (existsSync(dir) && readdirSync(dir).length > 0) throw new DraftError('PACK_DIR_EXISTS', {dir, name})
   return dir
 }
 

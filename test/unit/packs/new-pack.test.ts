@@ -74,7 +74,7 @@ describe('draft pack new: what is missing and what to offer', () => {
       mkdirSync(join(dir, 'elixir'))
       assert.equal(checkNewPack('elixir', dir), join(dir, 'elixir'), 'an empty folder is fine')
       writeFileSync(join(dir, 'elixir', 'pack.toml'), '')
-      assert.equal(problem(() => checkNewPack('elixir', dir)).code, 'FILES_EXIST')
+      assert.equal(problem(() => checkNewPack('elixir', dir)).code, 'PACK_DIR_EXISTS')
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }
