@@ -158,6 +158,10 @@ export class WatchLoop {
 /** Where the loop looks, relative to the watched app folder. */
 export function layoutOf(appDir: string, config: DeployConfig): WatchLayout & {root: string} {
   const rel = (path: string): string => relative(appDir, path).split(sep).join('/')
+  if (config.prebuilt) {
+    // An image deployed as it is: no context, no Dockerfile; its chart and settings are all that count.
+    return {root: appDir, context: '', dockerfile: '', ignoreFile: '', configFile: rel(config.file), chart: rel(config.chart), values: config.values.map(rel), patterns: [], noBuild: true}
+  }
   // The ignore file the build uses: the Dockerfile's own one when there is one.
   const ignorePath = ignoreFileOf(config)
   const ignoreFile = rel(ignorePath)

@@ -15,6 +15,7 @@ export interface DetectedApp {
   /** Relative to the root, `/`-separated. */
   path: string
   pack: string | null
+  framework?: string | null
   /** Why it is a library (the inspector's evidence), when it is one: nothing to deploy. */
   library?: string
 }
