@@ -15,7 +15,6 @@ With --images it also deletes, through the registry's API, the image tags that t
     images: Flags.boolean({description: 'Also delete the image tags draft pushed for this release from the registry.', default: false}),
     yes: Flags.boolean({char: 'y', description: 'Delete without asking.', default: false}),
     timeout: Flags.string({description: 'How long to wait for the pods to go, e.g. 90s or 5m.'}),
-    service: Flags.string({description: 'At a project root: only this service (repeatable); default all of them.', multiple: true}),
   }
 
   async run(): Promise<void> {
@@ -38,7 +37,7 @@ With --images it also deletes, through the registry's API, the image tags that t
     const {isProjectConfig} = await import('../config/project-toml.js')
     if (isProjectConfig(args.path)) {
       try {
-        await this.deleteProject(args.path, {...releaseOverrides(flags), ...(flags.service?.length ? {services: flags.service} : {})}, flags.images, flags.yes, interrupt.signal)
+        await this.deleteProject(args.path, releaseOverrides(flags), flags.images, flags.yes, interrupt.signal)
       } finally {
         process.off('SIGINT', onSignal)
         renderer.close()

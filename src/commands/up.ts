@@ -67,8 +67,12 @@ At a project root (a draft.toml with [services.NAME] tables, written by draft cr
       const {isProjectConfig} = await import('../config/project-toml.js')
       if (isProjectConfig(args.path)) {
         const project = {...overrides, ...(flags.service?.length ? {services: flags.service} : {})}
+        if (flags.watch && flags.connect) {
+          const {DraftError} = await import('../core/errors.js')
+          throw new DraftError('CONFIG_INVALID', {file: '--connect', key: 'connect', problem: 'with --watch at the root of several services, --connect is not offered yet', fix: 'Run `draft connect` at the root in another terminal: it forwards every service and follows each redeploy.'})
+        }
         if (flags.watch) await this.watchProject(args.path, project, interrupt.signal, Boolean(flags.cleanup))
-        else await this.onceProject(args.path, project, interrupt.signal)
+        else await this.onceProject(args.path, project, interrupt.signal, Boolean(flags.connect))
       } else if (flags.service?.length) {
         const {DraftError} = await import('../core/errors.js')
         throw new DraftError('CONFIG_INVALID', {file: '--service', key: 'service', problem: `${args.path} holds one app, not a project of services`, fix: 'Leave --service out, or run draft up at the project root (its draft.toml has [services.NAME] tables).'})
@@ -94,7 +98,7 @@ At a project root (a draft.toml with [services.NAME] tables, written by draft cr
     }
   }
 
-  private async onceProject(path: string, overrides: Record<string, unknown>, signal: AbortSignal): Promise<void> {
+  private async onceProject(path: string, overrides: Record<string, unknown>, signal: AbortSignal, connect: boolean): Promise<void> {
     const [{deployProject}, {failedRows}, ui, {loadProject}, {DraftError}] = await Promise.all([
       import('../project/run.js'),
       import('../project/project-up.js'),
@@ -115,6 +119,13 @@ At a project root (a draft.toml with [services.NAME] tables, written by draft cr
       renderer.close()
     }
     if (failed.length) throw new DraftError('SERVICES_FAILED', {failed, total})
+    if (connect && !signal.aborted) {
+      // As `draft connect` at the root: every service's ports and logs, until Ctrl-C.
+      const [{connectProject}, {ConnectRenderer}] = await Promise.all([import('../project/connect.js'), import('../ui/connect-renderer.js')])
+      const lines = new ConnectRenderer(this.json)
+      if (!this.json) process.stderr.write('Ctrl-C to stop.\n')
+      await connectProject(path, overrides, {logs: true, emit: event => lines.event(event), signal})
+    }
   }
 
   private async watchProject(path: string, overrides: Record<string, unknown>, signal: AbortSignal, cleanup: boolean): Promise<void> {

@@ -12,8 +12,8 @@ import {CONFIG_FILE, type ConfigOverrides, DEFAULT_ENV, type DeployConfig, type 
  * The draft.toml of a project: several services, each with its own folder, build and chart, that
  * `draft up` at the root builds and deploys together.
  *
- *   [environments.development]          namespace, registry, kube-context, timeout, build-network, watch:
- *                                       shared by every service
+ *   [environments.development]          namespace, registry, kube-context, timeout, build-network, set,
+ *                                       watch: shared by every service (a service's own `set` wins)
  *   [environments.development.services.api]   per-environment overrides of a service's keys
  *   [services.api]                      path, context, dockerfile, chart, port, depends-on, release,
  *                                       image, target, build-args, set, values, timeout
@@ -52,6 +52,7 @@ const SHARED_KEYS: Record<string, KeyKind> = {
   'kube-context': 'string',
   timeout: 'duration',
   'build-network': 'string',
+  set: 'table',
   watch: 'watch',
 }
 const SERVICE_KEYS: Record<string, KeyKind | 'port' | 'names'> = {
@@ -169,6 +170,7 @@ export function loadProject(dir: string, overrides: ProjectOverrides = {}, env: 
   const watch = {quietMs, maxWaitMs: duration(watchTable['max-wait'] ?? '5s', [...envAt('watch'), 'max-wait'])}
   const envTimeout = section.timeout === undefined ? undefined : duration(section.timeout as string, envAt('timeout'))
   const inRoot = (value: string): string => (isAbsolute(value) ? value : join(root, value))
+  const sharedSet = Object.fromEntries(Object.entries((section.set as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, String(v)]))
 
   const services: ServiceConfig[] = []
   for (const [name, raw] of Object.entries(declared)) {
@@ -216,7 +218,7 @@ export function loadProject(dir: string, overrides: ProjectOverrides = {}, env: 
     const table = (key: string): Record<string, string> =>
       Object.fromEntries(Object.entries((value[key] as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, String(v)]))
     // `port` is the service's port for everyone: the container's and the Service's.
-    const set: Record<string, string> = {...table('set'), ...(port ? {containerPort: String(port), 'service.port': String(port)} : {}), ...setFlags}
+    const set: Record<string, string> = {...sharedSet, ...table('set'), ...(port ? {containerPort: String(port), 'service.port': String(port)} : {}), ...setFlags}
     const timeoutMs = flagTimeout ?? (value.timeout !== undefined ? duration(value.timeout as string, at('timeout')) : envTimeout ?? 5 * 60_000)
 
     let image: string

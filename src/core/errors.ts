@@ -343,6 +343,10 @@ const catalogue = {
     message: `${c.flag} names one app, and this folder holds several services`,
     fix: `Leave ${c.flag} out (each service is named after its compose service or folder), or run draft create in one app's folder.`,
   }),
+  SERVICE_NEEDED: (c: {services: readonly string[]}): Advice => ({
+    message: `this folder holds ${c.services.length} services, and this command works on one`,
+    fix: `Name it with --service: ${list(c.services)}.`,
+  }),
   NO_SERVICES: (c: {path: string; skipped: readonly string[]}): Advice => ({
     message: `${c.path} has no service to scaffold${c.skipped.length ? ` (${list(c.skipped)})` : ''}`,
     fix: 'Check --only, or run `draft detect --explain` in an app folder to see why no pack fits it.',
