@@ -98,8 +98,8 @@ With --images it also deletes, through the registry's API, the image tags that t
     } else {
       for (const d of done) {
         if (d.result) process.stdout.write(render.renderDeleted(d.result))
-        else if (!d.plan.exists) process.stdout.write(render.renderNothingToDelete(d.plan))
         else if (d.error) process.stdout.write(`\n✖ ${d.service}: ${d.error.message}\n  fix: ${d.error.fix}\n`)
+        else if (!d.plan.exists) process.stdout.write(render.renderNothingToDelete(d.plan))
       }
     }
     const failed = done.filter(d => d.error)

@@ -16,9 +16,9 @@ Exit code 0 when every Deployment of the release has an available pod, 1 when no
     if (isProjectConfig(args.path)) {
       // Every service, one block each; exit 1 when any is not available.
       const reports = await projectStatus(args.path, releaseOverrides(flags))
-      if (this.json) this.printJson({services: reports.map(r => ({service: r.service, ...r.report}))})
-      else process.stdout.write(reports.map(r => `${ui.serviceHeading(r.service)}\n${ui.renderStatus(r.report)}`).join('\n'))
-      if (reports.some(r => !r.report.available)) process.exitCode = 1
+      if (this.json) this.printJson({services: reports.map(r => ({service: r.service, ...(r.report ?? {available: false, error: r.error})}))})
+      else process.stdout.write(reports.map(r => `${ui.serviceHeading(r.service)}\n${r.report ? ui.renderStatus(r.report) : `✖ ${r.error!.message}\n  fix: ${r.error!.fix}\n`}`).join('\n'))
+      if (reports.some(r => !r.report?.available)) process.exitCode = 1
       return
     }
     const report = await releaseStatus(args.path, releaseOverrides(flags))

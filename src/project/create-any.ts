@@ -3,7 +3,7 @@ import {openApp} from '../detect/detect.js'
 import type {PackSet} from '../pack-model/registry.js'
 import {type CreateOptions, type CreateResult, createApp} from '../scaffold/create.js'
 import type {TemplateRenderer} from '../scaffold/template-renderer.js'
-import {type ProjectCreateResult, createProject, projectAt} from './create.js'
+import {type ProjectCreateResult, composeProjectAt, createProject} from './create.js'
 
 export type CreateOutcome = {kind: 'app'; result: CreateResult} | {kind: 'project'; result: ProjectCreateResult}
 
@@ -20,7 +20,7 @@ export async function create(options: CreateOptions & {only?: readonly string[];
   }
   if (!options.pack) {
     const snapshot = openApp(options.path)
-    const found = await projectAt(snapshot, packs)
+    const found = composeProjectAt(snapshot.root)
     // --only and --no-dependencies are about services: they make the folder a project.
     if (found.isProject || projectFlag) return asProject({snapshot, ...(found.compose ? {compose: found.compose} : {})})
   }

@@ -78,12 +78,14 @@ export function findCompose(root: string): {file: string; text: string} | undefi
   return undefined
 }
 
-/** Whether a root is a project of several services: a compose file with two or more, or a monorepo. */
-export async function projectAt(snapshot: Snapshot, packs: PackSet): Promise<{compose?: ComposeProject; isProject: boolean}> {
-  const found = findCompose(snapshot.root)
-  const compose = found ? parseCompose(found.text, found.file, readDotenv(snapshot.root)) : undefined
-  if (compose) return {compose, isProject: compose.services.length >= 2}
-  return {isProject: false}
+/**
+ * Whether a root is a project of several services by its compose file (two services or more), with the
+ * file read; a monorepo without one is found by detection (the MONOREPO answer).
+ */
+export function composeProjectAt(root: string): {compose?: ComposeProject; isProject: boolean} {
+  const found = findCompose(root)
+  const compose = found ? parseCompose(found.text, found.file, readDotenv(root)) : undefined
+  return compose ? {compose, isProject: compose.services.length >= 2} : {isProject: false}
 }
 
 export async function createProject(options: ProjectCreateOptions, packs: PackSet, renderer: TemplateRenderer, found?: {snapshot: Snapshot; compose?: ComposeProject}): Promise<ProjectCreateResult> {

@@ -28,7 +28,18 @@ export async function deleteProject(
 ): Promise<ServiceDelete[]> {
   const project = loadProject(path, overrides)
   const ops = new ReleaseOps(await wire(project.services[0]!.config))
-  const planned: ServiceDelete[] = await Promise.all(project.services.map(async s => ({service: s.name, plan: await ops.planDelete(s.config, {images: options.images})})))
+  // A service that cannot be planned (pods helm does not manage) is reported; the others go on.
+  const planned: ServiceDelete[] = await Promise.all(
+    project.services.map(async s => {
+      try {
+        return {service: s.name, plan: await ops.planDelete(s.config, {images: options.images})}
+      } catch (error) {
+        if (!(error instanceof DraftError)) throw error
+        const plan: DeletePlan = {release: s.config.release, namespace: s.config.namespace, context: '', exists: false, pods: []}
+        return {service: s.name, plan, error: {code: error.code, message: error.message, fix: error.fix}}
+      }
+    }),
+  )
   const present = planned.filter(p => p.plan.exists)
   if (present.length === 0) return planned
   await options.confirm(present)

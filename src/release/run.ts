@@ -1,6 +1,7 @@
 import {type ConfigOverrides, type DeployConfig, loadConfig} from '../config/draft-toml.js'
 import {type ProjectConfig, isProjectConfig, loadProject} from '../config/project-toml.js'
 import {DraftError} from '../core/errors.js'
+import type {StageError} from '../core/events.js'
 import type {Emit} from '../core/events.js'
 import {type DeletePlan, type DeleteResult, type HistoryReport, type ReleaseDependencies, ReleaseOps, type RollbackResult} from './release-ops.js'
 import type {StatusReport} from './status.js'
@@ -28,11 +29,23 @@ function oneService(project: ProjectConfig): DeployConfig {
   return project.services[0]!.config
 }
 
-/** `draft status` at the root of several services: every service's report (or those --service names). */
-export async function projectStatus(path: string, overrides: Overrides, wire: Wire = realWire): Promise<{service: string; report: StatusReport}[]> {
+/**
+ * `draft status` at the root of several services: every service's report (or those --service names). A
+ * service that cannot be reported on (nothing deployed yet) is a row with its error; the others go on.
+ */
+export async function projectStatus(path: string, overrides: Overrides, wire: Wire = realWire): Promise<{service: string; report?: StatusReport; error?: StageError}[]> {
   const project = loadProject(path, overrides)
   const ops = new ReleaseOps(await wire(project.services[0]!.config))
-  return Promise.all(project.services.map(async s => ({service: s.name, report: await ops.status(s.config)})))
+  return Promise.all(
+    project.services.map(async s => {
+      try {
+        return {service: s.name, report: await ops.status(s.config)}
+      } catch (error) {
+        if (!(error instanceof DraftError)) throw error
+        return {service: s.name, error: {code: error.code, message: error.message, fix: error.fix}}
+      }
+    }),
+  )
 }
 
 export async function releaseStatus(path: string, overrides: Overrides, wire: Wire = realWire): Promise<StatusReport> {
