@@ -297,6 +297,7 @@ function dockerfileOnlyPack(facts: ReturnType<typeof readDockerfile>, spec: Serv
     },
     files: {},
     chart: {...CHART_DEFAULTS, ...(uid ? {runAsUser: uid} : {})},
+    systemPackages: [],
     fixtures: [],
   }
 }
