@@ -10,8 +10,9 @@ export const releaseFlags = {
   namespace: Flags.string({char: 'n', description: 'Kubernetes namespace of the release.'}),
   'kube-context': Flags.string({description: 'Kubernetes context from your kubeconfig.'}),
   release: Flags.string({description: 'Helm release name (default: from draft.toml).'}),
+  service: Flags.string({description: 'At the root of several services: only this service (repeatable).', multiple: true}),
 }
 
-export function releaseOverrides(flags: {env?: string; namespace?: string; 'kube-context'?: string; release?: string; timeout?: string}): Record<string, string | undefined> {
-  return {env: flags.env, namespace: flags.namespace, kubeContext: flags['kube-context'], release: flags.release, timeout: flags.timeout}
+export function releaseOverrides(flags: {env?: string; namespace?: string; 'kube-context'?: string; release?: string; timeout?: string; service?: string[]}): {env?: string; namespace?: string; kubeContext?: string; release?: string; timeout?: string; services?: string[]} {
+  return {env: flags.env, namespace: flags.namespace, kubeContext: flags['kube-context'], release: flags.release, timeout: flags.timeout, ...(flags.service?.length ? {services: flags.service} : {})}
 }

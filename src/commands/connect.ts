@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {DraftCommand} from '../cli/base-command.js'
-import {releaseArgs, releaseFlags} from '../cli/release-flags.js'
+import {releaseArgs, releaseFlags, releaseOverrides} from '../cli/release-flags.js'
 
 export default class Connect extends DraftCommand {
   static override summary = 'Forward the app\'s ports to localhost and stream its logs, across redeploys, until Ctrl-C.'
@@ -13,6 +13,7 @@ A deleted pod or an API server restart is reconnected with backoff; when no pod 
     '<%= config.bin %> connect --port 8080:3000',
     '<%= config.bin %> connect ./api --env staging --no-logs',
     '<%= config.bin %> connect --json',
+    '<%= config.bin %> connect ./shop --service api --service web',
   ]
 
   static override args = releaseArgs
@@ -33,9 +34,16 @@ A deleted pod or an API server restart is reconnected with backoff; when no pod 
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
     try {
-      const [{connect}, {ConnectRenderer}] = await Promise.all([import('../connect/connect.js'), import('../ui/connect-renderer.js')])
+      const [{connect}, {ConnectRenderer}, {isProjectConfig}] = await Promise.all([import('../connect/connect.js'), import('../ui/connect-renderer.js'), import('../config/project-toml.js')])
       const renderer = new ConnectRenderer(this.json)
       if (!this.json) process.stderr.write('Ctrl-C to stop.\n')
+      if (isProjectConfig(args.path)) {
+        // Every service (or those --service names): its ports, each on a URL of its own, and its logs.
+        const [{connectProject}, {DraftError}] = await Promise.all([import('../project/connect.js'), import('../core/errors.js')])
+        if (flags.port.length) throw new DraftError('CONFIG_INVALID', {file: '--port', key: 'port', problem: 'at the root of several services a port means nothing without its service', fix: 'Leave --port out (each service\'s ports are forwarded), or pass --service NAME with it.'})
+        await connectProject(args.path, releaseOverrides(flags), {logs: flags.logs, emit: event => renderer.event(event), signal: interrupt.signal})
+        return
+      }
       await connect(
         args.path,
         {env: flags.env, namespace: flags.namespace, kubeContext: flags['kube-context'], release: flags.release},

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {DraftCommand} from '../cli/base-command.js'
-import {releaseArgs, releaseFlags} from '../cli/release-flags.js'
+import {releaseArgs, releaseFlags, releaseOverrides} from '../cli/release-flags.js'
 
 export default class Logs extends DraftCommand {
   static override summary = 'Print the logs of the app\'s pods, each line labelled with its pod; -f follows them, new pods included.'
@@ -14,6 +14,7 @@ export default class Logs extends DraftCommand {
     '<%= config.bin %> logs --since 10m --tail 100',
     '<%= config.bin %> logs --previous',
     '<%= config.bin %> logs --build',
+    '<%= config.bin %> logs ./shop -f --service api --service worker',
   ]
 
   static override args = releaseArgs
@@ -30,7 +31,15 @@ export default class Logs extends DraftCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Logs)
-    const [connect, {ConnectRenderer}] = await Promise.all([import('../connect/connect.js'), import('../ui/connect-renderer.js')])
+    const [connect, {ConnectRenderer}, {isProjectConfig}] = await Promise.all([import('../connect/connect.js'), import('../ui/connect-renderer.js'), import('../config/project-toml.js')])
+    const project = isProjectConfig(args.path) ? await import('../project/connect.js') : undefined
+    if (flags.build && project) {
+      for (const log of project.projectBuildLogs(args.path, releaseOverrides(flags))) {
+        if (this.json) for (const line of log.text.split('\n').filter(Boolean)) process.stdout.write(`${JSON.stringify({type: 'build-log-line', service: log.service, line})}\n`)
+        else process.stdout.write(`── ${log.service} (${log.path}) ──\n${log.text}`)
+      }
+      return
+    }
     if (flags.build) {
       const log = connect.buildLog(args.path)
       if (this.json) {
@@ -49,6 +58,17 @@ export default class Logs extends DraftCommand {
     process.on('SIGTERM', onSignal)
     try {
       const renderer = new ConnectRenderer(this.json)
+      if (project) {
+        const {since, ...request} = {
+          follow: Boolean(flags.follow),
+          previous: Boolean(flags.previous),
+          ...(flags.since !== undefined ? {since: flags.since} : {}),
+          ...(flags.tail !== undefined ? {tail: flags.tail} : {}),
+          ...(flags.container ? {container: flags.container} : {}),
+        }
+        await project.projectLogs(args.path, releaseOverrides(flags), {...request, ...(since === undefined ? {} : {sinceSeconds: connect.sinceSeconds(since)})}, {emit: event => renderer.event(event), signal: interrupt.signal})
+        return
+      }
       await connect.logs(
         args.path,
         {env: flags.env, namespace: flags.namespace, kubeContext: flags['kube-context'], release: flags.release},

@@ -8,7 +8,9 @@ export default class Up extends DraftCommand {
 
 With --watch it keeps going: each burst of saves becomes one cycle, a save during a build cancels that stale build, and a failed cycle leaves the last good release running.
 
-With --connect (or connect = true in draft.toml) the app's ports are forwarded to localhost and its logs streamed after the deploy, as draft connect does; with --watch the URL stays the same across cycles.`
+With --connect (or connect = true in draft.toml) the app's ports are forwarded to localhost and its logs streamed after the deploy, as draft connect does; with --watch the URL stays the same across cycles.
+
+At a project root (a draft.toml with [services.NAME] tables, written by draft create there) it does this for every service: the changed ones are built at once (as many as the machine has cores), each service's release is deployed once the services it depends on are ready, an unchanged service gets no new revision, and one table ends the run. One service failing does not stop the others; the exit code says so. With --watch, a save goes to the services whose build context holds the file, and only them.`
   static override examples = [
     '<%= config.bin %> up',
     '<%= config.bin %> up --watch',
@@ -16,6 +18,7 @@ With --connect (or connect = true in draft.toml) the app's ports are forwarded t
     '<%= config.bin %> up --registry 127.0.0.1:5000 --namespace dev',
     '<%= config.bin %> up --env staging --set replicaCount=2',
     '<%= config.bin %> up --json',
+    '<%= config.bin %> up ./shop --service api --service web',
   ]
 
   static override args = {
@@ -35,6 +38,7 @@ With --connect (or connect = true in draft.toml) the app's ports are forwarded t
     quiet: Flags.string({description: 'With --watch: quiet period after the last save before a cycle starts (default 300ms).', dependsOn: ['watch']}),
     cleanup: Flags.boolean({description: 'With --watch: uninstall the release when you stop.', dependsOn: ['watch']}),
     connect: Flags.boolean({description: 'Then forward the ports to localhost and stream the logs until Ctrl-C (with --watch, for the whole session); default: connect in draft.toml.', allowNo: true}),
+    service: Flags.string({description: 'At a project root: only this service (repeatable); the ones it depends on are taken as deployed.', multiple: true}),
   }
 
   async run(): Promise<void> {
@@ -60,7 +64,19 @@ With --connect (or connect = true in draft.toml) the app's ports are forwarded t
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
     try {
-      if (flags.watch) await this.watch(args.path, overrides, interrupt.signal, Boolean(flags.cleanup))
+      const {isProjectConfig} = await import('../config/project-toml.js')
+      if (isProjectConfig(args.path)) {
+        const project = {...overrides, ...(flags.service?.length ? {services: flags.service} : {})}
+        if (flags.watch && flags.connect) {
+          const {DraftError} = await import('../core/errors.js')
+          throw new DraftError('CONFIG_INVALID', {file: '--connect', key: 'connect', problem: 'with --watch at the root of several services, --connect is not offered yet', fix: 'Run `draft connect` at the root in another terminal: it forwards every service and follows each redeploy.'})
+        }
+        if (flags.watch) await this.watchProject(args.path, project, interrupt.signal, Boolean(flags.cleanup))
+        else await this.onceProject(args.path, project, interrupt.signal, Boolean(flags.connect))
+      } else if (flags.service?.length) {
+        const {DraftError} = await import('../core/errors.js')
+        throw new DraftError('CONFIG_INVALID', {file: '--service', key: 'service', problem: `${args.path} holds one app, not a project of services`, fix: 'Leave --service out, or run draft up at the project root (its draft.toml has [services.NAME] tables).'})
+      } else if (flags.watch) await this.watch(args.path, overrides, interrupt.signal, Boolean(flags.cleanup))
       else await this.once(args.path, overrides, interrupt.signal)
     } finally {
       process.off('SIGINT', onSignal)
@@ -77,6 +93,46 @@ With --connect (or connect = true in draft.toml) the app's ports are forwarded t
       const target = {path, env: overrides.env, namespace: overrides.namespace, kubeContext: overrides.kubeContext, release: overrides.release}
       renderer.result(deployed.result, deployed.connect ? undefined : target)
       await deployed.connect?.(event => renderer.connect(event))
+    } finally {
+      renderer.close()
+    }
+  }
+
+  private async onceProject(path: string, overrides: Record<string, unknown>, signal: AbortSignal, connect: boolean): Promise<void> {
+    const [{deployProject}, {failedRows}, ui, {loadProject}, {DraftError}] = await Promise.all([
+      import('../project/run.js'),
+      import('../project/project-up.js'),
+      import('../ui/project-renderer.js'),
+      import('../config/project-toml.js'),
+      import('../core/errors.js'),
+    ])
+    const names = loadProject(path, overrides).services.map(s => s.name)
+    const renderer = this.json ? new ui.JsonLinesProjectRenderer() : new ui.LinesProjectRenderer(names)
+    let failed: string[] = []
+    let total = 0
+    try {
+      const {run} = await deployProject(path, overrides, {emit: event => renderer.event(event), signal})
+      renderer.result(run)
+      failed = failedRows(run).map(r => `${r.service} (${r.state === 'blocked' ? 'blocked' : r.error?.code ?? r.state})`)
+      total = run.rows.length
+    } finally {
+      renderer.close()
+    }
+    if (failed.length) throw new DraftError('SERVICES_FAILED', {failed, total})
+    if (connect && !signal.aborted) {
+      // As `draft connect` at the root: every service's ports and logs, until Ctrl-C.
+      const [{connectProject}, {ConnectRenderer}] = await Promise.all([import('../project/connect.js'), import('../ui/connect-renderer.js')])
+      const lines = new ConnectRenderer(this.json)
+      if (!this.json) process.stderr.write('Ctrl-C to stop.\n')
+      await connectProject(path, overrides, {logs: true, emit: event => lines.event(event), signal})
+    }
+  }
+
+  private async watchProject(path: string, overrides: Record<string, unknown>, signal: AbortSignal, cleanup: boolean): Promise<void> {
+    const [{deployProjectOnChange}, ui] = await Promise.all([import('../project/run.js'), import('../ui/project-renderer.js')])
+    const renderer = this.json ? new ui.JsonLinesProjectWatchRenderer() : new ui.LinesProjectWatchRenderer()
+    try {
+      await deployProjectOnChange(path, overrides, {emit: event => renderer.event(event), signal, cleanup})
     } finally {
       renderer.close()
     }

@@ -31,6 +31,13 @@ export interface DeployConfig {
   watch: {quietMs: number; maxWaitMs: number}
   /** After deploying, forward the ports and stream the logs (`draft up --connect`). */
   connect: boolean
+  /**
+   * A service of a project that runs an image as it is (redis:7): nothing is built or pushed, the chart
+   * gets this image. Absent for everything draft builds.
+   */
+  prebuilt?: {repository: string; tag: string}
+  /** Where draft keeps its cache and logs for this app (default: `.draft` in the app folder). */
+  stateDir?: string
 }
 
 export interface ConfigOverrides {
@@ -48,7 +55,7 @@ export interface ConfigOverrides {
   connect?: boolean
 }
 
-type KeyKind = 'string' | 'boolean' | 'table' | 'string-list' | 'duration' | 'watch'
+export type KeyKind = 'string' | 'boolean' | 'table' | 'string-list' | 'duration' | 'watch'
 const KEYS: Record<string, KeyKind> = {
   release: 'string',
   namespace: 'string',
@@ -92,6 +99,7 @@ export function loadConfig(appDir: string, overrides: ConfigOverrides = {}, env:
   }
 
   for (const key of Object.keys(doc.data)) {
+    if (key === 'services') throw new DraftError('CONFIG_IS_PROJECT', {file: shown}, {location: {file, line: doc.lineOf([key])}})
     if (key !== 'environments') throw invalid([key], 'unknown top-level key', 'Put settings under [environments.<name>], e.g. [environments.development].')
   }
   const environments = (doc.data.environments ?? {}) as Record<string, Record<string, unknown>>
@@ -189,7 +197,7 @@ export function loadConfig(appDir: string, overrides: ConfigOverrides = {}, env:
   }
 }
 
-function checkKind(
+export function checkKind(
   key: string,
   kind: KeyKind,
   value: unknown,
@@ -224,7 +232,7 @@ function checkKind(
 }
 
 /** The closest valid key, for "did you mean". */
-function suggest(key: string, valid: readonly string[]): string | undefined {
+export function suggest(key: string, valid: readonly string[]): string | undefined {
   let best: {key: string; distance: number} | undefined
   for (const candidate of valid) {
     const d = distance(key.toLowerCase().replace(/_/g, '-'), candidate)

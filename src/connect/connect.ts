@@ -63,7 +63,7 @@ export async function logs(
 }
 
 /** --since 10m as whole seconds (the API's unit), at least one. */
-function sinceSeconds(text: string): number {
+export function sinceSeconds(text: string): number {
   const ms = parseDuration(text)
   if (ms === undefined) throw new DraftError('CONFIG_INVALID', {file: '--since', key: 'since', problem: `"${text}" is not a duration`, fix: 'Write it like "30s", "10m" or "2h".'})
   return Math.max(1, Math.ceil(ms / 1000))

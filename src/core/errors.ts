@@ -41,7 +41,7 @@ const catalogue = {
   }),
   MONOREPO: (c: {path: string; apps: readonly string[]; example: string}): Advice => ({
     message: `${c.path} is a monorepo root with ${c.apps.length} apps: ${list(c.apps)}`,
-    fix: `Run draft in one app folder at a time, e.g. \`draft create ${c.example}\`, or treat this folder as a single app with --pack NAME.`,
+    fix: `\`draft create\` here scaffolds every app and one draft.toml for all of them (then \`draft up\` deploys them together); or run draft in one app folder, e.g. \`draft create ${c.example}\`, or treat this folder as a single app with --pack NAME.`,
   }),
   UNKNOWN_PACK: (c: {name: string; packs: readonly string[]}): Advice => ({
     message: `there is no pack named "${c.name}"`,
@@ -314,6 +314,54 @@ const catalogue = {
   STREAM_FORBIDDEN: (c: {namespace: string; user: string; what: string}): Advice => ({
     message: `${c.user} may not ${c.what} in namespace "${c.namespace}"`,
     fix: 'Ask a cluster admin for a Role with that verb on pods/portforward, pods/log or pods/exec there, or use a namespace you own (--namespace).',
+  }),
+  CONFIG_IS_PROJECT: (c: {file: string}): Advice => ({
+    message: `${c.file} describes several services; this command works on one app at a time`,
+    fix: 'Run it in the folder of the project for all services, or pass a service\'s folder with its own draft.toml.',
+  }),
+  COMPOSE_INVALID: (c: {file: string; line?: number; problem: string; fix: string}): Advice => ({
+    message: c.problem,
+    fix: `${c.fix} Nothing was written.`,
+  }),
+  COMPOSE_BUILD_MISSING: (c: {file: string; line?: number; service: string; what: 'context' | 'dockerfile'; path: string}): Advice => ({
+    message: c.what === 'context' ? `service ${c.service} is built from ${c.path}, which is not a folder here` : `service ${c.service} is built with ${c.path}, which does not exist`,
+    fix: `Fix \`build\` of ${c.service} in ${c.file}, or add the ${c.what === 'context' ? 'folder' : 'Dockerfile'}. Nothing was written.`,
+  }),
+  UNKNOWN_DEPENDENCY: (c: {file: string; line?: number; service: string; dependency: string; services: readonly string[]}): Advice => ({
+    message: `service ${c.service} depends on ${c.dependency}, which is not a service of ${c.file}`,
+    fix: `Depend on one of: ${list(c.services)}. Nothing was written.`,
+  }),
+  DEPENDENCY_CYCLE: (c: {file: string; line?: number; cycle: readonly string[]}): Advice => ({
+    message: `the services depend on each other in a circle: ${c.cycle.join(' -> ')}`,
+    fix: `Remove one of these dependencies in ${c.file}: each service must be able to start after the ones it depends on.`,
+  }),
+  DUPLICATE_RELEASE: (c: {file: string; line?: number; release: string; services: readonly string[]}): Advice => ({
+    message: `services ${list(c.services)} would both be deployed as release "${c.release}"`,
+    fix: `Rename one of them in ${c.file} (Kubernetes names are lower case, with "-" for "_" and "."), or give one its own \`release\`. Nothing was written.`,
+  }),
+  UNKNOWN_SERVICE: (c: {name: string; flag: string; services: readonly string[]}): Advice => ({
+    message: `there is no service "${c.name}"`,
+    fix: `Pass ${c.flag} with one of: ${list(c.services)}.`,
+  }),
+  NOT_A_PROJECT_FLAG: (c: {flag: string}): Advice => ({
+    message: `${c.flag} names one app, and this folder holds several services`,
+    fix: `Leave ${c.flag} out (each service is named after its compose service or folder), or run draft create in one app's folder.`,
+  }),
+  SERVICE_NEEDED: (c: {services: readonly string[]}): Advice => ({
+    message: `this folder holds ${c.services.length} services, and this command works on one`,
+    fix: `Name it with --service: ${list(c.services)}.`,
+  }),
+  NO_SERVICES: (c: {path: string; skipped: readonly string[]}): Advice => ({
+    message: `${c.path} has no service to scaffold${c.skipped.length ? ` (${list(c.skipped)})` : ''}`,
+    fix: 'Check --only, or run `draft detect --explain` in an app folder to see why no pack fits it.',
+  }),
+  DEPENDENCY_FAILED: (c: {service: string; dependency: string; reason: string}): Advice => ({
+    message: `not deployed: ${c.dependency}, which ${c.service} depends on, ${c.reason}`,
+    fix: `Fix ${c.dependency} first; \`draft up --service ${c.dependency}\` retries it alone.`,
+  }),
+  SERVICES_FAILED: (c: {failed: readonly string[]; total: number}): Advice => ({
+    message: `${c.failed.length} of ${c.total} services did not deploy: ${list(c.failed)}`,
+    fix: 'See each service\'s error above; the others are deployed. Fix and run `draft up` again (unchanged services are not touched).',
   }),
 } as const
 

@@ -16,6 +16,8 @@ export interface MonorepoApp {
   path: string
   pack: string | null
   framework: string | null
+  /** Why the folder is a library rather than an app (an inspector's `*.library` fact), when it is one. */
+  library?: string
 }
 
 export interface Detection {
@@ -71,16 +73,7 @@ export async function detectApp(snapshot: Snapshot, packs: PackSet, options: Det
   let monorepo: Detection['monorepo'] = null
   if (!options.pack) {
     const apps = findApps(snapshot, packs.packs, analysis.facts)
-    if (apps.length >= 2) {
-      const found: MonorepoApp[] = []
-      for (const path of apps) {
-        const sub = await analyse(subSnapshot(snapshot, path), packs.packs)
-        const chosen = choosePack(sub.scores)
-        const framework = chosen ? resolveVariables(packs.get(chosen.pack), sub.facts, []).framework?.value : undefined
-        found.push({path, pack: chosen?.pack ?? null, framework: typeof framework === 'string' ? framework : null})
-      }
-      monorepo = {apps: found}
-    }
+    if (apps.length >= 2) monorepo = {apps: await describeApps(snapshot, packs, apps)}
   }
 
   const chosen = options.pack ? packs.get(options.pack) : monorepo ? undefined : packFor(choosePack(analysis.scores), packs)
@@ -123,6 +116,31 @@ export async function detectApp(snapshot: Snapshot, packs: PackSet, options: Det
     warnings,
     stats: {files: snapshot.files.length, sampled: analysis.languages.sampled, ms: Math.round(performance.now() - started)},
   }
+}
+
+/**
+ * The app folders below a root (one or two levels down, each with its own manifest), each with the pack
+ * that fits it and whether it is a library: what `draft create` at a project root chooses among.
+ */
+export async function listApps(snapshot: Snapshot, packs: PackSet): Promise<MonorepoApp[]> {
+  return describeApps(snapshot, packs, findApps(snapshot, packs.packs, inspectAll(snapshot)))
+}
+
+async function describeApps(snapshot: Snapshot, packs: PackSet, paths: readonly string[]): Promise<MonorepoApp[]> {
+  const found: MonorepoApp[] = []
+  for (const path of paths) {
+    const sub = await analyse(subSnapshot(snapshot, path), packs.packs)
+    const chosen = choosePack(sub.scores)
+    const framework = chosen ? resolveVariables(packs.get(chosen.pack), sub.facts, []).framework?.value : undefined
+    const library = Object.entries(sub.facts).find(([key, f]) => key.endsWith('.library') && f.value)?.[1]
+    found.push({
+      path,
+      pack: chosen?.pack ?? null,
+      framework: typeof framework === 'string' ? framework : null,
+      ...(library ? {library: library.evidence[0]?.detail ?? 'a library: nothing to run'} : {}),
+    })
+  }
+  return found
 }
 
 /** The chosen pack, or a DraftError that says why nothing was chosen and what to do. */

@@ -19,6 +19,8 @@ export interface WatchLayout {
   chart: string
   values: string[]
   patterns: readonly IgnorePattern[]
+  /** Nothing is built (a project's service that runs an image as it is): only its deploy inputs count. */
+  noBuild?: boolean
 }
 
 /** Editor swap, backup and temp files; vim's write test file `4913`; JetBrains' safe-write files. */
@@ -28,8 +30,9 @@ const NEVER = [/(^|\/)\.git(\/|$)/, /(^|\/)\.draft(\/|$)/, /(^|\/)\.draft-stagin
 
 export function routeChange(path: string, layout: WatchLayout): Route {
   if (NEVER.some(re => re.test(path)) || EDITOR_TEMP.some(re => re.test(path))) return 'none'
-  if (path === layout.dockerfile || path === layout.ignoreFile) return 'build'
+  if (!layout.noBuild && (path === layout.dockerfile || path === layout.ignoreFile)) return 'build'
   if (path === layout.configFile || layout.values.includes(path) || within(path, layout.chart)) return 'deploy'
+  if (layout.noBuild) return 'none'
   const inContext = layout.context === '' ? path : within(path, layout.context) ? path.slice(layout.context.length + 1) : undefined
   if (inContext === undefined) return 'none'
   return excluded(inContext, layout.patterns) ? 'none' : 'build'
@@ -45,9 +48,10 @@ export const combine = (a: Route, b: Route): Route => (a === 'build' || b === 'b
 export function unwatched(path: string, isDirectory: boolean, layout: WatchLayout): boolean {
   if (NEVER.some(re => re.test(path))) return true
   if (!isDirectory && EDITOR_TEMP.some(re => re.test(path))) return true
-  const inputs = [layout.dockerfile, layout.ignoreFile, layout.configFile, layout.chart, ...layout.values]
+  const inputs = [...(layout.noBuild ? [] : [layout.dockerfile, layout.ignoreFile]), layout.configFile, layout.chart, ...layout.values]
   // Inputs stay watched, and so does every folder on the way to one.
   if (inputs.some(input => input === path || within(path, input) || within(input, path))) return false
+  if (layout.noBuild) return true
   const inContext = layout.context === '' ? path : within(path, layout.context) ? path.slice(layout.context.length + 1) : undefined
   if (inContext === undefined) return !within(layout.context, path)
   return prunable(inContext, isDirectory, layout.patterns)

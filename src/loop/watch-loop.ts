@@ -5,6 +5,7 @@ import {type IgnorePattern, parse} from '../build/dockerignore.js'
 import type {DeployConfig} from '../config/draft-toml.js'
 import {DraftError, describeError as describe} from '../core/errors.js'
 import type {StageError, UpEvent} from '../core/events.js'
+import {ignoreFileOf} from '../up/build-context-provider.js'
 import type {UpOptions, UpResult} from '../up/up-engine.js'
 import type {FileWatcher, WatchHandle} from '../watch/file-watcher.js'
 import {Coalescer} from './coalescer.js'
@@ -157,10 +158,16 @@ export class WatchLoop {
 /** Where the loop looks, relative to the watched app folder. */
 export function layoutOf(appDir: string, config: DeployConfig): WatchLayout & {root: string} {
   const rel = (path: string): string => relative(appDir, path).split(sep).join('/')
-  const ignoreFile = `${rel(config.context) ? `${rel(config.context)}/` : ''}.dockerignore`
+  if (config.prebuilt) {
+    // An image deployed as it is: no context, no Dockerfile; its chart and settings are all that count.
+    return {root: appDir, context: '', dockerfile: '', ignoreFile: '', configFile: rel(config.file), chart: rel(config.chart), values: config.values.map(rel), patterns: [], noBuild: true}
+  }
+  // The ignore file the build uses: the Dockerfile's own one when there is one.
+  const ignorePath = ignoreFileOf(config)
+  const ignoreFile = rel(ignorePath)
   let patterns: IgnorePattern[] = []
   try {
-    patterns = parse(readFileSync(`${config.context}/.dockerignore`, 'utf8'))
+    patterns = parse(readFileSync(ignorePath, 'utf8'))
   } catch {
     // No .dockerignore (or an unreadable one, which the build reports): everything counts.
   }

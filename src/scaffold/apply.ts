@@ -3,7 +3,7 @@ import {existsSync, lstatSync, mkdirSync, realpathSync, renameSync, rmSync, writ
 import {dirname, join, relative, sep} from 'node:path'
 
 import {DraftError} from '../core/errors.js'
-import type {ScaffoldPlan} from './plan.js'
+import type {PlannedFile, ScaffoldPlan} from './plan.js'
 
 export interface ApplyResult {
   written: string[]
@@ -17,6 +17,14 @@ export interface ApplyResult {
  * folder is exactly as it was.
  */
 export function applyPlan(plan: ScaffoldPlan): ApplyResult {
+  return applyFiles({root: plan.root, files: plan.files, folders: [plan.chartPath], owner: plan.pack.name})
+}
+
+/**
+ * The same for any set of planned files under one root (the services of a project): each folder of
+ * `folders` (a chart) moves as one unit, every other file on its own, and a failure anywhere undoes all.
+ */
+export function applyFiles(plan: {root: string; files: readonly PlannedFile[]; folders: readonly string[]; owner: string}): ApplyResult {
   const root = realpathSync(plan.root)
   const toWrite = plan.files.filter(f => f.action !== 'keep')
   const kept = plan.files.filter(f => f.action === 'keep').map(f => f.path)
@@ -32,7 +40,7 @@ export function applyPlan(plan: ScaffoldPlan): ApplyResult {
     }
     for (const unit of units(plan)) {
       const destination = join(root, unit)
-      const owner = plan.files.find(f => f.path === unit || f.path.startsWith(`${unit}/`))?.owner ?? plan.pack.name
+      const owner = plan.files.find(f => f.path === unit || f.path.startsWith(`${unit}/`))?.owner ?? plan.owner
       assertInside(root, destination, owner)
       if (existsSync(destination)) {
         // Only what the plan means to replace (--force) may be moved aside; anything else appeared
@@ -67,12 +75,12 @@ export function applyPlan(plan: ScaffoldPlan): ApplyResult {
   return {written: toWrite.map(f => f.path), kept}
 }
 
-/** Rename units: the chart folder moves as one, every other file on its own. */
-function units(plan: ScaffoldPlan): string[] {
+/** Rename units: each chart folder moves as one, every other file on its own. */
+function units(plan: {files: readonly PlannedFile[]; folders: readonly string[]}): string[] {
   const out = new Set<string>()
   for (const file of plan.files) {
     if (file.action === 'keep') continue
-    out.add(file.path.startsWith(`${plan.chartPath}/`) ? plan.chartPath : file.path)
+    out.add(plan.folders.find(folder => file.path.startsWith(`${folder}/`)) ?? file.path)
   }
   return [...out]
 }

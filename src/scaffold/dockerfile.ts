@@ -6,6 +6,8 @@ export interface DockerfileFacts {
   baseImages: string[]
   stages: string[]
   exposed: {port: number; line: number}[]
+  /** The USER of the last stage (what the image runs as), as written; absent when it sets none. */
+  user?: string
 }
 
 export function readDockerfile(text: string): DockerfileFacts {
@@ -14,6 +16,7 @@ export function readDockerfile(text: string): DockerfileFacts {
   const stages: string[] = []
   const baseImages: string[] = []
   const exposed: {port: number; line: number}[] = []
+  let user: string | undefined
   let seenFrom = false
   for (const {line, text: instruction} of instructions) {
     const [keyword = '', ...rest] = instruction.split(/\s+/)
@@ -25,6 +28,7 @@ export function readDockerfile(text: string): DockerfileFacts {
       }
     } else if (upper === 'FROM') {
       seenFrom = true
+      user = undefined
       const args = rest.filter(a => !a.startsWith('--'))
       const image = expand(args[0] ?? '', globalArgs)
       const asIndex = args.findIndex(a => a.toLowerCase() === 'as')
@@ -32,6 +36,8 @@ export function readDockerfile(text: string): DockerfileFacts {
       if (image && image !== 'scratch' && !stages.slice(0, asIndex > 0 ? -1 : undefined).includes(image.toLowerCase()) && !baseImages.includes(image)) {
         baseImages.push(image)
       }
+    } else if (upper === 'USER' && rest[0]) {
+      user = rest[0]
     } else if (upper === 'EXPOSE') {
       for (const spec of rest) {
         const port = Number(/^(\d+)/.exec(spec)?.[1])
@@ -39,7 +45,7 @@ export function readDockerfile(text: string): DockerfileFacts {
       }
     }
   }
-  return {baseImages, stages, exposed}
+  return {baseImages, stages, exposed, ...(user ? {user} : {})}
 }
 
 function logicalLines(text: string): {line: number; text: string}[] {

@@ -60,6 +60,29 @@ export interface PlanInput {
   templatesDir?: string
   /** Runs the templates: the sandbox in draft, in-process in unit tests. */
   renderer: TemplateRenderer
+  /** One service of several (`draft create` at a project root): what differs from a lone app. */
+  service?: ServiceScaffold
+}
+
+/**
+ * How a service of a project is scaffolded. Its deploy settings go to the project's draft.toml, so it
+ * gets no draft.toml of its own; its Kubernetes Service carries the service's name and listens on the
+ * app's own port, as in Compose, so `http://api:8080` keeps working inside the cluster.
+ */
+export interface ServiceScaffold {
+  /** The Kubernetes name of every object of the chart (its Service above all). */
+  name: string
+  /** The Service's port: the container port, as other services were told by Compose. */
+  servicePort?: number
+  /** No port: a worker, with no Service and no probes. */
+  worker?: boolean
+  /**
+   * The Dockerfile the service is built with, when Compose names one that exists (`path` relative to the
+   * app folder): kept and used, even with --force, and no pack Dockerfile is written.
+   */
+  dockerfile?: {path: string; text: string}
+  /** Its build context is not its folder (a shared context): only the chart is written. */
+  chartOnly?: boolean
 }
 
 const DOCKERFILE = 'Dockerfile'
@@ -93,12 +116,14 @@ export async function planScaffold(input: PlanInput): Promise<ScaffoldPlan> {
   const chartPath = existingChart && !force ? existingChart : `charts/${app}`
 
   // An existing Dockerfile is the truth about the port.
-  const keptDockerfile = snapshot.has(DOCKERFILE) && !force ? snapshot.read(DOCKERFILE) : undefined
+  const service = input.service
+  const dockerfilePath = service?.dockerfile?.path ?? DOCKERFILE
+  const keptDockerfile = service?.dockerfile?.text ?? (snapshot.has(DOCKERFILE) && !force ? snapshot.read(DOCKERFILE) : undefined)
   if (keptDockerfile !== undefined) {
     const exposed = readDockerfile(keptDockerfile).exposed[0]
     const port = variables.port
     if (exposed && port && port.source !== 'flag' && port.value !== exposed.port) {
-      Object.assign(port, {value: exposed.port, source: 'detected', fact: undefined, evidence: [{detail: `EXPOSE ${exposed.port} in the existing Dockerfile`, file: DOCKERFILE, line: exposed.line}] satisfies Evidence[]})
+      Object.assign(port, {value: exposed.port, source: 'detected', fact: undefined, evidence: [{detail: `EXPOSE ${exposed.port} in the existing Dockerfile`, file: dockerfilePath, line: exposed.line}] satisfies Evidence[]})
       syncPortEnv(variables)
     }
   }
@@ -111,6 +136,13 @@ export async function planScaffold(input: PlanInput): Promise<ScaffoldPlan> {
   const slots: Slot[] = []
   for (const [output, template] of Object.entries(pack.files)) {
     const target = safeOutput(pack, output)
+    // A service built from a shared context gets its chart only: the pack's files assume the app's
+    // folder is the context. One built with a Dockerfile of another name keeps that one.
+    if (target === DOCKERFILE && service?.dockerfile) {
+      slots.push({path: service.dockerfile.path, owner: pack.name, action: 'keep', reason: 'named by Compose: kept and used for the build'})
+      continue
+    }
+    if (service?.chartOnly) continue
     const exists = snapshot.has(target)
     if (exists && !force) {
       slots.push({path: target, owner: pack.name, action: 'keep', reason: target === DOCKERFILE ? 'exists: kept and used for the build' : 'exists: kept'})
@@ -131,7 +163,9 @@ export async function planScaffold(input: PlanInput): Promise<ScaffoldPlan> {
     }
   }
 
-  if (snapshot.has(DRAFT_TOML) && !force) {
+  if (service) {
+    // The project's draft.toml describes every service.
+  } else if (snapshot.has(DRAFT_TOML) && !force) {
     slots.push({path: DRAFT_TOML, owner: 'draft', action: 'keep', reason: 'exists: kept'})
   } else {
     slots.push({path: DRAFT_TOML, owner: 'draft', action: snapshot.has(DRAFT_TOML) ? 'replace' : 'create', reason: 'deploy settings for draft up', template: {file: join(templatesDir, 'draft.toml.ejs')}})
@@ -141,7 +175,7 @@ export async function planScaffold(input: PlanInput): Promise<ScaffoldPlan> {
   const results = await input.renderer.render({
     pack: pack.name,
     files: rendering.map(s => s.template!.file),
-    context: {...templateContext(pack, variables, app, {dockerfile: DOCKERFILE, chartPath}), chartWritable: writable},
+    context: {...templateContext(pack, variables, app, {dockerfile: dockerfilePath, chartPath}, service), chartWritable: writable},
     views: [join(templatesDir, 'partials')],
     roots: [pack.dir, templatesDir],
   })
@@ -157,13 +191,13 @@ export async function planScaffold(input: PlanInput): Promise<ScaffoldPlan> {
     return {...file, content: result.output}
   })
 
-  const dockerfileText = files.find(f => f.path === DOCKERFILE)?.content ?? keptDockerfile ?? ''
+  const dockerfileText = files.find(f => f.path === DOCKERFILE && f.content !== undefined)?.content ?? keptDockerfile ?? ''
   const baseImages = readDockerfile(dockerfileText).baseImages
   return {
     root: snapshot.root,
     app,
     pack: {name: pack.name, version: pack.version, source: pack.source},
-    dockerfile: DOCKERFILE,
+    dockerfile: dockerfilePath,
     chartPath,
     files,
     variables,
@@ -181,7 +215,7 @@ export async function planScaffold(input: PlanInput): Promise<ScaffoldPlan> {
 }
 
 /** What a template sees: every variable by name, the app, the pack and the chart settings (helpers are added where it renders). */
-export function templateContext(pack: Pack, variables: Variables, app: string, paths: {dockerfile: string; chartPath: string}): Record<string, unknown> {
+export function templateContext(pack: Pack, variables: Variables, app: string, paths: {dockerfile: string; chartPath: string}, service?: ServiceScaffold): Record<string, unknown> {
   const values: Record<string, unknown> = {}
   for (const [name, v] of Object.entries(variables)) values[name] = v.value
   return {
@@ -197,6 +231,11 @@ export function templateContext(pack: Pack, variables: Variables, app: string, p
     chartWritable: pack.chart.writablePaths.map(path => ({path, seed: false, persist: false})),
     dockerfile: paths.dockerfile,
     chartPath: paths.chartPath,
+    // The chart's Service: named after the release and on port 80 for a lone app; named after the
+    // service and on its own port for a service of a project; none for a worker.
+    fullnameOverride: service?.name ?? '',
+    servicePort: service?.servicePort ?? 80,
+    worker: Boolean(service?.worker),
   }
 }
 

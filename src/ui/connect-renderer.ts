@@ -56,12 +56,14 @@ export class ConnectRenderer {
 
   constructor(private readonly json: boolean) {}
 
-  event(event: ConnectEvent): void {
+  event(event: ConnectEvent & {service?: string}): void {
     if (this.json) {
       process.stdout.write(`${JSON.stringify(event)}\n`)
       return
     }
-    const line = this.lines.line(event)
+    let line = this.lines.line(event)
+    // With several services, a line that is not a log line (whose label names its service) says whose it is.
+    if (line !== undefined && event.service && event.type !== 'log-line' && event.type !== 'log-note') line = `${bold(event.service)}: ${line}`
     if (line !== undefined) (event.type === 'log-note' ? process.stderr : process.stdout).write(`${line}\n`)
   }
 }

@@ -133,3 +133,6 @@ export function renderDeleted(result: DeleteResult): string {
   }
   return `${lines.join('\n')}\n`
 }
+
+/** The line above each service's block when a command shows several services. */
+export const serviceHeading = (service: string): string => bold(`── ${service} ──`)

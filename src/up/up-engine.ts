@@ -15,7 +15,7 @@ import {type ProcessRunner, ProgramNotFound} from '../process/process-runner.js'
 import type {CredentialStore, FoundCredentials} from '../registry/credentials.js'
 import {pullSecret, pullSecretName} from '../registry/pull-secret.js'
 import type {Registry} from '../registry/registry.js'
-import {draftStateDir} from '../util/draft-dir.js'
+import {stateDirFor} from '../util/draft-dir.js'
 import {formatBytes} from '../util/format.js'
 import {linkSignals, sleep} from '../util/signals.js'
 import {type ClusterInfo, type Delivery, chooseDelivery, recognizeCluster} from './cluster.js'
@@ -52,6 +52,12 @@ export interface UpOptions {
   buildSignal?: AbortSignal
   /** The last good deploy of this process: with the same tag and fingerprint, nothing is asked of anyone. */
   previous?: Pick<UpResult, 'tag' | 'fingerprint' | 'revision' | 'image'> & Partial<UpResult>
+  /**
+   * Where a run of several services holds this one back: `build` is awaited for a build slot (the
+   * machine's cores are shared; the returned function gives the slot back) and `deploy` until the
+   * services this one depends on are ready (it throws when one of them failed).
+   */
+  gates?: {build?: () => Promise<() => void>; deploy?: () => Promise<void>}
 }
 
 export interface UpResult {
@@ -66,7 +72,8 @@ export interface UpResult {
   tag: string
   digest?: string
   context: {files: number; bytes: number}
-  delivery: Delivery['mode']
+  /** How the image reached the cluster; `prebuilt`: an image deployed as it is (a service's `image`). */
+  delivery: Delivery['mode'] | 'prebuilt'
   cluster: ClusterInfo['kind']
   built: boolean
   pushed: boolean
@@ -134,10 +141,11 @@ export class UpEngine {
       },
       c => `kubernetes ${c.server} · helm ${c.helmVersion}`,
     )
-    const delivery = chooseDelivery({registry: config.registry, image: config.image, cluster, hosting: connected.hosting})
     // Asked now, answered while the context is tagged: an unchanged tree needs it, and costs a helm run.
     const deployedStatus = helm.status(config.release, config.namespace, config.kubeContext || undefined)
     deployedStatus.catch(() => undefined)
+    if (config.prebuilt) return this.deployPrebuilt(config, config.prebuilt, {clock, options, deployedStatus, cluster: cluster.kind})
+    const delivery = chooseDelivery({registry: config.registry, image: config.image, cluster, hosting: connected.hosting})
     if (delivery.mode === 'none') throw new DraftError('NO_REGISTRY', {context: target.context})
     checkAbort('connect')
 
@@ -220,59 +228,19 @@ export class UpEngine {
     }
     checkAbort('the push')
 
-    const deployed = await clock.run(
-      'deploy',
-      `helm upgrade --install ${config.release} (namespace ${config.namespace})`,
-      async progress => {
-        const namespace = await kube.ensureNamespace(config.namespace)
-        if (namespace === 'created') progress({message: `created namespace ${config.namespace}`})
-        const setString: Record<string, string> = {'image.repository': delivery.pullRepository, 'image.tag': context.tag}
-        const set: Record<string, string> = {...config.set}
-        if (auth?.credentials.kind === 'basic' && delivery.mode === 'registry') {
-          const secret = pullSecret({release: config.release, namespace: config.namespace, registry: delivery.registry, credentials: auth.credentials})
-          await kube.applySecret(config.namespace, secret)
-          set['imagePullSecrets[0].name'] = pullSecretName(config.release)
-          progress({message: `image pull secret ${pullSecretName(config.release)} is up to date`})
-        }
-        if (delivery.mode !== 'registry') setString['image.pullPolicy'] = 'IfNotPresent'
-        // git runs alongside when a deploy is certain (a new image); otherwise only once the no-op check says so.
-        const source = built ? this.sourceOf(config) : undefined
-        // A new image means a new fingerprint: only an unbuilt image can already be deployed.
-        const current = built ? await deployedStatus.catch(() => undefined) : await deployedStatus
-        const live = current?.status === 'deployed' ? current : undefined
-        if (!built && live && parseRecord(live.description)?.fingerprint === fingerprint) return {release: live, upToDate: true}
-        // A rollback's revision never matches (helm describes it "Rollback to N"), so the folder goes out again.
-        const rolledBackTo = live ? rollbackSource(live.description) : undefined
-        const afterRollback = live && rolledBackTo !== undefined ? {revision: live.revision, to: rolledBackTo} : undefined
-        if (afterRollback) progress({message: `revision ${afterRollback.revision} is a rollback to revision ${afterRollback.to}: deploying this folder again`})
-        const state = await (source ?? this.sourceOf(config))
-        const commit = state ? describeSource(state) : undefined
-        const description = formatRecord({
-          fingerprint,
-          tag: context.tag,
-          ...(delivery.mode === 'registry' ? {repository: delivery.pushRepository} : {}),
-          ...(commit ? {commit} : {}),
-        })
-        const release = await helm.upgrade({
-          release: config.release,
-          chart: config.chart,
-          namespace: config.namespace,
-          ...(config.kubeContext ? {kubeContext: config.kubeContext} : {}),
-          valuesFiles: config.values,
-          set,
-          setString,
-          description,
-        })
-        return {release, upToDate: false, ...(commit ? {commit} : {}), ...(afterRollback ? {afterRollback} : {})}
-      },
-      d => (d.upToDate ? `release ${config.release} revision ${d.release.revision} is up to date` : `release ${config.release} revision ${d.release.revision}`),
-    )
-
-    if (signal?.aborted) {
-      clock.skip('rollout', `interrupted: revision ${deployed.release.revision} is deployed and rolls out on its own`)
-    } else {
-      await this.waitForRollout(config, deployed.release, clock, signal)
-    }
+    await options.gates?.deploy?.()
+    checkAbort('the wait for dependencies')
+    const secretFor = auth?.credentials.kind === 'basic' && delivery.mode === 'registry' ? {registry: delivery.registry, credentials: auth.credentials} : undefined
+    const deployed = await this.release(config, {
+      clock,
+      signal,
+      deployedStatus,
+      fingerprint,
+      built,
+      setString: {'image.repository': delivery.pullRepository, 'image.tag': context.tag, ...(delivery.mode === 'registry' ? {} : {'image.pullPolicy': 'IfNotPresent'})},
+      record: {tag: context.tag, ...(delivery.mode === 'registry' ? {repository: delivery.pushRepository} : {})},
+      ...(secretFor ? {secret: secretFor} : {}),
+    })
 
     const service = serviceIn(deployed.release.manifest ?? '')
     return {
@@ -299,11 +267,136 @@ export class UpEngine {
     }
   }
 
+  /**
+   * The deploy and rollout stages: helm upgrade --install with the image, unless the live revision has
+   * the same fingerprint (then nothing is done and no revision is made), then the wait for the rollout.
+   */
+  private async release(
+    config: DeployConfig,
+    input: {
+      clock: StageClock
+      signal: AbortSignal | undefined
+      deployedStatus: Promise<HelmRelease | undefined>
+      fingerprint: string
+      built: boolean
+      setString: Record<string, string>
+      record: {tag: string; repository?: string}
+      secret?: {registry: string; credentials: Extract<FoundCredentials['credentials'], {kind: 'basic'}>}
+    },
+  ): Promise<{release: HelmRelease; upToDate: boolean; commit?: string; afterRollback?: {revision: number; to: number}}> {
+    const {kube, helm} = this.deps
+    const {clock, signal, deployedStatus, fingerprint, built} = input
+    const deployed = await clock.run(
+      'deploy',
+      `helm upgrade --install ${config.release} (namespace ${config.namespace})`,
+      async progress => {
+        const namespace = await kube.ensureNamespace(config.namespace)
+        if (namespace === 'created') progress({message: `created namespace ${config.namespace}`})
+        const set: Record<string, string> = {...config.set}
+        if (input.secret) {
+          const secret = pullSecret({release: config.release, namespace: config.namespace, registry: input.secret.registry, credentials: input.secret.credentials})
+          await kube.applySecret(config.namespace, secret)
+          set['imagePullSecrets[0].name'] = pullSecretName(config.release)
+          progress({message: `image pull secret ${pullSecretName(config.release)} is up to date`})
+        }
+        // git runs alongside when a deploy is certain (a new image); otherwise only once the no-op check says so.
+        const source = built ? this.sourceOf(config) : undefined
+        // A new image means a new fingerprint: only an unbuilt image can already be deployed.
+        const current = built ? await deployedStatus.catch(() => undefined) : await deployedStatus
+        const live = current?.status === 'deployed' ? current : undefined
+        if (!built && live && parseRecord(live.description)?.fingerprint === fingerprint) return {release: live, upToDate: true}
+        // A rollback's revision never matches (helm describes it "Rollback to N"), so the folder goes out again.
+        const rolledBackTo = live ? rollbackSource(live.description) : undefined
+        const afterRollback = live && rolledBackTo !== undefined ? {revision: live.revision, to: rolledBackTo} : undefined
+        if (afterRollback) progress({message: `revision ${afterRollback.revision} is a rollback to revision ${afterRollback.to}: deploying this folder again`})
+        const state = await (source ?? this.sourceOf(config))
+        const commit = state ? describeSource(state) : undefined
+        const description = formatRecord({fingerprint, ...input.record, ...(commit ? {commit} : {})})
+        const release = await helm.upgrade({
+          release: config.release,
+          chart: config.chart,
+          namespace: config.namespace,
+          ...(config.kubeContext ? {kubeContext: config.kubeContext} : {}),
+          valuesFiles: config.values,
+          set,
+          setString: input.setString,
+          description,
+        })
+        return {release, upToDate: false, ...(commit ? {commit} : {}), ...(afterRollback ? {afterRollback} : {})}
+      },
+      d => (d.upToDate ? `release ${config.release} revision ${d.release.revision} is up to date` : `release ${config.release} revision ${d.release.revision}`),
+    )
+
+    if (signal?.aborted) {
+      clock.skip('rollout', `interrupted: revision ${deployed.release.revision} is deployed and rolls out on its own`)
+    } else {
+      await this.waitForRollout(config, deployed.release, clock, signal)
+    }
+    return deployed
+  }
+
+  /** A service that runs an image as it is (redis:7): nothing to tag, build or push; deployed as any other. */
+  private async deployPrebuilt(
+    config: DeployConfig,
+    image: {repository: string; tag: string},
+    input: {clock: StageClock; options: UpOptions; deployedStatus: Promise<HelmRelease | undefined>; cluster: ClusterInfo['kind']},
+  ): Promise<UpResult> {
+    const {clock, options} = input
+    const ref = `${image.repository}:${image.tag}`
+    const fingerprint = this.fingerprint(config, ref)
+    const previous = options.previous
+    if (previous && previous.tag === image.tag && previous.fingerprint === fingerprint) {
+      for (const stage of ['tag', 'build', 'push', 'deploy', 'rollout'] as const) clock.skip(stage, 'unchanged since the last deploy')
+      return {...(previous as UpResult), upToDate: true, built: false, pushed: false, timings: clock.timings, totalMs: clock.elapsed()}
+    }
+    clock.skip('tag', `${ref}: deployed as it is`)
+    clock.skip('build', 'nothing to build')
+    clock.skip('push', 'the cluster pulls the image itself')
+    await options.gates?.deploy?.()
+    if (options.signal?.aborted) throw new DraftError('ABORTED', {stage: 'the wait for dependencies'})
+    const deployed = await this.release(config, {
+      clock,
+      signal: options.signal,
+      deployedStatus: input.deployedStatus,
+      fingerprint,
+      built: false,
+      setString: {'image.repository': image.repository, 'image.tag': image.tag},
+      record: {tag: image.tag},
+    })
+    const service = serviceIn(deployed.release.manifest ?? '')
+    return {
+      release: config.release,
+      namespace: config.namespace,
+      kubeContext: config.kubeContext,
+      ...(service ? {service} : {}),
+      revision: deployed.release.revision,
+      image: ref,
+      tag: image.tag,
+      context: {files: 0, bytes: 0},
+      delivery: 'prebuilt',
+      cluster: input.cluster,
+      built: false,
+      pushed: false,
+      upToDate: deployed.upToDate,
+      fingerprint,
+      ...(deployed.commit ? {commit: deployed.commit} : {}),
+      ...(deployed.afterRollback ? {afterRollback: deployed.afterRollback} : {}),
+      timings: clock.timings,
+      totalMs: clock.elapsed(),
+    }
+  }
+
   private async build(config: DeployConfig, context: PreparedContext, ref: string, clock: StageClock, options: UpOptions): Promise<string> {
-    const logPath = join(draftStateDir(config.appDir, 'logs'), 'build.log')
+    const logPath = join(stateDirFor(config, 'logs'), 'build.log')
     const log = createWriteStream(logPath)
     const {signal, dispose} = linkSignals(options.signal, options.buildSignal)
+    // A run of several services shares the machine's cores: wait for a build slot, give it back after.
+    let giveBack: (() => void) | undefined
     try {
+      if (options.gates?.build) {
+        giveBack = await options.gates.build()
+        if (signal?.aborted) throw new DraftError('ABORTED', {stage: 'the wait for a build slot'})
+      }
       await clock.run(
         'build',
         `building ${ref}`,
@@ -332,6 +425,7 @@ export class UpEngine {
         r => `${r.builder === 'buildkit' ? 'BuildKit' : 'classic'}: ${r.steps} steps, ${r.cachedSteps} cached`,
       )
     } finally {
+      giveBack?.()
       dispose()
       await new Promise<void>(resolve => log.end(resolve))
     }

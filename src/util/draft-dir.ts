@@ -14,3 +14,17 @@ export function draftStateDir(appDir: string, kind: 'logs' | 'cache'): string {
   if (!existsSync(ignore)) writeFileSync(ignore, IGNORE)
   return dir
 }
+
+/**
+ * Where a deploy keeps its `kind` of state: the app's `.draft/<kind>`, or, for a service of a project
+ * (`stateDir`, under the project's `.draft/services/`), that folder's `<kind>`, with a .gitignore of its
+ * own so neither ever shows up in `git status`.
+ */
+export function stateDirFor(config: {appDir: string; stateDir?: string}, kind: 'logs' | 'cache'): string {
+  if (!config.stateDir) return draftStateDir(config.appDir, kind)
+  const dir = join(config.stateDir, kind)
+  mkdirSync(dir, {recursive: true})
+  const ignore = join(config.stateDir, '.gitignore')
+  if (!existsSync(ignore)) writeFileSync(ignore, IGNORE)
+  return dir
+}

@@ -96,6 +96,11 @@ export const nodeInspector: Inspector = {
     Object.assign(facts, listenFacts(snapshot, sources, server, Boolean(facts.spa), start.startEnv as Fact<Record<string, string>> | undefined))
     const health = findHealthPath(snapshot, sources)
     if (health) facts.healthPath = health
+    // No start script, no server, nothing that listens: a package other apps require, like the shared
+    // folder of a monorepo. There is nothing to deploy.
+    if (!scripts.start && !procfileWeb(snapshot) && !server && !spaTool && !facts.port && !facts.portEnv) {
+      facts.library = fact(true, 'package.json has no start script and nothing in it listens: a library, nothing to run', 'package.json')
+    }
     return facts
   },
 }

@@ -193,11 +193,11 @@ images_ensure_default() {
 }
 
 # Deriving spawns the CLI once per fixture (about 2 s of CPU each), so the result is cached by the
-# content of packs/ and dist/.
+# content of packs/, dist/ and the fixtures.
 images_derived_cached() {
   [ -d "$REPO_DIR/dist" ] || return 0
   local key f
-  key=$(cd "$REPO_DIR" && find packs dist test/fixtures/packs -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum 2>/dev/null | sha256sum | cut -c1-16)
+  key=$(cd "$REPO_DIR" && find packs dist test/fixtures/packs test/fixtures/multi -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum 2>/dev/null | sha256sum | cut -c1-16)
   f=$BED_IMG_HOME/derived/$key.txt
   if [ ! -f "$f" ]; then
     mkdir -p "$BED_IMG_HOME/derived"

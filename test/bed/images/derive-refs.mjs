@@ -4,6 +4,8 @@
 // --pack), plus each built-in pack's defaults (`--pack NAME` on a folder that asks for nothing: the
 // versions an app without a pin gets, the common case), the union of the plans' baseImages. Runs the
 // CLI on as many at once as there are cores. A plan that fails is reported on stderr and skipped.
+// The projects of several services in test/fixtures/multi/* (each with a compose file) add their
+// Dockerfiles' base images and the images their compose files run as they are (redis:7, ...).
 // Usage: node derive-refs.mjs REPO_DIR
 import {execFile} from 'node:child_process'
 import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
@@ -44,6 +46,17 @@ if (isDir(join(repo, 'packs'))) {
   }
 }
 
+// Projects of several services: `draft create` at their root plans every service at once.
+const multi = join(repo, 'test', 'fixtures', 'multi')
+if (isDir(multi)) {
+  for (const project of readdirSync(multi)) {
+    const dir = join(multi, project)
+    if (isDir(dir) && ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'].some((f) => existsSync(join(dir, f)))) {
+      fixtures.push({dir: join('test', 'fixtures', 'multi', project)})
+    }
+  }
+}
+
 const plan = ({dir: fx, pack}) =>
   new Promise((resolve) => {
     const args = ['bin/run.js', 'create', fx, '--dry-run', '--json', ...(pack ? ['--pack', pack] : [])]
@@ -55,7 +68,8 @@ const plan = ({dir: fx, pack}) =>
       }
       try {
         const j = JSON.parse(stdout)
-        const refs = (j.plan ?? j).baseImages ?? []
+        // A project's plan also lists the images its services run as they are.
+        const refs = [...((j.plan ?? j).baseImages ?? []), ...(j.images ?? [])]
         resolve(refs.map((r) => (typeof r === 'string' ? r : (r.ref ?? r.image))).filter(Boolean))
       } catch (e) {
         console.error(`[bed] warning: images: unreadable JSON from draft create for ${fx}: ${e.message}`)

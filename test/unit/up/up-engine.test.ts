@@ -282,4 +282,53 @@ describe('UpEngine', () => {
       assert.equal(helm.upgrades.at(-1)!.setString['image.tag'], 'draft-0000000000000002')
     })
   })
+
+  describe('as one service of a project', () => {
+    it('deploys an image as it is: nothing tagged, built or pushed; no new revision when nothing changed', async () => {
+      config = {...config, prebuilt: {repository: 'redis', tag: '7'}}
+      const first = await run()
+      assert.equal(first.delivery, 'prebuilt')
+      assert.equal(first.image, 'redis:7')
+      assert.ok(!first.built && !first.pushed && !first.upToDate)
+      assert.deepEqual(stages('stage-skipped'), ['tag', 'build', 'push'])
+      assert.equal(docker.builds.length, 0)
+      assert.deepEqual(helm.upgrades[0]!.setString, {'image.repository': 'redis', 'image.tag': '7'})
+      assert.match(helm.upgrades[0]!.description, /^draft [0-9a-f]{24} tag=7$/)
+      const second = await run()
+      assert.ok(second.upToDate)
+      assert.equal(helm.upgrades.length, 1)
+    })
+
+    it('waits at its gates: a build slot around the build, and its dependencies before the deploy', async () => {
+      const order: string[] = []
+      let release!: () => void
+      const ready = new Promise<void>(resolve => (release = resolve))
+      const done = engine().run(config, {
+        emit: e => {
+          if (e.type === 'stage-started') order.push(e.stage)
+        },
+        gates: {
+          build: async () => {
+            order.push('slot')
+            return () => order.push('slot back')
+          },
+          deploy: async () => {
+            order.push('waiting')
+            await ready
+          },
+        },
+      })
+      await new Promise(resolve => setTimeout(resolve, 20))
+      assert.deepEqual(order, ['connect', 'tag', 'slot', 'build', 'slot back', 'push', 'waiting'])
+      release()
+      await done
+      assert.deepEqual(order.slice(-2), ['deploy', 'rollout'])
+    })
+
+    it('deploys nothing when a dependency failed', async () => {
+      const error = await failure(engine().run(config, {emit: () => {}, gates: {deploy: async () => Promise.reject(new DraftError('DEPENDENCY_FAILED', {service: 'app', dependency: 'db', reason: 'failed'}))}}))
+      assert.equal(error.code, 'DEPENDENCY_FAILED')
+      assert.equal(helm.upgrades.length, 0)
+    })
+  })
 })

@@ -1,0 +1,177 @@
+import type {ProjectConfig} from '../config/project-toml.js'
+import {DraftError} from '../core/errors.js'
+import type {Route} from './route.js'
+import type {StageError} from '../core/events.js'
+import type {ProjectEvent, ProjectRun, ProjectRunOptions, ServiceRow} from '../project/project-up.js'
+import type {UpResult} from '../up/up-engine.js'
+import type {FileWatcher, WatchHandle} from '../watch/file-watcher.js'
+import {Coalescer} from './coalescer.js'
+import {type ServiceLayout, mergeRoutes, routeToServices, unwatchedByAll} from './service-route.js'
+import {layoutOf} from './watch-loop.js'
+
+/**
+ * `draft up --watch` at a project root. One watcher on the root; each saved change goes to the
+ * services it concerns (service-route.ts). A burst of changes, across services, becomes one cycle that
+ * runs those services as `draft up` does (builds in parallel, deploys in depends-on order). A change to
+ * a service while its image builds makes that build stale: only that build is stopped, and the service
+ * runs again in the next cycle; the others go on. A failed service never ends the loop.
+ */
+export type ProjectLoopEvent =
+  | {type: 'watching'; at: number; root: string; folders: number; quietMs: number; services: string[]}
+  | {type: 'change'; at: number; path: string; services: Record<string, Route>}
+  | {type: 'cycle-started'; at: number; cycle: number; services: Record<string, Route>; changes: string[]}
+  | {type: 'service'; at: number; cycle: number; event: ProjectEvent}
+  | {type: 'build-cancelled'; at: number; cycle: number; service: string; path: string}
+  | {type: 'cycle-finished'; at: number; cycle: number; rows: ServiceRow[]; ms: number}
+  | {type: 'cycle-failed'; at: number; cycle: number; error: StageError}
+  | {type: 'stopped'; at: number; cycles: number; reason: string}
+
+export interface ProjectLoopDependencies {
+  watcher: FileWatcher
+  /** One run of some services (upProject with the real engine). */
+  run: (project: ProjectConfig, options: ProjectRunOptions) => Promise<ProjectRun>
+  /** Reads draft.toml again (it may have changed) with the command's flags. */
+  loadProject: () => ProjectConfig
+  /** `helm uninstall` of every service, for --cleanup. */
+  uninstall?: (project: ProjectConfig) => Promise<void>
+  now?: () => number
+}
+
+export interface ProjectLoopOptions {
+  emit: (event: ProjectLoopEvent) => void
+  signal: AbortSignal
+  cleanup?: boolean
+}
+
+/** Stages during which a newer change makes the work stale: the image is not pushed yet. */
+const STALE_STAGES = ['connect', 'tag', 'build']
+
+export class ProjectLoop {
+  private readonly now: () => number
+  private readonly started: number
+  private coalescer!: Coalescer
+  private pending = new Map<string, Route>()
+  private changes = new Set<string>()
+  private running?: {cycle: number; stages: Map<string, string>; stale: Map<string, AbortController>; done: Promise<void>}
+  private timer?: NodeJS.Timeout
+  private cycles = 0
+  private readonly last = new Map<string, UpResult>()
+  private project!: ProjectConfig
+  private layouts: ServiceLayout[] = []
+
+  constructor(private readonly deps: ProjectLoopDependencies) {
+    this.now = deps.now ?? (() => performance.now())
+    this.started = this.now()
+  }
+
+  async run(options: ProjectLoopOptions): Promise<void> {
+    const at = (): number => Math.round(this.now() - this.started)
+    this.load()
+    let handle: WatchHandle | undefined
+    const stopped = new Promise<void>(resolve => options.signal.addEventListener('abort', () => resolve(), {once: true}))
+    try {
+      handle = await this.deps.watcher.watch(this.project.root, {
+        ignored: (path, isDirectory) => unwatchedByAll(path, isDirectory, this.layouts),
+        onChange: change => {
+          const routes = routeToServices(change.path, this.layouts)
+          if (routes.size === 0) return
+          options.emit({type: 'change', at: at(), path: change.path, services: Object.fromEntries(routes)})
+          mergeRoutes(this.pending, routes)
+          this.changes.add(change.path)
+          this.coalescer.add(this.now())
+          // Only the builds this change makes stale stop; every other service of the cycle goes on.
+          const running = this.running
+          if (running) {
+            for (const [service, route] of routes) {
+              const stage = running.stages.get(service)
+              const stale = running.stale.get(service)
+              if (route !== 'build' || !stale || stale.signal.aborted || (stage !== undefined && !STALE_STAGES.includes(stage))) continue
+              stale.abort()
+              options.emit({type: 'build-cancelled', at: at(), cycle: running.cycle, service, path: change.path})
+            }
+          }
+          this.schedule(options)
+        },
+        onError: error => options.emit({type: 'cycle-failed', at: at(), cycle: this.cycles, error: {code: 'WATCH_FAILED', message: error.message, fix: 'draft keeps running; if changes stop being seen, restart draft up --watch.'}}),
+      })
+      options.emit({type: 'watching', at: at(), root: this.project.root, folders: handle.watchedFolders(), quietMs: this.project.watch.quietMs, services: this.project.services.map(s => s.name)})
+      for (const s of this.project.services) this.pending.set(s.name, 'build')
+      this.startCycle(options)
+      await stopped
+    } finally {
+      clearTimeout(this.timer)
+      await handle?.close()
+      await this.running?.done
+      if (options.cleanup && this.deps.uninstall) await this.deps.uninstall(this.project).catch(() => undefined)
+      options.emit({type: 'stopped', at: at(), cycles: this.cycles, reason: options.signal.aborted ? 'interrupted' : 'done'})
+    }
+  }
+
+  private load(): void {
+    this.project = this.deps.loadProject()
+    this.layouts = this.project.services.map(s => ({...layoutOf(this.project.root, s.config), service: s.name}))
+    this.coalescer ??= new Coalescer(this.project.watch.quietMs, this.project.watch.maxWaitMs)
+  }
+
+  private schedule(options: ProjectLoopOptions): void {
+    if (this.running || options.signal.aborted) return
+    clearTimeout(this.timer)
+    const due = this.coalescer.dueAt()
+    if (due === undefined) return
+    this.timer = setTimeout(() => this.startCycle(options), Math.max(0, due - this.now()))
+  }
+
+  private startCycle(options: ProjectLoopOptions): void {
+    if (this.running || options.signal.aborted || this.pending.size === 0) return
+    const at = (): number => Math.round(this.now() - this.started)
+    const cycle = ++this.cycles
+    const routes = new Map(this.pending)
+    const changes = [...this.changes].sort()
+    this.pending.clear()
+    this.changes.clear()
+    this.coalescer.reset()
+    const stale = new Map([...routes.keys()].map(name => [name, new AbortController()]))
+    const running: NonNullable<ProjectLoop['running']> = {cycle, stages: new Map(), stale, done: Promise.resolve()}
+    this.running = running
+    options.emit({type: 'cycle-started', at: at(), cycle, services: Object.fromEntries(routes), changes})
+
+    running.done = (async () => {
+      const begin = this.now()
+      try {
+        this.load()
+        const names = [...routes.keys()].filter(name => this.project.services.some(s => s.name === name))
+        const run = await this.deps.run(this.project, {
+          services: names,
+          signal: options.signal,
+          buildSignals: new Map([...stale].map(([name, c]) => [name, c.signal])),
+          previous: this.last,
+          emit: event => {
+            if (event.type === 'stage-started') running.stages.set(event.service, event.stage)
+            options.emit({type: 'service', at: at(), cycle, event})
+          },
+        })
+        for (const row of run.rows) {
+          if (row.result) this.last.set(row.service, row.result)
+          // A cancelled or failed service is tried again with the next change (a cancelled one at once).
+          if (row.state === 'cancelled') mergeRoutes(this.pending, new Map([[row.service, 'build' as Route]]))
+        }
+        options.emit({type: 'cycle-finished', at: at(), cycle, rows: run.rows, ms: Math.round(this.now() - begin)})
+      } catch (error) {
+        if (!(options.signal.aborted && error instanceof DraftError && error.code === 'ABORTED')) {
+          options.emit({type: 'cycle-failed', at: at(), cycle, error: describe(error)})
+        }
+      } finally {
+        this.running = undefined
+        if (!options.signal.aborted && (this.coalescer.pending() || this.pending.size)) {
+          if (!this.coalescer.pending()) this.coalescer.add(this.now())
+          this.schedule(options)
+        }
+      }
+    })()
+  }
+}
+
+function describe(error: unknown): StageError {
+  if (error instanceof DraftError) return {code: error.code, message: error.message, fix: error.fix}
+  return {code: 'INTERNAL', message: error instanceof Error ? error.message : String(error), fix: 'This is a bug in draft: please report it.'}
+}
