@@ -32,6 +32,7 @@ cmd_up() {
   step "real node (containerd, kubelet, kube-proxy, coredns)" node_up
   if [ "${DRAFT_BED_SKIP_IMAGES:-}" != 1 ]; then
     step "base images" images_ensure_default
+    step "images the node runs as they are, in its docker.io mirror" images_mirror
   fi
   step "default ServiceAccount and kube-root-ca.crt" kube_settle
   log "bed is up in $(elapsed "$t0"). Use it with: eval \"\$(npm run -s bed:env)\""

@@ -124,6 +124,21 @@ describe('draft up --watch (e2e, test bed)', function () {
     assert.equal(deployedImage('burst'), `${env.registry}/express-api:${finalTag}`)
   })
 
+  it('leaves at most one old pod terminating a few seconds after five saves in a row (old pods stop on SIGTERM)', async () => {
+    const l = start('--release', 'saves')
+    await l.until(() => l.finished() === 1, 'the first deploy')
+    for (let i = 0; i < 5; i++) {
+      edit(`save ${i}`)
+      const tag = await tagOfTree()
+      await l.until(() => l.of('cycle-finished').some(e => e.result?.tag === tag), `the cycle of save ${i}`)
+    }
+    await sleep(3000)
+    const pods = JSON.parse(kubectl('-n', namespace, 'get', 'pods', '-l', 'app.kubernetes.io/instance=saves', '-o', 'json')) as {items: {metadata: {name: string; deletionTimestamp?: string}}[]}
+    const terminating = pods.items.filter(p => p.metadata.deletionTimestamp).map(p => p.metadata.name)
+    assert.ok(terminating.length <= 1, `still terminating: ${terminating.join(', ')}`)
+    assert.equal(pods.items.length - terminating.length, 1, 'one pod serves')
+  })
+
   it('aborts a build made stale by an edit, and deploys the newest content', async () => {
     const l = start('--release', 'stale')
     await l.until(() => l.finished() === 1, 'the first deploy')

@@ -205,5 +205,24 @@ images_derived_cached() {
     mv "$f.tmp" "$f"
     find "$BED_IMG_HOME/derived" -name '*.txt' ! -name "$key.txt" -delete
   fi
-  cat "$f"
+  # `run REF` lines name images the node runs as they are (a compose file's redis:7): built like the
+  # others, and pushed to the node's docker.io mirror by images_mirror.
+  grep -v '^run ' "$f" || true
+  sed -n 's/^run //p' "$f" >"$BED_RUN/mirror-refs.txt"
+}
+
+# The images the node runs as they are go to the open registry under their Docker Hub names
+# (library/redis:7), where containerd's docker.io mirror (lib/node.sh) finds them: Docker Hub itself
+# cannot be reached. Pushed at every bed:up, since bed:down empties the registry.
+images_mirror() {
+  local ref repo target
+  [ -s "$BED_RUN/mirror-refs.txt" ] || return 0
+  while read -r ref; do
+    grep -qx "ok $ref" "$BED_RUN/base-images.txt" 2>/dev/null || continue
+    repo=${ref%:*}
+    [[ $repo == */* ]] || repo=library/$repo
+    target=$BED_HOST:$BED_PORT_REGISTRY/$repo:${ref##*:}
+    bed_docker tag "$ref" "$target" && bed_docker push "$target" >/dev/null || die "images: pushing $ref to the docker.io mirror ($target) failed"
+    log "  $ref: in the node's docker.io mirror"
+  done <"$BED_RUN/mirror-refs.txt"
 }

@@ -68,9 +68,10 @@ const plan = ({dir: fx, pack}) =>
       }
       try {
         const j = JSON.parse(stdout)
-        // A project's plan also lists the images its services run as they are.
-        const refs = [...((j.plan ?? j).baseImages ?? []), ...(j.images ?? [])]
-        resolve(refs.map((r) => (typeof r === 'string' ? r : (r.ref ?? r.image))).filter(Boolean))
+        // A project's plan also lists the images its services run as they are: the node pulls those
+        // itself (through the bed's docker.io mirror), so they are marked `run`.
+        const name = (r) => (typeof r === 'string' ? r : (r.ref ?? r.image))
+        resolve([...((j.plan ?? j).baseImages ?? []).map(name), ...(j.images ?? []).map(name).flatMap((r) => (r ? [r, `run ${r}`] : []))].filter(Boolean))
       } catch (e) {
         console.error(`[bed] warning: images: unreadable JSON from draft create for ${fx}: ${e.message}`)
         resolve([])

@@ -152,6 +152,11 @@ EOF
     printf 'server = "http://%s:%s"\n\n[host."http://%s:%s"]\n  capabilities = ["pull", "resolve"]\n' \
       "$BED_HOST" "$r" "$BED_HOST" "$r" >"$BED_CONTAINERD_DIR/certs.d/$BED_HOST:$r/hosts.toml"
   done
+  # Docker Hub cannot be reached: images a chart runs as they are (a compose file's redis:7) come
+  # from the open registry, where bed:up pushes their stand-ins under library/ (images_mirror).
+  mkdir -p "$BED_CONTAINERD_DIR/certs.d/docker.io"
+  printf 'server = "https://registry-1.docker.io"\n\n[host."http://%s:%s"]\n  capabilities = ["pull", "resolve"]\n' \
+    "$BED_HOST" "$BED_PORT_REGISTRY" >"$BED_CONTAINERD_DIR/certs.d/docker.io/hosts.toml"
 }
 
 containerd_up() {
