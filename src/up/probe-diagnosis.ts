@@ -11,7 +11,7 @@ export interface ProbeExplanation {
 }
 
 export interface Listening {
-  port?: number
+  port: number
   /** The app bound to loopback only: the kubelet (and everyone else) cannot reach it. */
   loopback: boolean
   line: string
@@ -19,16 +19,20 @@ export interface Listening {
 
 /**
  * Where the app says it listens, from lines such as "listening on 3000", "Uvicorn running on
- * http://127.0.0.1:8000", "Tomcat started on port 8080 (http)" or "Server started at :5000".
+ * http://127.0.0.1:8000", "Tomcat started on port 8080 (http)" or "Server started at :5000". The verb
+ * must come right before the address or port: a log line's timestamp, or "connecting to the database
+ * on localhost:5432", is not where the app listens.
  */
 export function listeningIn(lines: readonly string[]): Listening | undefined {
+  const verb = '(?:listening|listens|listen|running|serving|started|bound|available)'
+  const address = new RegExp(`\\b${verb}\\s+(?:on|at|to)\\s+(?:https?://)?(\\[[0-9a-f:.]+\\]|[\\w.-]+)?:(\\d{2,5})\\b`, 'i')
+  const port = new RegExp(`\\b${verb}\\b[^\\n]{0,30}?\\bport\\s*[:=]?\\s*(\\d{2,5})\\b`, 'i')
+  const bare = /\blistening\s+(?:on\s+)?(\d{2,5})\b/i
   for (const line of [...lines].reverse()) {
-    if (!/\b(listen\w*|running|serving|started|bound|server)\b/i.test(line)) continue
-    const hostPort = /(127\.0\.0\.1|localhost|0\.0\.0\.0|\[::1?\])?:(\d{2,5})\b/.exec(line)
-    const wordPort = /\bport[\s:=]+(\d{2,5})\b|\bon\s+(\d{2,5})\b/i.exec(line)
-    const port = Number(hostPort?.[2] ?? wordPort?.[1] ?? wordPort?.[2] ?? Number.NaN)
-    const loopback = /\b(127\.0\.0\.1|localhost)\b|\[::1\]/.test(line)
-    if (Number.isFinite(port) || loopback) return {...(Number.isFinite(port) ? {port} : {}), loopback, line: line.trim()}
+    const a = address.exec(line)
+    if (a) return {port: Number(a[2]), loopback: /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i.test(a[1] ?? ''), line: line.trim()}
+    const p = port.exec(line) ?? bare.exec(line)
+    if (p) return {port: Number(p[1]), loopback: false, line: line.trim()}
   }
   return undefined
 }
@@ -53,7 +57,7 @@ export function explainProbe(message: string, input: {containerPort?: number | u
         decisive: true,
       }
     }
-    if (said?.port && said.port !== port) {
+    if (said && said.port !== port) {
       return {
         cause: `nothing listens on ${where} (the app listens on :${said.port}: "${said.line}")`,
         fix: `Set containerPort: ${said.port} in the chart's values.yaml (or --set port=${said.port} with draft create), or make the app listen on ${port ?? 'the chart\'s port'}.`,

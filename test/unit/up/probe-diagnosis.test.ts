@@ -13,6 +13,13 @@ describe('probe diagnosis', () => {
     assert.equal(listeningIn(['listening on 3000', 'Server listening at http://0.0.0.0:4000'])?.port, 4000, 'the latest line wins')
   })
 
+  it('takes no timestamp, and no other server\'s address, for where the app listens', () => {
+    // A JVM still starting: "02:57:39" is a time, "started by" is not a listen.
+    assert.equal(listeningIn(['2026-12-01T02:57:39.137Z  INFO 1 --- [main] c.e.App : Starting App v1 using Java 17 with PID 1 (/app/app.jar started by app in /app)']), undefined)
+    assert.equal(listeningIn(['connecting to the database on localhost:5432', 'running migrations against 127.0.0.1:5432']), undefined)
+    assert.equal(listeningIn(['Tomcat initialized with port 8080 (http)']), undefined)
+  })
+
   it('explains a refused connection by where the app listens instead, or by a loopback bind', () => {
     const refused = 'Startup probe failed: Get "http://100.66.0.9:8080/healthz": dial tcp 100.66.0.9:8080: connect: connection refused'
     assert.match(explainProbe(refused, {containerPort: 8080, logs: ['listening on 3000']}).cause, /nothing listens on :8080 \(the app listens on :3000/)
