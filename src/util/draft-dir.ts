@@ -31,6 +31,6 @@ export function stateDirFor(config: {appDir: string; stateDir?: string}, kind: '
   const dir = join(config.stateDir, kind)
   mkdirSync(dir, {recursive: true})
   const ignore = join(config.stateDir, '.gitignore')
-  if (!existsSync(ignore)) writeFileSync(ignore, IGNORE)
+  if (!existsSync(ignore)) writeFileSync(ignore, `${HEADER}\n${KINDS.map(k => `${k}/`).join('\n')}\n`)
   return dir
 }
