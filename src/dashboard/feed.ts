@@ -57,6 +57,8 @@ export class DashboardFeed {
   private eventsAgain = false
   private lastEventsAt = 0
   private hadEvents = false
+  /** Pods that are not ready, as last seen. */
+  private troubled: string[] = []
   private historyAsked?: Promise<void>
   private historyAgain = false
   private warned = new Set<string>()
@@ -147,16 +149,19 @@ export class DashboardFeed {
     this.options.publish({type: 'pods', at: this.at(), service: this.options.service, pods})
     // New pods may take their env from Secrets the chart names now: read them before their lines show.
     if (view.pods.some(p => p.templateHash && !this.checkedHashes.has(p.templateHash))) void this.readSecrets(view.pods.map(p => p.templateHash))
-    const troubled = view.pods.filter(p => !p.terminating && (p.phase !== 'Running' || p.containers.some(c => !c.ready)))
-    if (troubled.length > 0) void this.podEvents(troubled.map(p => p.name))
-    else if (this.hadEvents) {
-      this.hadEvents = false
-      this.options.publish({type: 'pod-events', at: this.at(), service: this.options.service, events: []})
-    }
+    this.troubled = view.pods.filter(p => !p.terminating && (p.phase !== 'Running' || p.containers.some(c => !c.ready))).map(p => p.name)
+    if (this.troubled.length > 0) void this.podEvents()
+    else this.clearEvents()
   }
 
-  /** The events of pods that are not ready: one request at a time, at most every EVENTS_EVERY_MS. */
-  private podEvents(pods: string[]): Promise<void> {
+  private clearEvents(): void {
+    if (!this.hadEvents) return
+    this.hadEvents = false
+    this.options.publish({type: 'pod-events', at: this.at(), service: this.options.service, events: []})
+  }
+
+  /** The warnings about pods that are not ready: one request at a time, at most every EVENTS_EVERY_MS. */
+  private podEvents(): Promise<void> {
     if (this.eventsAsked) {
       this.eventsAgain = true
       return this.eventsAsked
@@ -168,9 +173,15 @@ export class DashboardFeed {
         if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait).unref())
         if (this.stopped.signal.aborted) return
         this.lastEventsAt = this.now()
-        const events = await this.deps.kube.events(this.config.namespace, pods).catch(() => undefined)
+        if (this.troubled.length === 0) continue
+        const events = await this.deps.kube.events(this.config.namespace, this.troubled).catch(() => undefined)
         if (!events) continue
-        const rows: EventRow[] = events.map(e => ({object: e.object, type: e.type, reason: e.reason, message: e.message, count: e.count}))
+        // The pods may have become ready while the events were asked.
+        if (this.troubled.length === 0) {
+          this.clearEvents()
+          continue
+        }
+        const rows: EventRow[] = events.filter(e => e.type === 'Warning').map(e => ({object: e.object, type: e.type, reason: e.reason, message: e.message, count: e.count}))
         this.hadEvents = rows.length > 0
         this.options.publish({type: 'pod-events', at: this.at(), service: this.options.service, events: rows})
       } while (this.eventsAgain)
