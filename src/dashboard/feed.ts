@@ -57,6 +57,9 @@ export class DashboardFeed {
   private eventsAgain = false
   private lastEventsAt = 0
   private hadEvents = false
+  /** A cycle or a rollback runs. */
+  private busy = false
+  private historyStale = false
   /** Pods that are not ready, as last seen. */
   private troubled: string[] = []
   private historyAsked?: Promise<void>
@@ -76,21 +79,41 @@ export class DashboardFeed {
 
   /** Reads what there is to hide, the history, and follows the pods when something is deployed. */
   async start(): Promise<void> {
-    await this.hideCredentials()
-    await this.readSecrets()
-    await this.refreshHistory()
-    this.follow()
+    await this.prepare()
+    await Promise.all([this.readSecrets(), this.refreshHistory(), this.follow()])
   }
 
-  /** The loop's events, for what they make stale. */
+  /** What must be known before the first event is shown: the registry's credentials. */
+  async prepare(): Promise<void> {
+    await this.hideCredentials()
+  }
+
+  /**
+   * The loop's events, for what they make stale. What the feed asks of helm and the API waits while a
+   * cycle runs (its rollout wait asks the same API, and helm takes a core): the history is read once
+   * the loop is idle, and the events of pods that are not ready too (a failing rollout reports its own).
+   */
   event(event: LoopEvent | ConnectEvent): void {
-    if (event.type === 'stage' && event.event.type === 'stage-started' && event.event.stage === 'rollout') void this.readSecrets()
+    if (event.type === 'cycle-started' || event.type === 'rollback-started') this.busy = true
     if (event.type === 'cycle-finished') {
       void this.hideCredentials()
-      void this.refreshHistory()
       this.follow()
     }
-    if (event.type === 'cycle-failed' || event.type === 'rollback-finished' || event.type === 'rollback-failed') void this.refreshHistory()
+    if (['cycle-finished', 'cycle-failed', 'cycle-cancelled', 'rollback-finished', 'rollback-failed'].includes(event.type)) {
+      this.busy = false
+      if (event.type !== 'cycle-cancelled') this.historyStale = true
+      this.idle()
+    }
+  }
+
+  /** Whatever waited for the loop to be idle. */
+  private idle(): void {
+    if (this.busy || this.stopped.signal.aborted) return
+    if (this.historyStale) {
+      this.historyStale = false
+      void this.refreshHistory()
+    }
+    if (this.troubled.length > 0) void this.podEvents()
   }
 
   /** draft.toml was read again by the loop: the next reads use it. */
@@ -150,8 +173,8 @@ export class DashboardFeed {
     // New pods may take their env from Secrets the chart names now: read them before their lines show.
     if (view.pods.some(p => p.templateHash && !this.checkedHashes.has(p.templateHash))) void this.readSecrets(view.pods.map(p => p.templateHash))
     this.troubled = view.pods.filter(p => !p.terminating && (p.phase !== 'Running' || p.containers.some(c => !c.ready))).map(p => p.name)
-    if (this.troubled.length > 0) void this.podEvents()
-    else this.clearEvents()
+    if (this.troubled.length === 0) this.clearEvents()
+    else if (!this.busy) void this.podEvents()
   }
 
   private clearEvents(): void {
@@ -173,7 +196,7 @@ export class DashboardFeed {
         if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait).unref())
         if (this.stopped.signal.aborted) return
         this.lastEventsAt = this.now()
-        if (this.troubled.length === 0) continue
+        if (this.troubled.length === 0 || this.busy) continue
         const events = await this.deps.kube.events(this.config.namespace, this.troubled).catch(() => undefined)
         if (!events) continue
         // The pods may have become ready while the events were asked.

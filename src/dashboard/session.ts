@@ -56,11 +56,13 @@ export async function startDashboardSession(input: {
     origin: input.origin,
   })
   try {
-    await feed.start()
+    await feed.prepare()
   } catch (error) {
     await dashboard.close()
     throw error
   }
+  // The history, the Secrets and the pods are read while the first cycle runs: its log lines wait for the Secrets.
+  const started = feed.start()
   return {
     url: dashboard.url,
     event(event) {
@@ -71,6 +73,7 @@ export async function startDashboardSession(input: {
       dashboard.publish({type: 'build-line', at: Math.round(performance.now() - input.origin), cycle, line})
     },
     async close() {
+      await started
       await feed.close()
       await dashboard.close()
     },
