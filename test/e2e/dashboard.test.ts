@@ -100,7 +100,10 @@ describe('the dashboard in a browser (e2e, real node)', function () {
     assert.equal((await draft(['create', app])).code, 0)
     // The app takes API_TOKEN from a Secret (whose value is the registry's password, to look for one string).
     const deployment = join(app, 'charts', 'express-api', 'templates', 'deployment.yaml')
-    writeFileSync(deployment, readFileSync(deployment, 'utf8').replace('          {{- with .Values.env }}', `          envFrom:\n            - secretRef:\n                name: ${release}-api\n          {{- with .Values.env }}`))
+    const template = readFileSync(deployment, 'utf8')
+    const appEnv = '          {{- with (include "app.env" .) }}'
+    assert.ok(template.includes(appEnv), 'the chart\'s app container has its env block where this test puts envFrom')
+    writeFileSync(deployment, template.replace(appEnv, `          envFrom:\n            - secretRef:\n                name: ${release}-api\n${appEnv}`))
     kubectl('create', 'namespace', namespace)
     kubectl('-n', namespace, 'create', 'secret', 'generic', `${release}-api`, `--from-literal=API_TOKEN=${env.password}`)
     dockerConfig = mkdtempSync(join(tmpdir(), 'draft-e2e-dockercfg-'))
