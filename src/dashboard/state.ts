@@ -370,17 +370,16 @@ function cycleStarted(state: PageState, event: Extract<LoopEvent, {type: 'cycle-
 function stage(state: PageState, cycleNumber: number, event: UpEvent): PageState {
   const service = serviceOf(state, event)
   const cycles = updateCycle(state.cycles, cycleNumber, c => {
-    const cycleAt = c.at
     const bars = c.stages[service] ?? []
-    const updated = applyStage(bars, event, cycleAt)
+    const updated = applyStage(bars, event)
     return updated === bars ? c : {...c, stages: {...c.stages, [service]: updated}}
   })
   const services = mapService(state, service, s => serviceStage(s, event))
   return cycles === state.cycles && services === state.services ? state : {...state, cycles, services}
 }
 
-/** A stage event on the bars of one service; `origin` is the cycle's start (stage events count from their run's start). */
-function applyStage(bars: StageBar[], event: UpEvent, _origin: number): StageBar[] {
+/** A stage event on the bars of one service (its `at` counts from the start of that service's run). */
+function applyStage(bars: StageBar[], event: UpEvent): StageBar[] {
   const i = bars.findIndex(b => b.stage === event.stage)
   const put = (bar: StageBar): StageBar[] => (i < 0 ? [...bars, bar] : bars.map((b, j) => (j === i ? bar : b)))
   switch (event.type) {
@@ -442,7 +441,7 @@ function rollbackStage(state: PageState, event: UpEvent): PageState {
   if (!last || last.state !== 'running') return state
   return {
     ...state,
-    rollbacks: lastRollback(state, r => ({...r, stages: applyStage(r.stages, event, r.at)})),
+    rollbacks: lastRollback(state, r => ({...r, stages: applyStage(r.stages, event)})),
     services: mapService(state, undefined, s => serviceStage(s, event)),
   }
 }

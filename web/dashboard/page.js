@@ -1,7 +1,7 @@
 // The dashboard page: the state from the server, then every event reduced with the same reducer the
 // server runs (state.js is draft's own src/dashboard/state.ts, compiled). No framework: a few
 // functions that draw each part again when the state changes, and the logs appended line by line.
-import {reduce} from '/state.js'
+import {LIMITS, reduce} from '/state.js'
 
 const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? ''
 const $ = id => document.getElementById(id)
@@ -164,7 +164,7 @@ function draw() {
   part('history', [state.services, state.rollbacks, confirming], history)
   part('rollbacks', [state.rollbacks], rollbacks)
   logs()
-  $('footer').textContent = `started ${new Date(state.startedAt).toLocaleString()} · kept: the last ${100} cycles, build logs of the last 20, ${3000} log lines${state.dropped.logs || state.dropped.cycles ? ` (left out so far: ${state.dropped.cycles} cycles, ${state.dropped.logs} log lines, ${state.dropped.buildLines} build lines)` : ''}`
+  $('footer').textContent = `started ${new Date(state.startedAt).toLocaleString()} · kept: the last ${LIMITS.cycles} cycles, build logs of the last ${LIMITS.buildLogCycles}, ${LIMITS.runtimeLines} log lines${state.dropped.logs || state.dropped.cycles ? ` (left out so far: ${state.dropped.cycles} cycles, ${state.dropped.logs} log lines, ${state.dropped.buildLines} build lines)` : ''}`
 }
 
 function header() {
@@ -353,7 +353,7 @@ function buildLog() {
   if (buildView.cycle === c.cycle && buildView.failing === failing.size && c.build.lines.length >= buildView.count && el.children.length === buildView.count && buildView.count > 0) {
     el.append(...c.build.lines.slice(buildView.count).map(line))
   } else {
-    replace(el, c.build.lines.length ? c.build.lines.map(line) : h('div', {class: 'empty'}, c.result === 'running' ? 'waiting for the build…' : c.build.dropped ? 'this old cycle\'s log was left out (only the newest 20 keep theirs)' : 'no build in this cycle (the image was already there)'))
+    replace(el, c.build.lines.length ? c.build.lines.map(line) : h('div', {class: 'empty'}, c.result === 'running' ? 'waiting for the build…' : c.build.dropped ? `this old cycle's log was left out (only the newest ${LIMITS.buildLogCycles} keep theirs)` : 'no build in this cycle (the image was already there)'))
   }
   buildView = {cycle: c.cycle, count: c.build.lines.length, failing: failing.size}
   const first = el.querySelector('.line.failing')
