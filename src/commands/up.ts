@@ -8,6 +8,8 @@ export default class Up extends DraftCommand {
 
 With --watch it keeps going: each burst of saves becomes one cycle, a save during a build cancels that stale build, and a failed cycle leaves the last good release running.
 
+With --watch a local dashboard shows every cycle, build log, pod and log line, and can rebuild, pause and roll back: draft prints its URL (127.0.0.1 only, with a token of this session). --ui=false (or ui = false in draft.toml) leaves it out.
+
 With --connect (or connect = true in draft.toml) the app's ports are forwarded to localhost and its logs streamed after the deploy, as draft connect does; with --watch the URL stays the same across cycles.
 
 At a project root (a draft.toml with [services.NAME] tables, written by draft create there) it does this for every service: the changed ones are built at once (as many as the machine has cores), each service's release is deployed once the services it depends on are ready, an unchanged service gets no new revision, and one table ends the run. One service failing does not stop the others; the exit code says so. With --watch, a save goes to the services whose build context holds the file, and only them.`
@@ -15,6 +17,7 @@ At a project root (a draft.toml with [services.NAME] tables, written by draft cr
     '<%= config.bin %> up',
     '<%= config.bin %> up --watch',
     '<%= config.bin %> up --watch --connect',
+    '<%= config.bin %> up --watch --ui=false',
     '<%= config.bin %> up --registry 127.0.0.1:5000 --namespace dev',
     '<%= config.bin %> up --env staging --set replicaCount=2',
     '<%= config.bin %> up --json',
@@ -38,6 +41,7 @@ At a project root (a draft.toml with [services.NAME] tables, written by draft cr
     quiet: Flags.string({description: 'With --watch: quiet period after the last save before a cycle starts (default 300ms).', dependsOn: ['watch']}),
     cleanup: Flags.boolean({description: 'With --watch: uninstall the release when you stop.', dependsOn: ['watch']}),
     connect: Flags.boolean({description: 'Then forward the ports to localhost and stream the logs until Ctrl-C (with --watch, for the whole session); default: connect in draft.toml.', allowNo: true}),
+    ui: Flags.string({description: 'With --watch: serve the dashboard on 127.0.0.1 (--ui=false: not); default: ui in draft.toml, else true.', options: ['true', 'false'], dependsOn: ['watch']}),
     service: Flags.string({description: 'At a project root: only this service (repeatable); the ones it depends on are taken as deployed.', multiple: true}),
   }
 
@@ -54,6 +58,7 @@ At a project root (a draft.toml with [services.NAME] tables, written by draft cr
       timeout: flags.timeout,
       quiet: flags.quiet,
       connect: flags.connect,
+      ui: flags.ui === undefined ? undefined : flags.ui === 'true',
     }
     const interrupt = new AbortController()
     const onSignal = (): void => {

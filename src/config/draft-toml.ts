@@ -38,6 +38,8 @@ export interface DeployConfig {
   prebuilt?: {repository: string; tag: string}
   /** Where draft keeps its cache and logs for this app (default: `.draft` in the app folder). */
   stateDir?: string
+  /** `draft up --watch` serves the dashboard (`ui = false` or `--ui=false`: not). */
+  ui: boolean
 }
 
 export interface ConfigOverrides {
@@ -53,6 +55,8 @@ export interface ConfigOverrides {
   quiet?: string
   /** --connect / --no-connect, over `connect` in the file. */
   connect?: boolean
+  /** --ui=true / --ui=false, over `ui` in the file. */
+  ui?: boolean
 }
 
 export type KeyKind = 'string' | 'boolean' | 'table' | 'string-list' | 'duration' | 'watch'
@@ -73,6 +77,7 @@ const KEYS: Record<string, KeyKind> = {
   timeout: 'duration',
   watch: 'watch',
   connect: 'boolean',
+  ui: 'boolean',
 }
 const WATCH_KEYS = ['quiet', 'max-wait']
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
@@ -194,6 +199,7 @@ export function loadConfig(appDir: string, overrides: ConfigOverrides = {}, env:
       maxWaitMs: duration(watch['max-wait'] ?? '5s', [...at('watch'), 'max-wait'], ''),
     },
     connect: overrides.connect ?? ((section.connect as boolean | undefined) ?? false),
+    ui: overrides.ui ?? ((section.ui as boolean | undefined) ?? true),
   }
 }
 

@@ -276,6 +276,8 @@ export function loadProject(dir: string, overrides: ProjectOverrides = {}, env: 
         watch,
         // `draft up --connect` follows one app; at a project root it is not offered.
         connect: false,
+        // The project's watch serves no dashboard yet (its page state already lists services).
+        ui: false,
         stateDir: join(root, '.draft', 'services', name),
         ...(prebuilt ? {prebuilt} : {}),
       },

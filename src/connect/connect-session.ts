@@ -10,7 +10,7 @@ import {Forward} from './forwarder.js'
 import {type PortRequest, planForwards} from './local-ports.js'
 import {LogFollower} from './log-follower.js'
 import {Outage} from './outage.js'
-import {ReleaseWatch} from './release-watch.js'
+import {type ReleaseView, ReleaseWatch} from './release-watch.js'
 
 export interface SessionTarget {
   release: string
@@ -23,6 +23,8 @@ export interface SessionOptions {
   /** Follow the logs of every pod; `initial` is what to show of the pods already running. */
   logs: {initial: LogOptions; container?: string} | false
   emit: ConnectEmit
+  /** Every change of the release's pods and Deployments, as the watch sees them (the dashboard's pod list). */
+  onView?: (view: ReleaseView) => void
 }
 
 export interface SessionDeps {
@@ -123,6 +125,7 @@ export class ConnectSession {
 
   private changed(): void {
     const view = this.watch.view()
+    this.options.onView?.(view)
     for (const forward of this.forwards) forward.update(view)
     this.follower?.update(view.pods)
     if (this.forwards.length === 0) return

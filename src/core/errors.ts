@@ -363,6 +363,10 @@ const catalogue = {
     message: `${c.failed.length} of ${c.total} services did not deploy: ${list(c.failed)}`,
     fix: 'See each service\'s error above; the others are deployed. Fix and run `draft up` again (unchanged services are not touched).',
   }),
+  SNAPSHOT_INVALID: (c: {file: string; reason: string}): Advice => ({
+    message: `${c.file} is not a dashboard snapshot: ${c.reason}`,
+    fix: 'Give the JSON file that the dashboard\'s Save snapshot wrote (under .draft/snapshots/ of the app), as it was saved.',
+  }),
 } as const
 
 export type ErrorCode = keyof typeof catalogue
@@ -409,10 +413,10 @@ export const isDraftError = (error: unknown): error is DraftError =>
  * An error as the event stream carries it: a DraftError's code, message and fix, or INTERNAL for
  * anything else (a bug). One function, so a stage's failure and a watch cycle's failure read alike.
  */
-export function describeError(error: unknown): {code: string; message: string; fix: string; details?: string[]} {
+export function describeError(error: unknown): {code: string; message: string; fix: string; details?: string[]; step?: string} {
   if (error instanceof DraftError) {
-    const details = (error.context as {details?: string[]}).details
-    return {code: error.code, message: error.message, fix: error.fix, ...(details ? {details} : {})}
+    const {details, step} = error.context as {details?: string[]; step?: unknown}
+    return {code: error.code, message: error.message, fix: error.fix, ...(details ? {details} : {}), ...(error.code === 'BUILD_FAILED' && typeof step === 'string' ? {step} : {})}
   }
   return {code: 'INTERNAL', message: error instanceof Error ? error.message : String(error), fix: 'This is a bug in draft: please report it with the output above.'}
 }

@@ -9,6 +9,8 @@ export interface StageError {
   message: string
   fix: string
   details?: string[]
+  /** The build step that failed (BUILD_FAILED), as the build log names it. */
+  step?: string
 }
 
 export type UpEvent =
@@ -45,3 +47,9 @@ export type ConnectEvent =
   | {type: 'connect-failed'; at: number; error: StageError}
 
 export type ConnectEmit = (event: ConnectEvent) => void
+
+/**
+ * The dashboard of `draft up --watch` and `draft dashboard`: where it listens (the URL carries the
+ * session's token), or why it could not start (the loop goes on without it).
+ */
+export type DashboardEvent = {type: 'dashboard'; at: number; url: string} | {type: 'dashboard-failed'; at: number; message: string}

@@ -6,7 +6,7 @@ import {type Git, type SourceState, parseStatus} from './git.js'
  * it "+dirty". draft writes a `.draft/.gitignore` for them, which is itself new until committed, and
  * folders made by an older draft have none.
  */
-const DRAFT_OUTPUT = ['.draft/cache', '.draft/logs', '.draft/.gitignore']
+const DRAFT_OUTPUT = ['.draft/cache', '.draft/logs', '.draft/snapshots', '.draft/.gitignore']
 
 export class GitCli implements Git {
   constructor(private readonly runner: ProcessRunner, private readonly binary = 'git') {}

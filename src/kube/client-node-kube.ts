@@ -195,6 +195,42 @@ export class ClientNodeKube implements Kube {
       }))
   }
 
+  async secretEnvValues(namespace: string, selector: string): Promise<{values: string[]; unreadable: string[]}> {
+    const apps = this.config.makeApiClient(this.k.AppsV1Api)
+    const list = await apps.listNamespacedDeployment({namespace, labelSelector: selector}).catch(error => {
+      throw this.forbiddenOr(error, namespace, 'list Deployments')
+    })
+    // Secret name -> the keys taken from it (undefined: all of them, envFrom).
+    const wanted = new Map<string, Set<string> | undefined>()
+    for (const d of list.items) {
+      const spec = d.spec?.template.spec
+      for (const c of [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])]) {
+        for (const e of c.env ?? []) {
+          const ref = e.valueFrom?.secretKeyRef
+          if (!ref?.name || !ref.key) continue
+          const keys = wanted.has(ref.name) ? wanted.get(ref.name) : new Set<string>()
+          keys?.add(ref.key)
+          wanted.set(ref.name, keys)
+        }
+        for (const from of c.envFrom ?? []) if (from.secretRef?.name) wanted.set(from.secretRef.name, undefined)
+      }
+    }
+    const core = this.config.makeApiClient(this.k.CoreV1Api)
+    const values: string[] = []
+    const unreadable: string[] = []
+    for (const [name, keys] of wanted) {
+      try {
+        const secret = await core.readNamespacedSecret({name, namespace})
+        for (const [key, data] of Object.entries(secret.data ?? {})) if (!keys || keys.has(key)) values.push(Buffer.from(data, 'base64').toString('utf8'))
+        for (const [key, data] of Object.entries(secret.stringData ?? {})) if (!keys || keys.has(key)) values.push(data)
+      } catch (error) {
+        if (![403, 404].includes(status(error) ?? 0)) throw this.unreachable(error)
+        unreadable.push(name)
+      }
+    }
+    return {values, unreadable}
+  }
+
   async deleteSecrets(namespace: string, selector: string): Promise<string[]> {
     const core = this.config.makeApiClient(this.k.CoreV1Api)
     const list = await core.listNamespacedSecret({namespace, labelSelector: selector}).catch(error => {

@@ -182,6 +182,16 @@ export class FakeKube implements Kube {
     return this.events_
   }
 
+  /** What `secretEnvValues` answers: the values the release's Deployments take from Secrets. */
+  secretEnv: {values: string[]; unreadable: string[]} = {values: [], unreadable: []}
+  secretEnvReads = 0
+
+  async secretEnvValues(namespace: string, _selector: string): Promise<{values: string[]; unreadable: string[]}> {
+    this.check(namespace, 'list Deployments')
+    this.secretEnvReads += 1
+    return {values: [...this.secretEnv.values], unreadable: [...this.secretEnv.unreadable]}
+  }
+
   async deleteSecrets(namespace: string, selector: string): Promise<string[]> {
     this.reachable()
     this.secretDeletes.push({namespace, selector})

@@ -111,6 +111,12 @@ export interface Kube {
    */
   watchPods(namespace: string, selector: string, handlers: {onList: (pods: PodState[]) => void; onChange: (change: PodChange) => void}, signal: AbortSignal): Promise<void>
   events(namespace: string, objects: readonly string[]): Promise<EventState[]>
+  /**
+   * The values of every environment variable the Deployments of a selector take from Secrets
+   * (`valueFrom.secretKeyRef`, `envFrom.secretRef`), so that they can be kept off a page; and the
+   * Secrets that could not be read (no permission, or missing).
+   */
+  secretEnvValues(namespace: string, selector: string): Promise<{values: string[]; unreadable: string[]}>
   /** Deletes the Secrets that match a label selector; returns their names. */
   deleteSecrets(namespace: string, selector: string): Promise<string[]>
 }

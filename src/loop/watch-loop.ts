@@ -4,7 +4,8 @@ import {relative, sep} from 'node:path'
 import {type IgnorePattern, parse} from '../build/dockerignore.js'
 import type {DeployConfig} from '../config/draft-toml.js'
 import {DraftError, describeError as describe} from '../core/errors.js'
-import type {StageError, UpEvent} from '../core/events.js'
+import type {Emit, StageError, UpEvent} from '../core/events.js'
+import type {RollbackResult} from '../release/release-ops.js'
 import {ignoreFileOf} from '../up/build-context-provider.js'
 import type {UpOptions, UpResult} from '../up/up-engine.js'
 import type {FileWatcher, WatchHandle} from '../watch/file-watcher.js'
@@ -14,21 +15,33 @@ import {type Route, type WatchLayout, combine, routeChange, unwatched} from './r
 export type LoopEvent =
   | {type: 'watching'; at: number; root: string; folders: number; quietMs: number}
   | {type: 'change'; at: number; path: string; route: Route}
-  | {type: 'cycle-started'; at: number; cycle: number; route: Route; changes: string[]}
+  /** `rebuild`: asked for by hand (the dashboard's Rebuild now), with every stage run whatever is there. */
+  | {type: 'cycle-started'; at: number; cycle: number; route: Route; changes: string[]; rebuild?: true}
   | {type: 'stage'; at: number; cycle: number; event: UpEvent}
   | {type: 'cycle-finished'; at: number; cycle: number; result: UpResult}
   | {type: 'cycle-cancelled'; at: number; cycle: number; reason: string}
   | {type: 'cycle-failed'; at: number; cycle: number; error: StageError}
   | {type: 'stopped'; at: number; cycles: number; reason: string}
+  /** No cycle starts until `resumed`; saves are still collected (`pending` of them so far). */
+  | {type: 'paused'; at: number; pending: number}
+  | {type: 'resumed'; at: number; pending: number}
+  /** A rollback asked for during the loop: it waits for the running cycle, and no cycle runs during it. */
+  | {type: 'rollback-started'; at: number; revision?: number}
+  | {type: 'rollback-stage'; at: number; event: UpEvent}
+  | {type: 'rollback-finished'; at: number; result: Pick<RollbackResult, 'changed' | 'revision' | 'target' | 'from' | 'tag' | 'commit' | 'totalMs'>}
+  | {type: 'rollback-failed'; at: number; error: StageError}
 
 export interface LoopDependencies {
-  watcher: FileWatcher
+  /** None: nothing is watched, cycles run only when asked for (`draft dashboard`). */
+  watcher?: FileWatcher
   /** One deploy; the loop passes the last good result so an unchanged tree costs nothing. */
   up: (config: DeployConfig, options: UpOptions) => Promise<UpResult>
   /** Reads draft.toml again (it may have changed) with the command's flags. */
   loadConfig: () => DeployConfig
   /** `helm uninstall` for --cleanup. */
   uninstall?: (config: DeployConfig) => Promise<void>
+  /** `draft rollback` of the release, for `rollback()`. */
+  rollback?: (config: DeployConfig, options: {revision?: string; emit: Emit; signal?: AbortSignal}) => Promise<RollbackResult>
   now?: () => number
 }
 
@@ -37,6 +50,10 @@ export interface LoopOptions {
   /** SIGINT/SIGTERM: stop watching, abort in-flight work, return. */
   signal: AbortSignal
   cleanup?: boolean
+  /** False: no cycle at the start, only when a change or `rebuild()` asks (default true). */
+  initialCycle?: boolean
+  /** Each line of a cycle's build log, as it is written. */
+  onBuildLine?: (cycle: number, line: string) => void
 }
 
 /**
@@ -57,6 +74,12 @@ export class WatchLoop {
   private last?: UpResult
   private layout!: WatchLayout & {root: string}
   private config!: DeployConfig
+  private options?: LoopOptions
+  private paused = false
+  /** A full cycle was asked for by hand. */
+  private rebuildAsked = false
+  /** A rollback holds the release: no cycle starts until it is done. */
+  private holding?: Promise<unknown>
 
   constructor(private readonly deps: LoopDependencies) {
     this.now = deps.now ?? (() => performance.now())
@@ -64,7 +87,8 @@ export class WatchLoop {
   }
 
   async run(appDir: string, options: LoopOptions): Promise<void> {
-    const at = (): number => Math.round(this.now() - this.started)
+    const at = this.at
+    this.options = options
     this.config = this.deps.loadConfig()
     this.layout = layoutOf(appDir, this.config)
     this.coalescer = new Coalescer(this.config.watch.quietMs, this.config.watch.maxWaitMs)
@@ -72,7 +96,7 @@ export class WatchLoop {
     let handle: WatchHandle | undefined
     const stopped = new Promise<void>(resolve => options.signal.addEventListener('abort', () => resolve(), {once: true}))
     try {
-      handle = await this.deps.watcher.watch(appDir, {
+      handle = await this.deps.watcher?.watch(appDir, {
         ignored: (path, isDirectory) => unwatched(path, isDirectory, this.layout),
         onChange: change => {
           const route = routeChange(change.path, this.layout)
@@ -89,14 +113,17 @@ export class WatchLoop {
         },
         onError: error => options.emit({type: 'cycle-failed', at: at(), cycle: this.cycles, error: describe(new DraftError('WATCH_FAILED', {reason: error.message}))}),
       })
-      options.emit({type: 'watching', at: at(), root: appDir, folders: handle.watchedFolders(), quietMs: this.config.watch.quietMs})
-      this.pending = 'build'
-      this.startCycle(options)
+      if (handle) options.emit({type: 'watching', at: at(), root: appDir, folders: handle.watchedFolders(), quietMs: this.config.watch.quietMs})
+      if (options.initialCycle !== false) {
+        this.pending = 'build'
+        this.startCycle(options)
+      }
       await stopped
     } finally {
       clearTimeout(this.timer)
       await handle?.close()
       await this.running?.done
+      await this.holding?.catch(() => undefined)
       if (options.cleanup && this.deps.uninstall) {
         await this.deps.uninstall(this.config).catch(() => undefined)
       }
@@ -104,8 +131,79 @@ export class WatchLoop {
     }
   }
 
+  /** A full cycle now (after the running one), even with nothing changed: every stage runs. */
+  rebuild(): void {
+    const options = this.options
+    if (!options || options.signal.aborted) return
+    this.rebuildAsked = true
+    this.pending = combine(this.pending, 'build')
+    clearTimeout(this.timer)
+    this.startCycle(options)
+  }
+
+  /** Stops starting cycles; saves are still collected and run as one cycle at `resume()`. */
+  pause(): void {
+    if (!this.options || this.paused) return
+    this.paused = true
+    clearTimeout(this.timer)
+    this.options.emit({type: 'paused', at: this.at(), pending: this.changes.size})
+  }
+
+  resume(): void {
+    if (!this.options || !this.paused) return
+    this.paused = false
+    this.options.emit({type: 'resumed', at: this.at(), pending: this.changes.size})
+    if (this.coalescer.pending()) this.schedule(this.options)
+  }
+
+  isPaused(): boolean {
+    return this.paused
+  }
+
+  /**
+   * `draft rollback` while the loop runs: after the running cycle, and with no cycle during it, so
+   * that only one thing changes the release at a time. Afterwards the loop forgets its last deploy:
+   * the next cycle asks the cluster what runs, and deploys the folder again.
+   */
+  async rollback(revision?: number): Promise<RollbackResult> {
+    const options = this.options
+    const rollback = this.deps.rollback
+    if (!options || !rollback) throw new Error('rollback needs a running loop with a rollback dependency')
+    const previous = this.holding
+    const work = (async () => {
+      await previous?.catch(() => undefined)
+      await this.running?.done
+      options.emit({type: 'rollback-started', at: this.at(), ...(revision === undefined ? {} : {revision})})
+      try {
+        const result = await rollback(this.config, {
+          ...(revision === undefined ? {} : {revision: String(revision)}),
+          emit: event => options.emit({type: 'rollback-stage', at: this.at(), event}),
+          signal: options.signal,
+        })
+        const {changed, revision: live, target, from, tag, commit, totalMs} = result
+        options.emit({type: 'rollback-finished', at: this.at(), result: {changed, revision: live, target, ...(from === undefined ? {} : {from}), ...(tag ? {tag} : {}), ...(commit ? {commit} : {}), totalMs}})
+        return result
+      } catch (error) {
+        options.emit({type: 'rollback-failed', at: this.at(), error: describe(error)})
+        throw error
+      } finally {
+        this.last = undefined
+      }
+    })()
+    this.holding = work
+    try {
+      return await work
+    } finally {
+      if (this.holding === work) this.holding = undefined
+      if (!options.signal.aborted && this.rebuildAsked) this.startCycle(options)
+      else if (!options.signal.aborted && this.coalescer.pending()) this.schedule(options)
+    }
+  }
+
+  private readonly at = (): number => Math.round(this.now() - this.started)
+
   private schedule(options: LoopOptions): void {
-    if (this.running || options.signal.aborted) return
+    if (this.running || this.holding || this.paused || options.signal.aborted) return
     clearTimeout(this.timer)
     const due = this.coalescer.dueAt()
     if (due === undefined) return
@@ -113,18 +211,22 @@ export class WatchLoop {
   }
 
   private startCycle(options: LoopOptions): void {
-    if (this.running || options.signal.aborted) return
-    const at = (): number => Math.round(this.now() - this.started)
+    if (this.running || this.holding || options.signal.aborted) return
+    // Paused: only a cycle asked for by hand runs.
+    if (this.paused && !this.rebuildAsked) return
+    const at = this.at
     const cycle = ++this.cycles
     const route = this.pending
+    const rebuild = this.rebuildAsked
     const changes = [...this.changes].sort()
     this.pending = 'none'
+    this.rebuildAsked = false
     this.changes.clear()
     this.coalescer.reset()
     const stale = new AbortController()
     const running: NonNullable<WatchLoop['running']> = {cycle, stale, done: Promise.resolve()}
     this.running = running
-    options.emit({type: 'cycle-started', at: at(), cycle, route, changes})
+    options.emit({type: 'cycle-started', at: at(), cycle, route, changes, ...(rebuild ? {rebuild: true as const} : {})})
 
     running.done = (async () => {
       try {
@@ -133,7 +235,10 @@ export class WatchLoop {
         const result = await this.deps.up(this.config, {
           signal: options.signal,
           buildSignal: stale.signal,
-          ...(this.last ? {previous: this.last} : {}),
+          // A rebuild asks everyone again rather than trust what this process last deployed.
+          ...(this.last && !rebuild ? {previous: this.last} : {}),
+          ...(rebuild ? {rebuild: true} : {}),
+          ...(options.onBuildLine ? {onBuildLine: (line: string) => options.onBuildLine!(cycle, line)} : {}),
           emit: event => {
             if (event.type === 'stage-started') running.stage = event.stage
             options.emit({type: 'stage', at: at(), cycle, event})
@@ -149,7 +254,8 @@ export class WatchLoop {
         }
       } finally {
         this.running = undefined
-        if (!options.signal.aborted && this.coalescer.pending()) this.schedule(options)
+        if (!options.signal.aborted && this.rebuildAsked) this.startCycle(options)
+        else if (!options.signal.aborted && this.coalescer.pending()) this.schedule(options)
       }
     })()
   }

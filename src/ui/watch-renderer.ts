@@ -1,12 +1,14 @@
-import type {ConnectEvent, Stage} from '../core/events.js'
+import type {ConnectEvent, DashboardEvent, Stage} from '../core/events.js'
 import type {LoopEvent} from '../loop/watch-loop.js'
 import {formatDuration} from '../util/duration.js'
 import {ConnectLines} from './connect-renderer.js'
 import {bold, cyan, dim, green, red, symbols, yellow} from './style.js'
 
 /** Draws `draft up --watch`: one live status line on a TTY, plain lines elsewhere, JSON lines with --json. */
+export type WatchEvent = LoopEvent | ConnectEvent | DashboardEvent
+
 export interface WatchRenderer {
-  event(event: LoopEvent | ConnectEvent): void
+  event(event: WatchEvent): void
   close(): void
 }
 
@@ -19,8 +21,26 @@ function timings(timings: Partial<Record<Stage, number>>): string {
   return (Object.entries(timings) as [Stage, number][]).filter(([, ms]) => ms > 0).map(([s, ms]) => `${s} ${formatDuration(ms)}`).join(' · ')
 }
 
-function outcome(event: LoopEvent): string | undefined {
+function outcome(event: LoopEvent | DashboardEvent): string | undefined {
   switch (event.type) {
+    case 'dashboard':
+      return `${cyan(symbols.dot)} dashboard: ${bold(event.url)}`
+    case 'dashboard-failed':
+      return `${yellow(symbols.warn)} the dashboard could not start (${event.message}); watching goes on without it`
+    case 'paused':
+      return `${yellow('⏸')} ${dim(clock())} watching paused from the dashboard${event.pending ? ` (${event.pending} changes wait)` : ''}: saves are collected, no cycle starts`
+    case 'resumed':
+      return `${cyan('▶')} ${dim(clock())} watching resumed${event.pending ? `: ${event.pending} changes saved while paused` : ''}`
+    case 'rollback-started':
+      return `${cyan('↺')} ${dim(clock())} rollback${event.revision === undefined ? ' to the revision live before' : ` to revision ${event.revision}`} (from the dashboard)`
+    case 'rollback-finished': {
+      const r = event.result
+      return r.changed
+        ? `${green(symbols.ok)} ${dim(clock())} revision ${bold(String(r.revision))} runs what revision ${r.target} ran${r.tag ? ` ${dim(r.tag)}` : ''} ${dim(`= ${formatDuration(r.totalMs)}`)}`
+        : `${green(symbols.ok)} ${dim(clock())} revision ${r.revision} already runs what revision ${r.target} ran`
+    }
+    case 'rollback-failed':
+      return `${red(symbols.fail)} ${dim(clock())} rollback failed: ${event.error.message}\n    ${bold('fix:')} ${event.error.fix}`
     case 'watching':
       return `${cyan(symbols.dot)} watching ${event.root} (${event.folders} folders, quiet period ${formatDuration(event.quietMs)}); Ctrl-C to stop`
     case 'cycle-finished': {
@@ -43,11 +63,14 @@ function outcome(event: LoopEvent): string | undefined {
   }
 }
 
-const isLoopEvent = (event: LoopEvent | ConnectEvent): event is LoopEvent =>
-  ['watching', 'change', 'cycle-started', 'stage', 'cycle-finished', 'cycle-cancelled', 'cycle-failed', 'stopped'].includes(event.type)
+const LOOP_TYPES: readonly string[] = [
+  'watching', 'change', 'cycle-started', 'stage', 'cycle-finished', 'cycle-cancelled', 'cycle-failed', 'stopped',
+  'paused', 'resumed', 'rollback-started', 'rollback-stage', 'rollback-finished', 'rollback-failed', 'dashboard', 'dashboard-failed',
+]
+const isLoopEvent = (event: WatchEvent): event is LoopEvent | DashboardEvent => LOOP_TYPES.includes(event.type)
 
 export class JsonLinesWatchRenderer implements WatchRenderer {
-  event(event: LoopEvent | ConnectEvent): void {
+  event(event: WatchEvent): void {
     write(`${JSON.stringify(event)}\n`)
   }
 
@@ -57,7 +80,7 @@ export class JsonLinesWatchRenderer implements WatchRenderer {
 export class PlainWatchRenderer implements WatchRenderer {
   private readonly lines = new ConnectLines()
 
-  event(event: LoopEvent | ConnectEvent): void {
+  event(event: WatchEvent): void {
     if (!isLoopEvent(event)) {
       const line = this.lines.line(event)
       if (line !== undefined) write(`${line}\n`)
@@ -65,7 +88,8 @@ export class PlainWatchRenderer implements WatchRenderer {
     }
     const line = outcome(event)
     if (line) return write(`${line}\n`)
-    if (event.type === 'cycle-started') write(`${symbols.arrow} cycle ${event.cycle} (${event.route}): ${summarise(event.changes)}\n`)
+    if (event.type === 'cycle-started') write(`${symbols.arrow} cycle ${event.cycle} (${event.route}): ${event.rebuild ? 'rebuild asked for' : summarise(event.changes)}\n`)
+    if (event.type === 'rollback-stage' && event.event.type === 'stage-finished') write(`  ${event.event.stage.padEnd(8)} ${event.event.message} ${dim(`(${formatDuration(event.event.ms)})`)}\n`)
     if (event.type === 'stage' && event.event.type === 'stage-finished') write(`  ${event.event.stage.padEnd(8)} ${event.event.message} ${dim(`(${formatDuration(event.event.ms)})`)}\n`)
   }
 
@@ -86,11 +110,11 @@ export class TtyWatchRenderer implements WatchRenderer {
   private url?: string
   private readonly lines = new ConnectLines()
 
-  event(event: LoopEvent | ConnectEvent): void {
+  event(event: WatchEvent): void {
     if (!isLoopEvent(event)) return this.connectEvent(event)
     switch (event.type) {
       case 'cycle-started':
-        this.status = {cycle: event.cycle, stage: 'starting', detail: summarise(event.changes), started: performance.now(), stageStarted: performance.now()}
+        this.status = {cycle: event.cycle, stage: 'starting', detail: event.rebuild ? 'rebuild asked for' : summarise(event.changes), started: performance.now(), stageStarted: performance.now()}
         this.timer ??= setInterval(() => this.draw(), 100)
         break
       case 'stage':

@@ -1,7 +1,10 @@
 import {type ConfigOverrides, type DeployConfig, loadConfig} from '../config/draft-toml.js'
 import {isDraftError} from '../core/errors.js'
-import type {ConnectEmit, ConnectEvent} from '../core/events.js'
+import type {ConnectEmit, ConnectEvent, DashboardEvent} from '../core/events.js'
+import type {StartDashboard} from '../dashboard/dashboard.js'
+import type {DashboardSession} from '../dashboard/session.js'
 import {type LoopEvent, WatchLoop} from '../loop/watch-loop.js'
+import type {HistoryReport, ReleaseDependencies} from '../release/release-ops.js'
 import {type UpDependencies, UpEngine, type UpOptions, type UpResult} from './up-engine.js'
 
 type Wire = (config: DeployConfig) => Promise<UpDependencies>
@@ -32,43 +35,106 @@ export async function deploy(path: string, overrides: ConfigOverrides, options: 
   return {result, connect: async emit => (await stayConnected(config, deps, emit)).run(options.signal ?? new AbortController().signal)}
 }
 
-/** `draft up --watch PATH`: deploy, then again after every burst of saves, until the signal. */
+export type SessionEmit = (event: LoopEvent | ConnectEvent | DashboardEvent) => void
+
+/**
+ * `draft up --watch PATH`: deploy, then again after every burst of saves, until the signal; with the
+ * dashboard unless `ui` is off. `watch: false` is `draft dashboard`: nothing is watched and no cycle
+ * runs until the page asks for one.
+ */
 export async function deployOnChange(
   path: string,
   overrides: ConfigOverrides,
-  options: {emit: (event: LoopEvent | ConnectEvent) => void; signal: AbortSignal; cleanup: boolean},
+  options: {emit: SessionEmit; signal: AbortSignal; cleanup: boolean; watch?: boolean; startDashboard?: StartDashboard},
   wire: Wire = realWire,
 ): Promise<void> {
   const origin = performance.now()
+  const at = (): number => Math.round(performance.now() - origin)
+  const watching = options.watch !== false
   const first = loadConfig(path, overrides)
   const deps = await wire(first)
   const engine = new UpEngine(deps)
-  const {ChokidarWatcher} = await import('../watch/chokidar-watcher.js')
+  const watcher = watching ? new (await import('../watch/chokidar-watcher.js')).ChokidarWatcher() : undefined
+  let dashboard: DashboardSession | undefined
+  const emit = (event: LoopEvent | ConnectEvent): void => {
+    options.emit(event)
+    dashboard?.event(event)
+  }
   // The session starts after the first good deploy and lasts for the whole watch: the ports and URLs
   // stay the same across cycles, and it follows each redeploy by itself.
   let session: Promise<void> | undefined
   const connect = (config: DeployConfig): Promise<void> =>
     (async () => {
       try {
-        await (await stayConnected(config, deps, options.emit, origin)).run(options.signal)
+        await (await stayConnected(config, deps, emit, origin)).run(options.signal)
       } catch (error) {
         if (!isDraftError(error)) throw error
-        options.emit({type: 'connect-failed', at: Math.round(performance.now() - origin), error: {code: error.code, message: error.message, fix: error.fix}})
+        emit({type: 'connect-failed', at: at(), error: {code: error.code, message: error.message, fix: error.fix}})
         session = undefined
       }
     })()
+  const releaseOps = async () => new (await import('../release/release-ops.js')).ReleaseOps(await releaseDependencies(deps))
   const loop = new WatchLoop({
-    watcher: new ChokidarWatcher(),
+    ...(watcher ? {watcher} : {}),
     up: async (config, upOptions) => {
       const result = await engine.run(config, upOptions)
-      if (first.connect && !session && !options.signal.aborted) session = connect(config)
+      if (first.connect && watching && !session && !options.signal.aborted) session = connect(config)
       return result
     },
     loadConfig: () => loadConfig(path, overrides),
     uninstall: config => deps.helm.uninstall(config.release, config.namespace, config.kubeContext || undefined),
+    rollback: async (config, rollbackOptions) => (await releaseOps()).rollback(config, rollbackOptions),
   })
-  await loop.run(first.appDir, options)
-  await session
+  if (first.ui || !watching) {
+    try {
+      dashboard = await openDashboard(first, deps, loop, {mode: watching ? 'watch' : 'dashboard', origin, followLogs: !(first.connect && watching), history: async config => (await releaseOps()).history(config), ...(options.startDashboard ? {start: options.startDashboard} : {})})
+      options.emit({type: 'dashboard', at: at(), url: dashboard.url})
+    } catch (error) {
+      // `draft dashboard` is nothing without it; a watch goes on and says why.
+      if (!watching) throw error
+      options.emit({type: 'dashboard-failed', at: at(), message: error instanceof Error ? error.message : String(error)})
+    }
+  }
+  try {
+    await loop.run(first.appDir, {
+      emit,
+      signal: options.signal,
+      cleanup: options.cleanup,
+      initialCycle: watching,
+      ...(dashboard ? {onBuildLine: (cycle: number, line: string) => dashboard!.buildLine(cycle, line)} : {}),
+    })
+    await session
+  } finally {
+    await dashboard?.close()
+  }
+}
+
+/** The dashboard server and its feed on this loop's systems. */
+async function openDashboard(
+  config: DeployConfig,
+  deps: UpDependencies,
+  loop: WatchLoop,
+  options: {mode: 'watch' | 'dashboard'; origin: number; followLogs: boolean; history: (config: DeployConfig) => Promise<HistoryReport>; start?: StartDashboard},
+): Promise<DashboardSession> {
+  const [{startDashboardSession}, {ConnectionRegistry}] = await Promise.all([import('../dashboard/session.js'), import('../connect/connection-registry.js')])
+  if (!deps.streams) throw new Error('the dashboard needs pod streams in its dependencies')
+  const start = options.start ?? (await import('../dashboard/http-dashboard.js')).startHttpDashboard
+  return startDashboardSession({
+    config,
+    loop,
+    mode: options.mode,
+    start,
+    feed: {kube: deps.kube, streams: deps.streams, credentials: deps.credentials, history: options.history, connections: new ConnectionRegistry()},
+    followLogs: options.followLogs,
+    origin: options.origin,
+    context: deps.kube.target().context,
+  })
+}
+
+/** What status, history and rollback need, from the systems a deploy already has. */
+async function releaseDependencies(deps: UpDependencies): Promise<ReleaseDependencies> {
+  const {ConnectionRegistry} = await import('../connect/connection-registry.js')
+  return {helm: deps.helm, kube: deps.kube, registry: deps.registry, credentials: deps.credentials, contexts: deps.contexts, connections: new ConnectionRegistry(), ...(deps.pollMs === undefined ? {} : {pollMs: deps.pollMs})}
 }
 
 /** A connect session on the deployed release, started (ports bound, URLs announced). */

@@ -58,6 +58,14 @@ export interface UpOptions {
    * services this one depends on are ready (it throws when one of them failed).
    */
   gates?: {build?: () => Promise<() => void>; deploy?: () => Promise<void>}
+  /**
+   * Every stage, whatever is already there (the dashboard's Rebuild now): the image is built even when
+   * the registry has its tag (with the build cache) and pushed; the deploy still makes no revision
+   * when the release already runs exactly that.
+   */
+  rebuild?: boolean
+  /** Each line of the build log as it is written to .draft/logs/build.log. */
+  onBuildLine?: (line: string) => void
 }
 
 export interface UpResult {
@@ -180,14 +188,14 @@ export class UpEngine {
     let pushed = false
     let digest: string | undefined
     let buildLog: string | undefined
-    if (present) {
+    if (present && !options.rebuild) {
       clock.skip('build', delivery.mode === 'registry' ? `${pushRef} is already in the registry` : `${pushRef} is already built`)
     } else {
       buildLog = await this.build(config, context, pushRef, clock, options)
       built = true
     }
     if (delivery.mode === 'registry') {
-      if (present) clock.skip('push', 'nothing to push')
+      if (present && !built) clock.skip('push', 'nothing to push')
       else {
         digest = await clock.run(
           'push',
@@ -236,7 +244,8 @@ export class UpEngine {
       signal,
       deployedStatus,
       fingerprint,
-      built,
+      // A new tag means a new fingerprint; a rebuild of a tag the registry had may already be deployed.
+      built: built && !present,
       setString: {'image.repository': delivery.pullRepository, 'image.tag': context.tag, ...(delivery.mode === 'registry' ? {} : {'image.pullPolicy': 'IfNotPresent'})},
       record: {tag: context.tag, ...(delivery.mode === 'registry' ? {repository: delivery.pushRepository} : {})},
       ...(secretFor ? {secret: secretFor} : {}),
@@ -413,7 +422,10 @@ export class UpEngine {
               ...(config.buildNetwork ? {networkMode: config.buildNetwork} : {}),
               signal,
               onProgress: p => progress({message: p.step, ...(p.index ? {step: p.index} : {}), ...(p.total ? {steps: p.total} : {})}),
-              onLog: line => log.write(`${line}\n`),
+              onLog: line => {
+                log.write(`${line}\n`)
+                options.onBuildLine?.(line)
+              },
             })
           } catch (error) {
             if (error instanceof BuildFailure) {

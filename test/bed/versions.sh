@@ -8,4 +8,4 @@ BED_KUBECONFORM_VERSION=v0.8.0
 # Cluster DNS of the real node, so that pods reach Services by name (several services, issue 14).
 BED_COREDNS_VERSION=v1.15.0
 # Debian bookworm packages (apt); versions are whatever bookworm serves.
-BED_APT_PACKAGES="docker.io docker-registry debootstrap apache2-utils openssl iproute2 procps curl containerd runc containernetworking-plugins iptables"
+BED_APT_PACKAGES="chromium docker.io docker-registry debootstrap apache2-utils openssl iproute2 procps curl containerd runc containernetworking-plugins iptables"

@@ -7,10 +7,15 @@
  * Then, for node and go, the same edits with the pods on the simulated kwok node (no container runs,
  * so nothing answers): the figure before the real node, kept beside it. And the watcher's idle CPU
  * and memory over 30 s. A script, not a test: it prints figures and asserts nothing.
+ * Then the dashboard's overhead: two watch processes on two copies of the node fixture, one with the
+ * dashboard (and a page's event stream attached) and one with --ui=false, edited in turn, their cycle
+ * times side by side; then both processes' memory over --cycles more cycles each (--part loop or
+ * --part dashboard runs one half).
  *
  *   eval "$(npm run -s bed:env)"; npm run bench:loop [-- --edits 10 --idle 30 --packs node,python]
  */
-import {execFileSync, spawnSync} from 'node:child_process'
+import {type ChildProcess, execFileSync, spawn, spawnSync} from 'node:child_process'
+import {type ClientRequest, request} from 'node:http'
 import {appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -26,6 +31,8 @@ const arg = (name: string, fallback: string): string => {
 const EDITS = Number(arg('edits', '10'))
 const IDLE_S = Number(arg('idle', '30'))
 const PACKS = arg('packs', 'node,python,go,java,rust,ruby,php,static').split(',')
+const CYCLES = Number(arg('cycles', '100'))
+const PART = arg('part', 'all')
 const registry = process.env.DRAFT_BED_REGISTRY
 if (!registry || !process.env.KUBECONFIG) {
   console.error('the test bed is not in the environment: run `npm run bed:up` then `eval "$(npm run -s bed:env)"`')
@@ -133,19 +140,124 @@ function rssMb(pid: number): number {
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) / 1024
 }
 
-console.log(`draft up --watch --connect on the real node: ${EDITS} single-file edits per fixture (registry ${registry})`)
-console.log(`  ${'FIXTURE'.padEnd(26)}${'WRITE->AVAILABLE'.padEnd(20)}${'WRITE->NEW POD ANSWERS'.padEnd(26)}OLD POD GONE AFTER (median, max)`)
-const real = new Map<string, Figures>()
-for (const fixture of fixtures) {
-  const f = await loop(fixture, 'real')
-  real.set(fixture.pack, f)
-  console.log(
-    `  ${`${fixture.pack}/${fixture.name}`.padEnd(26)}${`${s(median(f.available))} (p90 ${s(p90(f.available))})`.padEnd(20)}` +
-      `${`${s(median(f.answering))} (p90 ${s(p90(f.answering))})`.padEnd(26)}${s(median(f.oldGone))}, ${s(Math.max(...f.oldGone))}`,
-  )
+if (PART !== 'dashboard') {
+  console.log(`draft up --watch --connect on the real node: ${EDITS} single-file edits per fixture (registry ${registry})`)
+  console.log(`  ${'FIXTURE'.padEnd(26)}${'WRITE->AVAILABLE'.padEnd(20)}${'WRITE->NEW POD ANSWERS'.padEnd(26)}OLD POD GONE AFTER (median, max)`)
+  const real = new Map<string, Figures>()
+  for (const fixture of fixtures) {
+    const f = await loop(fixture, 'real')
+    real.set(fixture.pack, f)
+    console.log(
+      `  ${`${fixture.pack}/${fixture.name}`.padEnd(26)}${`${s(median(f.available))} (p90 ${s(p90(f.available))})`.padEnd(20)}` +
+        `${`${s(median(f.answering))} (p90 ${s(p90(f.answering))})`.padEnd(26)}${s(median(f.oldGone))}, ${s(Math.max(...f.oldGone))}`,
+    )
+  }
+  for (const fixture of fixtures.filter(f => ['node', 'go'].includes(f.pack))) {
+    const kwok = await loop(fixture, 'kwok')
+    const onReal = median(real.get(fixture.pack)!.available)
+    console.log(`  ${fixture.pack}/${fixture.name} on the simulated kwok node: write->available ${s(median(kwok.available))} (p90 ${s(p90(kwok.available))}); the real node takes ${(onReal / median(kwok.available)).toFixed(2)}x`)
+  }
 }
-for (const fixture of fixtures.filter(f => ['node', 'go'].includes(f.pack))) {
-  const kwok = await loop(fixture, 'kwok')
-  const onReal = median(real.get(fixture.pack)!.available)
-  console.log(`  ${fixture.pack}/${fixture.name} on the simulated kwok node: write->available ${s(median(kwok.available))} (p90 ${s(p90(kwok.available))}); the real node takes ${(onReal / median(kwok.available)).toFixed(2)}x`)
+
+/** `draft up --watch --json` with each event's arrival time, for the dashboard's figures. */
+class Watch {
+  readonly events: {at: number; event: {type: string; result?: {tag: string}; url?: string}}[] = []
+  readonly child: ChildProcess
+
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, [join(packageRoot(), 'bin', 'run.js'), 'up', '--watch', '--json', ...args], {stdio: ['ignore', 'pipe', 'inherit'], env: {...process.env, NO_COLOR: '1'}})
+    let rest = ''
+    this.child.stdout!.on('data', (chunk: Buffer) => {
+      const now = performance.now()
+      const lines = (rest + chunk.toString()).split('\n')
+      rest = lines.pop() ?? ''
+      for (const line of lines) if (line.startsWith('{')) this.events.push({at: now, event: JSON.parse(line) as Watch['events'][number]['event']})
+    })
+  }
+
+  async waitFor(predicate: (e: Watch['events'][number]['event']) => boolean, after: number, timeoutMs = 300_000): Promise<number> {
+    const deadline = performance.now() + timeoutMs
+    for (;;) {
+      const hit = this.events.find(e => e.at >= after && predicate(e.event))
+      if (hit) return hit.at
+      if (performance.now() > deadline) throw new Error('timed out waiting for the loop')
+      await sleep(5)
+    }
+  }
+
+  rssMb(): number {
+    return rssMb(this.child.pid!)
+  }
 }
+
+/** The dashboard's cost: cycle times with and without it, edited in turn, and its memory over many cycles. */
+async function dashboardOverhead(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'draft-bench-dash-'))
+  const namespace = `bench-dash-${process.pid}`
+  const apps = {ui: join(root, 'ui', 'express-api'), plain: join(root, 'plain', 'express-api')}
+  for (const [name, app] of Object.entries(apps)) {
+    cpSync(join(packageRoot(), 'packs', 'node', 'fixtures', 'express-api'), app, {recursive: true})
+    appendFileSync(join(app, 'src', 'server.js'), `\n// bench ${name} ${process.pid} ${Date.now()}\n`)
+    spawnSync(process.execPath, [join(packageRoot(), 'bin', 'run.js'), 'create', app, '--app', `dash-${name}`], {stdio: 'ignore'})
+  }
+  const common = ['--registry', registry!, '--namespace', namespace, '--build-network', 'host']
+  const ui = new Watch([apps.ui, ...common, '--release', 'dash-ui'])
+  const plain = new Watch([apps.plain, ...common, '--release', 'dash-plain', '--ui=false'])
+  let edit = 0
+  const change = (app: string): void => appendFileSync(join(app, 'src', 'server.js'), `\n// dashboard bench edit ${++edit} ${Date.now()}\n`)
+  const cycle = async (watch: Watch, app: string): Promise<number> => {
+    change(app)
+    const written = performance.now()
+    const tag = (await contentTag(app)).tag
+    return (await watch.waitFor(e => e.type === 'cycle-finished' && e.result?.tag === tag, written)) - written
+  }
+  let page: ClientRequest | undefined
+  let received = 0
+  try {
+    await Promise.all([ui.waitFor(e => e.type === 'cycle-finished', 0), plain.waitFor(e => e.type === 'cycle-finished', 0)])
+    // A page on the dashboard: the server sends every event to it.
+    const url = new URL(String(ui.events.find(e => e.event.type === 'dashboard')!.event.url))
+    page = request({host: '127.0.0.1', port: url.port, path: '/api/events', headers: {host: url.host, authorization: `Bearer ${url.hash.slice('#token='.length)}`}}, res => res.on('data', (d: Buffer) => (received += d.length)))
+    page.on('error', () => undefined)
+    page.end()
+    const times = {ui: [] as number[], plain: [] as number[]}
+    for (let i = 0; i < EDITS; i++) {
+      // Alternating which goes first, so that neither always runs right after the other.
+      const order: ('ui' | 'plain')[] = i % 2 === 0 ? ['ui', 'plain'] : ['plain', 'ui']
+      for (const which of order) {
+        await sleep(500)
+        times[which].push(await cycle(which === 'ui' ? ui : plain, apps[which]))
+      }
+    }
+    const [u, p] = [median(times.ui), median(times.plain)]
+    console.log(
+      `dashboard overhead, node/express-api, ${EDITS} edits each, alternating: write->available with the dashboard median ${s(u)} (p90 ${s(p90(times.ui))}), ` +
+        `with --ui=false median ${s(p)} (p90 ${s(p90(times.plain))}); ratio ${(u / p).toFixed(2)}x (${u >= p ? '+' : ''}${s(u - p)})`,
+    )
+    const samples: string[] = []
+    const stateBytes = async (): Promise<number> => {
+      const res = await fetch(`http://127.0.0.1:${url.port}/api/state`, {headers: {authorization: `Bearer ${url.hash.slice('#token='.length)}`}})
+      return (await res.text()).length
+    }
+    // Both go on, in turn, so that the process without the dashboard shows what the loop itself grows.
+    const marks = new Set([1, 10, 25, 50, 75, CYCLES])
+    for (let i = 1; i <= CYCLES; i++) {
+      await sleep(200)
+      await cycle(ui, apps.ui)
+      await sleep(200)
+      await cycle(plain, apps.plain)
+      if (marks.has(i)) samples.push(`${i}: RSS ${ui.rssMb().toFixed(0)} MB (--ui=false ${plain.rssMb().toFixed(0)} MB), state ${(await stateBytes() / 1024).toFixed(0)} kB`)
+    }
+    console.log(`  memory over ${CYCLES} more cycles each (a page attached to the dashboard, ${(received / 1024 / 1024).toFixed(1)} MB sent to it): ${samples.join('; ')}`)
+  } finally {
+    page?.destroy()
+    for (const w of [ui, plain]) {
+      w.child.kill('SIGINT')
+      await new Promise(resolve => w.child.once('exit', resolve))
+    }
+    spawnSync('kubectl', ['delete', 'namespace', namespace, '--wait=false'], {stdio: 'ignore'})
+    rmSync(root, {recursive: true, force: true})
+  }
+}
+
+if (PART !== 'loop') await dashboardOverhead()

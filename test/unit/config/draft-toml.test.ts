@@ -139,6 +139,19 @@ describe('loadConfig (draft.toml)', () => {
     assert.match(problem(() => loadConfig(dir, {}, {})).fix, /Did you mean "connect"\?/)
   })
 
+  it('serves the dashboard unless ui = false or --ui=false, and suggests ui for a misspelt key', () => {
+    assert.equal(loadConfig(dir, {}, {}).ui, true)
+    write(BASE.replace('timeout = "90s"', 'timeout = "90s"\nui = false'))
+    assert.equal(loadConfig(dir, {}, {}).ui, false)
+    assert.equal(loadConfig(dir, {ui: true}, {}).ui, true)
+    write(BASE)
+    assert.equal(loadConfig(dir, {ui: false}, {}).ui, false)
+    write(BASE.replace('timeout = "90s"', 'timeout = "90s"\nui = "off"'))
+    assert.match(problem(() => loadConfig(dir, {}, {})).message, /:7: environments\.development\.ui: must be true or false, not a string/)
+    write(BASE.replace('timeout = "90s"', 'timeout = "90s"\nuii = false'))
+    assert.match(problem(() => loadConfig(dir, {}, {})).fix, /Did you mean "ui"\?/)
+  })
+
   it('says to run draft create when draft.toml or the chart is missing', () => {
     rmSync(join(dir, 'charts'), {recursive: true})
     const chart = problem(() => loadConfig(dir, {}, {}))

@@ -19,7 +19,7 @@ describe('git source state', () => {
     const runner = new FakeRunner().on('git', {stdout: `# branch.oid ${OID}\n`})
     assert.deepEqual(await new GitCli(runner).sourceState('/apps/api'), {commit: OID, dirty: false})
     const call = runner.calls[0]!
-    assert.deepEqual(call.args, ['-C', '/apps/api', 'status', '--porcelain=v2', '--branch', '--untracked-files=normal', '--', '.', ':(exclude).draft/cache', ':(exclude).draft/logs', ':(exclude).draft/.gitignore'])
+    assert.deepEqual(call.args, ['-C', '/apps/api', 'status', '--porcelain=v2', '--branch', '--untracked-files=normal', '--', '.', ':(exclude).draft/cache', ':(exclude).draft/logs', ':(exclude).draft/snapshots', ':(exclude).draft/.gitignore'])
     assert.equal(call.options.env?.GIT_OPTIONAL_LOCKS, '0')
   })
 

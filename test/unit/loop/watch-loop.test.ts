@@ -6,13 +6,13 @@ import {join} from 'node:path'
 import {Readable} from 'node:stream'
 
 import {loadConfig} from '../../../src/config/draft-toml.js'
-import {describeError} from '../../../src/core/errors.js'
+import {DraftError, describeError} from '../../../src/core/errors.js'
 import {FakeDocker} from '../../../src/docker/fake-docker.js'
 import {FakeHelm} from '../../../src/helm/fake-helm.js'
 import {FakeKube} from '../../../src/kube/fake-kube.js'
 import {Coalescer} from '../../../src/loop/coalescer.js'
 import {routeChange, unwatched} from '../../../src/loop/route.js'
-import {type LoopEvent, WatchLoop, layoutOf} from '../../../src/loop/watch-loop.js'
+import {type LoopEvent, type LoopOptions, WatchLoop, layoutOf} from '../../../src/loop/watch-loop.js'
 import {FakeRunner} from '../../../src/process/fake-runner.js'
 import {FakeCredentialStore, FakeRegistry} from '../../../src/registry/fake-registry.js'
 import {UpEngine} from '../../../src/up/up-engine.js'
@@ -97,10 +97,11 @@ describe('WatchLoop', function () {
       docker, helm, registry, kube, credentials: new FakeCredentialStore(), runner: new FakeRunner(), env: {}, pollMs: 0,
       contexts: {prepare: async () => ({tag: `draft-${content.padStart(16, '0')}`, files: 1, bytes: 1, dockerfile: 'Dockerfile', open: () => Readable.from([Buffer.from(content)])})},
     })
-  const start = (): void => {
+  const start = (extra: Partial<ConstructorParameters<typeof WatchLoop>[0]> = {}, options: Partial<LoopOptions> = {}): WatchLoop => {
     const loopEngine = engine()
-    const loop = new WatchLoop({watcher, up: (config, options) => loopEngine.run(config, options), loadConfig: () => loadConfig(dir, {}, {})})
-    running = loop.run(dir, {emit: e => events.push(e), signal: stop.signal})
+    const loop = new WatchLoop({watcher, up: (config, options) => loopEngine.run(config, options), loadConfig: () => loadConfig(dir, {}, {}), ...extra})
+    running = loop.run(dir, {emit: e => events.push(e), signal: stop.signal, ...options})
+    return loop
   }
   const of = (type: LoopEvent['type']) => events.filter(e => e.type === type)
   const until = async (predicate: () => boolean, ms = 5000): Promise<void> => {
@@ -264,4 +265,100 @@ describe('WatchLoop', function () {
     await sleep(100)
     assert.equal(of('cycle-started').length, 1)
   })
+
+  it('Rebuild now: a full cycle with nothing changed, which builds the image the registry has and makes no revision', async () => {
+    const loop = start()
+    await until(() => of('cycle-finished').length === 1)
+    const builds = docker.builds.length
+    // The registry has what the first cycle pushed.
+    for (const ref of docker.pushes) registry.addTag(ref)
+    loop.rebuild()
+    await until(() => of('cycle-finished').length === 2)
+    const started = of('cycle-started')[1] as Extract<LoopEvent, {type: 'cycle-started'}>
+    assert.equal(started.rebuild, true)
+    assert.deepEqual(started.changes, [])
+    assert.equal(docker.builds.length, builds + 1, 'the image was built again')
+    const finished = of('cycle-finished')[1] as Extract<LoopEvent, {type: 'cycle-finished'}>
+    assert.equal(finished.result.upToDate, true, 'the release already runs it: no new revision')
+    assert.equal(helm.upgrades.length, 1)
+    const stages = events.filter((e): e is Extract<LoopEvent, {type: 'stage'}> => e.type === 'stage' && e.cycle === 2 && e.event.type === 'stage-finished').map(e => e.event.stage)
+    assert.deepEqual(stages, ['connect', 'tag', 'build', 'push', 'deploy', 'rollout'])
+  })
+
+  it('pause: saves wait and run as one cycle at resume; Rebuild now still runs', async () => {
+    const loop = start()
+    await until(() => of('cycle-finished').length === 1)
+    loop.pause()
+    content = '2'
+    watcher.emit('src/app.js')
+    watcher.emit('src/other.js')
+    await sleep(200)
+    assert.equal(of('cycle-started').length, 1, 'no cycle while paused')
+    loop.resume()
+    await until(() => of('cycle-finished').length === 2)
+    assert.deepEqual((of('resumed')[0] as Extract<LoopEvent, {type: 'resumed'}>).pending, 2)
+    assert.deepEqual((of('cycle-started')[1] as Extract<LoopEvent, {type: 'cycle-started'}>).changes, ['src/app.js', 'src/other.js'])
+    loop.pause()
+    loop.rebuild()
+    await until(() => of('cycle-finished').length === 3)
+    assert.equal(of('paused').length, 2)
+  })
+
+  it('rollback waits for the running cycle, no cycle runs during it, and the next one asks the cluster again', async () => {
+    let release!: () => void
+    const gate = new Promise<void>(resolve => (release = resolve))
+    const order: string[] = []
+    const loop = start({
+      rollback: async (_config, options) => {
+        order.push('rollback')
+        options.emit({type: 'stage-started', stage: 'rollback', at: 0, message: 'helm rollback'})
+        await gate
+        return {release: 'app', namespace: 'default', changed: true, revision: 3, target: 1, from: 2, tag: 't1', images: [], timings: {}, totalMs: 5}
+      },
+    })
+    await until(() => of('cycle-finished').length === 1)
+    const rolled = loop.rollback(1)
+    await until(() => of('rollback-started').length === 1)
+    content = '1'
+    watcher.emit('src/app.js')
+    await sleep(150)
+    assert.equal(of('cycle-started').length, 1, 'no cycle during the rollback')
+    release()
+    const result = await rolled
+    assert.equal(result.revision, 3)
+    assert.deepEqual((of('rollback-finished')[0] as Extract<LoopEvent, {type: 'rollback-finished'}>).result, {changed: true, revision: 3, target: 1, from: 2, tag: 't1', totalMs: 5})
+    assert.ok(events.some(e => e.type === 'rollback-stage'))
+    await until(() => of('cycle-finished').length === 2)
+    // The same content as before the rollback: without the loop forgetting, it would be "unchanged" and not asked.
+    assert.deepEqual(order, ['rollback'])
+    const stages = events.filter((e): e is Extract<LoopEvent, {type: 'stage'}> => e.type === 'stage' && e.cycle === 2).map(e => (e.event.type === 'stage-skipped' ? e.event.message : ''))
+    assert.ok(!stages.includes('unchanged since the last deploy'), 'the cycle after a rollback does not trust the last deploy')
+  })
+
+  it('a failed rollback is an event with the error, and the loop goes on', async () => {
+    const loop = start({
+      rollback: async () => {
+        throw new DraftError('NOTHING_DEPLOYED', {release: 'app', namespace: 'default', context: 'fake'})
+      },
+    })
+    await until(() => of('cycle-finished').length === 1)
+    await assert.rejects(loop.rollback())
+    assert.equal((of('rollback-failed')[0] as Extract<LoopEvent, {type: 'rollback-failed'}>).error.code, 'NOTHING_DEPLOYED')
+    content = '9'
+    watcher.emit('src/app.js')
+    await until(() => of('cycle-finished').length === 2)
+  })
+
+  it('without a watcher and an initial cycle (draft dashboard), runs only what is asked for, and hands out the build log', async () => {
+    const lines: string[] = []
+    const loop = new WatchLoop({up: (config, options) => engine().run(config, options), loadConfig: () => loadConfig(dir, {}, {})})
+    running = loop.run(dir, {emit: e => events.push(e), signal: stop.signal, initialCycle: false, onBuildLine: (cycle, line) => lines.push(`${cycle}:${line}`)})
+    await sleep(100)
+    assert.equal(of('cycle-started').length, 0)
+    assert.equal(of('watching').length, 0)
+    loop.rebuild()
+    await until(() => of('cycle-finished').length === 1)
+    assert.deepEqual(lines, ['1:DONE [2/2] RUN true'])
+  })
+
 })

@@ -75,7 +75,7 @@ describe('ReleaseOps (status, history, rollback, delete) with fakes', () => {
     config = {
       appDir: dir, file: join(dir, 'draft.toml'), env: 'development', release: 'app', namespace: 'dev', registry: REGISTRY, image: 'app',
       dockerfile: join(dir, 'Dockerfile'), context: dir, chart: join(dir, 'charts', 'app'), target: '', buildArgs: {}, buildNetwork: '',
-      values: [], set: {}, kubeContext: '', timeoutMs: 60_000, watch: {quietMs: 300, maxWaitMs: 5000}, connect: false,
+      values: [], set: {}, kubeContext: '', timeoutMs: 60_000, watch: {quietMs: 300, maxWaitMs: 5000}, connect: false, ui: false,
     }
     helm = new FakeHelm()
     kube = new FakeKube()

@@ -62,6 +62,7 @@ describe('UpEngine', () => {
       dockerfile: join(dir, 'Dockerfile'), context: dir, chart: join(dir, 'charts', 'app'), target: '', buildArgs: {}, buildNetwork: 'host',
       values: [], set: {}, kubeContext: '', timeoutMs: 60_000, watch: {quietMs: 300, maxWaitMs: 5000},
       connect: false,
+      ui: false,
     }
     docker = new FakeDocker()
     helm = new FakeHelm()
