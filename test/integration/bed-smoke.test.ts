@@ -4,7 +4,7 @@
 // request. Every other integration test relies on these; run `npm run bed:up` first.
 import assert from 'node:assert/strict'
 import {spawn, spawnSync, type SpawnSyncOptions} from 'node:child_process'
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -308,6 +308,20 @@ spec:
       assert.equal(phase, 'Succeeded')
       // With cluster DNS configured, kubelet has no MissingClusterDNS warning to give.
       assert.doesNotMatch(ok('kubectl', ['-n', ns, 'get', 'events', '--field-selector', 'involvedObject.name=client', '-o', 'jsonpath={.items[*].reason}']), /MissingClusterDNS/)
+    })
+
+    it('runs an image named as on Docker Hub (a compose file\'s redis:7) from the node\'s docker.io mirror', async function () {
+      const refs = join(process.env.DRAFT_BED_RUN ?? '/run/draft-bed', 'mirror-refs.txt')
+      const ref = existsSync(refs) ? readFileSync(refs, 'utf8').split('\n').find(Boolean) : undefined
+      if (!ref) this.skip()
+      run('kubectl', ['create', 'namespace', ns])
+      ok('kubectl', ['-n', ns, 'run', 'mirrored', `--image=${ref}`, '--restart=Never'])
+      let phase = ''
+      for (let i = 0; i < 300 && phase !== 'Running'; i++) {
+        await new Promise((r) => setTimeout(r, 200))
+        phase = ok('kubectl', ['-n', ns, 'get', 'pod', 'mirrored', '-o', 'jsonpath={.status.phase}']).trim()
+      }
+      assert.equal(phase, 'Running', ok('kubectl', ['-n', ns, 'describe', 'pod', 'mirrored']))
     })
 
     it('simulates a failing pod on the kwok node, for pods that tolerate its taint (annotation draft.bed/simulate)', async function () {
