@@ -38,13 +38,13 @@ describe('every pack fixture runs on the real node (e2e)', function () {
     assert.ok(process.env.DRAFT_BED_REAL_NODE, 'the bed has no real node: run `npm run bed:up` with this version of test/bed')
   })
   after(() => {
-    console.log(`\n  FIXTURE                            BUILT  READY   ANSWERS         ROLLOUT  POD DELETED IN\n${rows.join('\n')}`)
+    console.log(`\n  ${'FIXTURE'.padEnd(35)}BUILT  READY   ${'ANSWERS'.padEnd(30)}ROLLOUT  POD DELETED IN\n${rows.join('\n')}`)
   })
 
   for (const fixture of builtinFixtures()) {
     it(`${fixture.name}: built, Ready on the real node, answers, and stops promptly`, async function () {
       if (!fixture.build) {
-        rows.push(`  ${fixture.name.padEnd(35)}-      -       -               -        -  (${fixture.why ?? 'not buildable here'})`)
+        rows.push(`  ${fixture.name.padEnd(35)}-      -       ${'-'.padEnd(30)}-        -  (${fixture.why ?? 'not buildable here'})`)
         this.skip()
       }
       const app = copyFixtureDir(fixture.dir)
@@ -54,14 +54,14 @@ describe('every pack fixture runs on the real node (e2e)', function () {
       const plan = JSON.parse(created.stdout) as {baseImages?: string[]; variables?: Record<string, {value: unknown}>}
       const absent = (plan.baseImages ?? []).filter(ref => missing.has(ref))
       if (absent.length) {
-        rows.push(`  ${fixture.name.padEnd(35)}-      -       -               -        -  (base image ${absent[0]} unavailable)`)
+        rows.push(`  ${fixture.name.padEnd(35)}-      -       ${'-'.padEnd(30)}-        -  (base image ${absent[0]} unavailable)`)
         this.skip()
       }
       try {
         const run = await draft(['up', app, '--registry', env.registry, '--namespace', namespace, '--build-network', 'host', '--timeout', '4m', '--json'], {timeoutMs: 15 * 60_000})
         const result = jsonLines(run.stdout).find(e => e.type === 'result')
         const failed = jsonLines(run.stdout).find(e => e.type === 'stage-failed') as {stage?: string; error?: {message: string; details?: string[]}} | undefined
-        if (run.code !== 0) rows.push(`  ${fixture.name.padEnd(35)}${failed?.stage === 'build' ? 'no' : 'yes'}    no      -               -        -`)
+        if (run.code !== 0) rows.push(`  ${fixture.name.padEnd(35)}${failed?.stage === 'build' ? 'no ' : 'yes'}    no      ${'-'.padEnd(30)}-        -`)
         assert.equal(run.code, 0, `${failed?.error?.message ?? ''}\n${(failed?.error?.details ?? []).join('\n')}\n${run.stderr}`)
         const release = String(result!.release)
         const rollout = Number((result!.timings as Record<string, number>).rollout ?? 0)
@@ -80,7 +80,7 @@ describe('every pack fixture runs on the real node (e2e)', function () {
         const t0 = performance.now()
         kubectl('-n', namespace, 'delete', 'pod', pod, '--grace-period=30', '--wait=true', '--timeout=60s')
         const deleteSeconds = (performance.now() - t0) / 1000
-        rows.push(`  ${fixture.name.padEnd(35)}yes    yes     ${`${answer.status} ${fixture.probe ?? '/'}`.padEnd(16)}${`${(rollout / 1000).toFixed(1)}s`.padEnd(9)}${deleteSeconds.toFixed(1)}s`)
+        rows.push(`  ${fixture.name.padEnd(35)}yes    yes     ${`${answer.status} ${(fixture.probe ?? '/').slice(0, 25)}`.padEnd(30)}${`${(rollout / 1000).toFixed(1)}s`.padEnd(9)}${deleteSeconds.toFixed(1)}s`)
         assert.ok(answer.status >= 200 && answer.status < 400, `${basename(app)} answered ${answer.status} on ${fixture.probe ?? '/'}: ${answer.body.slice(0, 300)}`)
         assert.ok(deleteSeconds < 20, `the pod took ${deleteSeconds.toFixed(1)} s to stop: it ignores SIGTERM`)
       } finally {
