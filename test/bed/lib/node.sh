@@ -38,7 +38,15 @@ write_if_changed() {
 
 bed_ctr() { ctr --address "$BED_CONTAINERD_SOCK" --namespace k8s.io "$@"; }
 
-containerd_health() { ctr --address "$BED_CONTAINERD_SOCK" version >/dev/null 2>&1; }
+# `ctr version` answers as soon as the socket is up, but the CRI plugin initialises in the
+# background after that, and a kubelet started in between exits with "server is not initialized
+# yet". containerd 1.6 logs "Start streaming server" right before it marks the CRI ready, so the
+# check reads the log written since containerd's last start.
+containerd_health() {
+  ctr --address "$BED_CONTAINERD_SOCK" version >/dev/null 2>&1 &&
+    awk '/^=== .* starting containerd$/ { ready = 0 } /Start streaming server/ { ready = 1 } END { exit !ready }' \
+      "$(logfile containerd)"
+}
 kubelet_health() { [ "$(curl -sS --max-time 3 "http://$BED_HOST:$BED_PORT_KUBELET_HEALTHZ/healthz")" = ok ]; }
 coredns_health() { [ "$(curl -sS --max-time 3 "http://$BED_HOST:$BED_PORT_COREDNS_READY/ready")" = OK ]; }
 kube_proxy_health() { curl -fsS --max-time 3 "http://$BED_HOST:$BED_PORT_KUBE_PROXY_HEALTHZ/healthz" >/dev/null; }
@@ -116,8 +124,9 @@ plugin_dir = ""
   address = "$BED_CONTAINERD_SOCK"
 [ttrpc]
   address = "$BED_CONTAINERD_SOCK.ttrpc"
+# info, not warn: the readiness check reads the CRI plugin's "Start streaming server" line.
 [debug]
-  level = "warn"
+  level = "info"
 [metrics]
   address = ""
 [plugins."io.containerd.internal.v1.opt"]
