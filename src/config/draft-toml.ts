@@ -50,6 +50,8 @@ export interface ConfigOverrides {
   release?: string
   /** helm --set KEY=VALUE, added to (and winning over) the file's [set] table. */
   set?: readonly string[]
+  /** docker build --build-arg NAME=VALUE, added to (and winning over) the file's [build-args] table. */
+  buildArg?: readonly string[]
   buildNetwork?: string
   timeout?: string
   quiet?: string
@@ -134,6 +136,8 @@ export function loadConfig(appDir: string, overrides: ConfigOverrides = {}, env:
     setFlags[pair.slice(0, eq)] = pair.slice(eq + 1)
   }
 
+  const buildArgFlags = buildArgPairs(overrides.buildArg)
+
   const duration = (value: string, path: (string | number)[], flag: string): number => {
     const ms = parseDuration(value)
     if (ms === undefined) throw flagOrKey(flag, path, `"${value}" is not a duration`, 'Write it like "300ms", "30s" or "5m".')
@@ -188,7 +192,7 @@ export function loadConfig(appDir: string, overrides: ConfigOverrides = {}, env:
     context,
     chart,
     target: str('target', ''),
-    buildArgs: table('build-args'),
+    buildArgs: {...table('build-args'), ...buildArgFlags},
     buildNetwork: overrides.buildNetwork ?? str('build-network', ''),
     values,
     set: {...table('set'), ...setFlags},
@@ -259,4 +263,15 @@ function distance(a: string, b: string): number {
     }
   }
   return row[b.length]!
+}
+
+/** --build-arg NAME=VALUE flags as a table; a pair without a name is BAD_BUILD_ARG. */
+export function buildArgPairs(pairs: readonly string[] | undefined): Record<string, string> {
+  const args: Record<string, string> = {}
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) throw new DraftError('BAD_BUILD_ARG', {input: pair})
+    args[pair.slice(0, eq)] = pair.slice(eq + 1)
+  }
+  return args
 }

@@ -6,7 +6,7 @@ import {findCycle} from '../project/graph.js'
 import {parseImageRef} from '../registry/image-ref.js'
 import {parseDuration} from '../util/duration.js'
 import {type TomlDocument, TomlSyntaxError, parseToml} from '../util/toml.js'
-import {CONFIG_FILE, type ConfigOverrides, DEFAULT_ENV, type DeployConfig, type KeyKind, checkKind, suggest} from './draft-toml.js'
+import {CONFIG_FILE, type ConfigOverrides, DEFAULT_ENV, type DeployConfig, type KeyKind, buildArgPairs, checkKind, suggest} from './draft-toml.js'
 
 /**
  * The draft.toml of a project: several services, each with its own folder, build and chart, that
@@ -148,6 +148,7 @@ export function loadProject(dir: string, overrides: ProjectOverrides = {}, env: 
     if (eq <= 0) throw new DraftError('BAD_SET', {input: pair, reason: 'expected KEY=VALUE (a helm value path, e.g. replicaCount=2)'})
     setFlags[pair.slice(0, eq)] = pair.slice(eq + 1)
   }
+  const buildArgFlags = buildArgPairs(overrides.buildArg)
   const namespace = overrides.namespace ?? str(section.namespace, 'default')
   if (namespace.length > 63 || !DNS_LABEL.test(namespace)) {
     throw overrides.namespace ? flagError('namespace', `"${namespace}" is not a valid namespace`, 'Use lower-case letters, digits and dashes.') : invalid(envAt('namespace'), `"${namespace}" is not a valid namespace`, 'Use lower-case letters, digits and dashes (at most 63 characters).')
@@ -267,7 +268,7 @@ export function loadProject(dir: string, overrides: ProjectOverrides = {}, env: 
         context,
         chart,
         target: str(value.target, ''),
-        buildArgs: table('build-args'),
+        buildArgs: {...table('build-args'), ...buildArgFlags},
         buildNetwork,
         values,
         set,
