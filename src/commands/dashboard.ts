@@ -7,8 +7,10 @@ export default class Dashboard extends DraftCommand {
   static override summary = 'Serve the local dashboard for an app without watching it; --snapshot serves a saved session read-only.'
   static override description = `Prints a URL on 127.0.0.1 (with a token of this session) of a page that shows the app's release: its pods with restarts and the last termination reason, their logs as they stream, and the helm history with a Rollback button. Rebuild now runs a deploy cycle (build, push, deploy, rollout), whose stages and build log the page shows. Nothing is watched: \`draft up --watch\` serves the same page for a loop.
 
+At a project root (a draft.toml with [services.NAME] tables) the page shows every service (--service: only those): a row each, each one's pods, logs and history, Rebuild now of all of them or one, and a Rollback per service.
+
 Save snapshot writes the page's state to .draft/snapshots/; \`draft dashboard --snapshot FILE\` serves such a file read-only, for a bug report.`
-  static override examples = ['<%= config.bin %> dashboard', '<%= config.bin %> dashboard ./api --env staging', '<%= config.bin %> dashboard --snapshot .draft/snapshots/dashboard-2025-01-01T10-00-00-000Z.json']
+  static override examples = ['<%= config.bin %> dashboard', '<%= config.bin %> dashboard ./api --env staging', '<%= config.bin %> dashboard ./shop --service api', '<%= config.bin %> dashboard --snapshot .draft/snapshots/dashboard-2025-01-01T10-00-00-000Z.json']
   static override args = releaseArgs
   static override flags = {
     ...releaseFlags,
@@ -28,12 +30,22 @@ Save snapshot writes the page's state to .draft/snapshots/; \`draft dashboard --
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
-    const ui = await import('../ui/watch-renderer.js')
+    const [ui, {isProjectConfig}] = await Promise.all([import('../ui/watch-renderer.js'), import('../config/project-toml.js')])
+    const project = !flags.snapshot && isProjectConfig(args.path)
     const renderer = this.json ? new ui.JsonLinesWatchRenderer() : new ui.PlainWatchRenderer()
     try {
       if (flags.snapshot) {
         const {serveSnapshot} = await import('../dashboard/snapshot.js')
         await serveSnapshot(flags.snapshot, {emit: event => renderer.event(event), signal: interrupt.signal})
+      } else if (project) {
+        const [{deployProjectOnChange}, projectUi] = await Promise.all([import('../project/run.js'), import('../ui/project-renderer.js')])
+        const lines = this.json ? new projectUi.JsonLinesProjectWatchRenderer() : new projectUi.LinesProjectWatchRenderer()
+        const overrides = {...releaseOverrides(flags), registry: flags.registry, set: flags.set, buildNetwork: flags['build-network']}
+        try {
+          await deployProjectOnChange(args.path, overrides, {emit: event => lines.event(event), signal: interrupt.signal, cleanup: false, watch: false})
+        } finally {
+          lines.close()
+        }
       } else {
         const {deployOnChange} = await import('../up/deploy.js')
         const overrides = {...releaseOverrides(flags), registry: flags.registry, set: flags.set, buildNetwork: flags['build-network']}

@@ -13,7 +13,7 @@ import {CONFIG_FILE, type ConfigOverrides, DEFAULT_ENV, type DeployConfig, type 
  * `draft up` at the root builds and deploys together.
  *
  *   [environments.development]          namespace, registry, kube-context, timeout, build-network, set,
- *                                       watch: shared by every service (a service's own `set` wins)
+ *                                       watch, ui: shared by every service (a service's own `set` wins)
  *   [environments.development.services.api]   per-environment overrides of a service's keys
  *   [services.api]                      path, context, dockerfile, chart, port, depends-on, release,
  *                                       image, target, build-args, set, values, timeout
@@ -39,6 +39,8 @@ export interface ProjectConfig {
   env: string
   services: ServiceConfig[]
   watch: {quietMs: number; maxWaitMs: number}
+  /** `draft up --watch` at the root serves the dashboard of every service (`ui = false` or `--ui=false`: not). */
+  ui: boolean
 }
 
 export interface ProjectOverrides extends ConfigOverrides {
@@ -54,6 +56,7 @@ const SHARED_KEYS: Record<string, KeyKind> = {
   'build-network': 'string',
   set: 'table',
   watch: 'watch',
+  ui: 'boolean',
 }
 const SERVICE_KEYS: Record<string, KeyKind | 'port' | 'names'> = {
   path: 'string',
@@ -108,7 +111,10 @@ export function loadProject(dir: string, overrides: ProjectOverrides = {}, env: 
   if (overrides.release) throw flagError('release', 'a project has a release per service', 'Set `release` in the service\'s table of draft.toml, or leave it: each service is released under its own name.')
 
   for (const key of Object.keys(doc.data)) {
-    if (key !== 'environments' && key !== 'services') throw invalid([key], 'unknown top-level key', 'Use [environments.<name>] for shared settings and [services.<name>] for each service.')
+    if (key !== 'environments' && key !== 'services') {
+      const shared = key in SHARED_KEYS ? ` ${key} is a shared setting: put it in [environments.<name>] (e.g. [environments.development]).` : ''
+      throw invalid([key], 'unknown top-level key', `Use [environments.<name>] for shared settings and [services.<name>] for each service.${shared}`)
+    }
   }
   const environments = (doc.data.environments ?? {}) as Record<string, Record<string, unknown>>
   const envName = overrides.env || env.DRAFT_ENV || DEFAULT_ENV
@@ -171,6 +177,8 @@ export function loadProject(dir: string, overrides: ProjectOverrides = {}, env: 
   const watch = {quietMs, maxWaitMs: duration(watchTable['max-wait'] ?? '5s', [...envAt('watch'), 'max-wait'])}
   const envTimeout = section.timeout === undefined ? undefined : duration(section.timeout as string, envAt('timeout'))
   const inRoot = (value: string): string => (isAbsolute(value) ? value : join(root, value))
+  // One page for the whole project: `ui` is the project's, not a service's.
+  const ui = overrides.ui ?? ((section.ui as boolean | undefined) ?? true)
   const sharedSet = Object.fromEntries(Object.entries((section.set as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, String(v)]))
 
   const services: ServiceConfig[] = []
@@ -185,7 +193,8 @@ export function loadProject(dir: string, overrides: ProjectOverrides = {}, env: 
         const kind = SERVICE_KEYS[key]
         if (!kind) {
           const guess = suggest(key, Object.keys(SERVICE_KEYS))
-          throw invalid([...path, key], 'unknown key', `${guess ? `Did you mean "${guess}"? ` : ''}Valid keys: ${Object.keys(SERVICE_KEYS).join(', ')}.`)
+          const shared = key in SHARED_KEYS ? ` ${key} is the project's, shared by every service: put it in [environments.${envName}].` : ''
+          throw invalid([...path, key], 'unknown key', `${guess ? `Did you mean "${guess}"? ` : ''}Valid keys: ${Object.keys(SERVICE_KEYS).join(', ')}.${shared}`)
         }
         if (table === extra && FIXED_KEYS.includes(key)) throw invalid([...path, key], `${key} cannot change per environment`, `Set it in [services.${name}].`)
         if (kind === 'port') {
@@ -277,8 +286,8 @@ export function loadProject(dir: string, overrides: ProjectOverrides = {}, env: 
         watch,
         // `draft up --connect` follows one app; at a project root it is not offered.
         connect: false,
-        // The project's watch serves no dashboard yet (its page state already lists services).
-        ui: false,
+        // The project's one dashboard shows every service (ProjectConfig.ui).
+        ui,
         stateDir: join(root, '.draft', 'services', name),
         ...(prebuilt ? {prebuilt} : {}),
       },
@@ -310,5 +319,5 @@ export function loadProject(dir: string, overrides: ProjectOverrides = {}, env: 
     for (const name of overrides.services) if (!names.includes(name)) throw new DraftError('UNKNOWN_SERVICE', {name, flag: '--service', services: names})
     selected = services.filter(s => overrides.services!.includes(s.name))
   }
-  return {root, file, env: envName, services: selected, watch}
+  return {root, file, env: envName, services: selected, watch, ui}
 }

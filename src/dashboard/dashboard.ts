@@ -19,13 +19,16 @@ export interface Dashboard {
 
 /** What the page's buttons do. Without them (a snapshot) the page is read-only. */
 export interface DashboardActions {
-  /** A full cycle now, even with nothing changed. */
-  rebuild(): void
+  /** A full cycle now, even with nothing changed: of `service`, or of every service when none is named. */
+  rebuild(service?: string): void
   /** Undefined when nothing is watched (`draft dashboard`). */
   pause?(): void
   resume?(): void
-  /** Back to `revision`, or to the one live before. Its progress and outcome come as events. */
-  rollback(revision?: number): Promise<unknown>
+  /**
+   * Back to `revision`, or to the one live before. Its progress and outcome come as events. Several
+   * services: of the one named (the server asks for a name then).
+   */
+  rollback(revision?: number, service?: string): Promise<unknown>
 }
 
 export interface DashboardOptions {

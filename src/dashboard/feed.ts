@@ -30,6 +30,8 @@ export interface FeedDependencies {
 
 export interface FeedOptions {
   service: string
+  /** Several services: the notices say which one they are about. */
+  named?: boolean
   publish: (event: DashboardInput) => void
   hide: (values: Iterable<string>) => void
   /** Follow the pods' logs; false when a connect session of the loop already does (its lines come as events). */
@@ -94,16 +96,29 @@ export class DashboardFeed {
    * the loop is idle, and the events of pods that are not ready too (a failing rollout reports its own).
    */
   event(event: LoopEvent | ConnectEvent): void {
-    if (event.type === 'cycle-started' || event.type === 'rollback-started') this.busy = true
-    if (event.type === 'cycle-finished') {
+    if (event.type === 'cycle-started' || event.type === 'rollback-started') this.started()
+    if (event.type === 'cycle-finished') this.ended('deployed')
+    if (event.type === 'cycle-failed' || event.type === 'rollback-finished' || event.type === 'rollback-failed') this.ended('changed')
+    if (event.type === 'cycle-cancelled') this.ended('cancelled')
+  }
+
+  /** A cycle or a rollback started (of a project: any service's): the feed asks helm and the API nothing meanwhile. */
+  started(): void {
+    this.busy = true
+  }
+
+  /**
+   * It ended: `deployed` (this service's release runs now: follow its pods, read its history),
+   * `changed` (a failure or a rollback: read its history), `cancelled` or `untouched` (nothing of it changed).
+   */
+  ended(outcome: 'deployed' | 'changed' | 'cancelled' | 'untouched'): void {
+    if (outcome === 'deployed') {
       void this.hideCredentials()
       this.follow()
     }
-    if (['cycle-finished', 'cycle-failed', 'cycle-cancelled', 'rollback-finished', 'rollback-failed'].includes(event.type)) {
-      this.busy = false
-      if (event.type !== 'cycle-cancelled') this.historyStale = true
-      this.idle()
-    }
+    this.busy = false
+    if (outcome === 'deployed' || outcome === 'changed') this.historyStale = true
+    this.idle()
   }
 
   /** Whatever waited for the loop to be idle. */
@@ -160,7 +175,7 @@ export class DashboardFeed {
       this.held.push(event)
       return
     }
-    this.options.publish(event)
+    this.options.publish({...event, service: this.options.service})
   }
 
   private view(view: ReleaseView): void {
@@ -245,7 +260,7 @@ export class DashboardFeed {
       this.secretsRead = undefined
       const held = this.held
       this.held = []
-      for (const event of held) this.options.publish(event)
+      for (const event of held) this.options.publish({...event, service: this.options.service})
     })
   }
 
@@ -287,6 +302,6 @@ export class DashboardFeed {
   private warn(key: string, message: string, fix?: string): void {
     if (this.warned.has(key)) return
     this.warned.add(key)
-    this.options.publish({type: 'notice', at: this.at(), level: 'warn', message, ...(fix ? {fix} : {})})
+    this.options.publish({type: 'notice', at: this.at(), level: 'warn', message: this.options.named ? `${this.options.service}: ${message}` : message, ...(fix ? {fix} : {})})
   }
 }

@@ -156,9 +156,23 @@ export class HttpDashboard implements Dashboard {
       return this.json(res, 200, {path, snapshot})
     }
     if (!actions) return this.json(res, 403, {error: 'a snapshot is read-only'})
+    // Several services: a rollback names its service, a rebuild may (none: all of them).
+    const names = this.current.services.map(s => s.name)
+    let asked: {revision?: unknown; service?: unknown}
+    try {
+      asked = body ? (JSON.parse(body) as typeof asked) : {}
+      if (!asked || typeof asked !== 'object' || Array.isArray(asked)) throw new Error('body')
+    } catch {
+      return this.json(res, 400, {error: 'the body must be a JSON object'})
+    }
+    let service: string | undefined
+    if (asked.service !== undefined && asked.service !== null) {
+      if (typeof asked.service !== 'string' || !names.includes(asked.service)) return this.json(res, 400, {error: `"service" must be one of: ${names.join(', ')}`})
+      service = asked.service
+    }
     switch (action) {
       case 'rebuild':
-        actions.rebuild()
+        actions.rebuild(service)
         return this.json(res, 202, {ok: true})
       case 'pause':
       case 'resume': {
@@ -169,17 +183,13 @@ export class HttpDashboard implements Dashboard {
       }
       case 'rollback': {
         let revision: number | undefined
-        try {
-          const parsed = body ? (JSON.parse(body) as {revision?: unknown}) : {}
-          if (parsed.revision !== undefined && parsed.revision !== null) {
-            if (!Number.isInteger(parsed.revision) || (parsed.revision as number) < 1) throw new Error('revision')
-            revision = parsed.revision as number
-          }
-        } catch {
-          return this.json(res, 400, {error: 'the body must be {} or {"revision": N} with N a revision number'})
+        if (asked.revision !== undefined && asked.revision !== null) {
+          if (!Number.isInteger(asked.revision) || (asked.revision as number) < 1) return this.json(res, 400, {error: 'the body must be {} or {"revision": N} with N a revision number'})
+          revision = asked.revision as number
         }
+        if (names.length > 1 && service === undefined) return this.json(res, 400, {error: `name the service to roll back: {"service": one of ${names.join(', ')}}`})
         // Its progress and its outcome (also a failure) come as events.
-        void actions.rollback(revision).catch(() => undefined)
+        void actions.rollback(revision, service).catch(() => undefined)
         return this.json(res, 202, {ok: true})
       }
     }

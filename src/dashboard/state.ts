@@ -9,7 +9,10 @@
  * the newest cycles, and the newest runtime log lines.
  */
 import type {ConnectEvent, Stage, StageError, UpEvent} from '../core/events.js'
+import type {ProjectLoopEvent} from '../loop/project-loop.js'
+import type {Route} from '../loop/route.js'
 import type {LoopEvent} from '../loop/watch-loop.js'
+import type {ServiceRow, ServiceState} from '../project/project-up.js'
 
 export const LIMITS = {
   /** Cycles listed with their stages (older ones stay only as points of the chart). */
@@ -102,6 +105,8 @@ export interface LogLine {
   seq: number
   at: number
   text: string
+  /** Whose build it is (several services build in one cycle). */
+  service?: string
 }
 
 export interface BuildLog {
@@ -127,6 +132,10 @@ export interface CycleView {
   /** Why it was cancelled. */
   reason?: string
   error?: StageError
+  /** A project's cycle: the services it runs, and how (a build, or only a deploy). */
+  services?: Record<string, Route>
+  /** A project's cycle: how each of its services ended. */
+  results?: Record<string, {state: ServiceState; revision?: number; tag?: string; error?: StageError}>
   /** Per service, its stages in order. */
   stages: Record<string, StageBar[]>
   revision?: number
@@ -157,6 +166,8 @@ export interface LogEntry {
 
 export interface RollbackView {
   at: number
+  /** The service rolled back (several services: one at a time). */
+  service?: string
   revision?: number
   state: 'running' | 'done' | 'failed'
   stages: StageBar[]
@@ -202,7 +213,11 @@ export type PageEvent =
   | {type: 'history'; at: number; service: string; revisions: RevisionRow[]; urls?: string[]}
   | {type: 'notice'; at: number; level: Notice['level']; message: string; fix?: string}
 
-export type DashboardInput = LoopEvent | ConnectEvent | PageEvent
+/** A connect event of one service's pods (several services: the feed of each says whose). */
+export type ServiceConnectEvent = ConnectEvent & {service?: string}
+
+/** A lone app's loop, a project's loop (each service's events inside), connect's events, and the page's own. */
+export type DashboardInput = LoopEvent | ProjectLoopEvent | ServiceConnectEvent | PageEvent
 
 export interface SessionInfo {
   mode: PageState['mode']
@@ -263,10 +278,15 @@ function apply(state: PageState, event: DashboardInput): PageState {
     case 'stopped':
       return {...state, watching: {...state.watching, on: false, stopped: event.reason}}
     case 'cycle-started':
-      return cycleStarted(state, event)
+      return 'services' in event ? projectCycleStarted(state, event) : cycleStarted(state, event)
     case 'stage':
       return stage(state, event.cycle, event.event)
+    case 'service':
+      return serviceEvent(state, event)
+    case 'build-cancelled':
+      return {...state, services: mapService(state, event.service, s => ({...s, detail: `build cancelled: ${event.path} changed; it builds again next cycle`}))}
     case 'cycle-finished':
+      if ('rows' in event) return projectCycleEnded(state, event)
       return cycleEnded(state, event.cycle, event.at, event.result.upToDate ? 'unchanged' : 'deployed', {
         revision: event.result.revision,
         tag: event.result.tag,
@@ -275,31 +295,33 @@ function apply(state: PageState, event: DashboardInput): PageState {
     case 'cycle-cancelled':
       return cycleEnded(state, event.cycle, event.at, 'cancelled', {reason: event.reason, service: s => ({...s, state: s.settled, stage: undefined, detail: undefined})})
     case 'cycle-failed': {
-      const known = state.cycles.some(c => c.cycle === event.cycle && c.result === 'running')
+      const known = state.cycles.find(c => c.cycle === event.cycle && c.result === 'running')
       // A failure outside any cycle (the watcher itself): a notice.
       if (!known) return notice(state, {at: event.at, level: 'error', message: event.error.message, fix: event.error.fix})
-      return cycleEnded(state, event.cycle, event.at, 'failed', {error: event.error, service: s => ({...s, state: 'failed', settled: 'failed', stage: undefined, detail: undefined, error: event.error})})
+      // A project's cycle failed as a whole (draft.toml cannot be read): its services failed, not the others.
+      const inCycle = known.services ? new Set(Object.keys(known.services)) : undefined
+      return cycleEnded(state, event.cycle, event.at, 'failed', {error: event.error, service: s => (inCycle && !inCycle.has(s.name) ? s : {...s, state: 'failed', settled: 'failed', stage: undefined, detail: undefined, error: event.error})})
     }
     case 'rollback-started':
       return {
         ...state,
-        rollbacks: capped([...state.rollbacks, {at: event.at, ...(event.revision === undefined ? {} : {revision: event.revision}), state: 'running', stages: []}], LIMITS.rollbacks),
-        services: mapService(state, undefined, s => ({...s, state: 'deploying', stage: 'rollback', detail: `rolling back${event.revision === undefined ? '' : ` to revision ${event.revision}`}`})),
+        rollbacks: capped([...state.rollbacks, {at: event.at, ...('service' in event ? {service: event.service} : {}), ...(event.revision === undefined ? {} : {revision: event.revision}), state: 'running', stages: []}], LIMITS.rollbacks),
+        services: mapService(state, serviceNamed(event), s => ({...s, state: 'deploying', stage: 'rollback', detail: `rolling back${event.revision === undefined ? '' : ` to revision ${event.revision}`}`})),
       }
     case 'rollback-stage':
-      return rollbackStage(state, event.event)
+      return rollbackStage(state, event.event, serviceNamed(event))
     case 'rollback-finished':
       return {
         ...state,
         rollbacks: lastRollback(state, r => ({...r, state: 'done', result: event.result})),
-        services: mapService(state, undefined, s => ({...s, state: 'running', settled: 'running', stage: undefined, detail: undefined, error: undefined, revision: event.result.revision, ...(event.result.tag ? {tag: event.result.tag} : {}), ...(event.result.commit ? {commit: event.result.commit} : {})})),
+        services: mapService(state, serviceNamed(event), s => ({...s, state: 'running', settled: 'running', stage: undefined, detail: undefined, error: undefined, revision: event.result.revision, ...(event.result.tag ? {tag: event.result.tag} : {}), ...(event.result.commit ? {commit: event.result.commit} : {})})),
       }
     case 'rollback-failed':
       return {
         ...state,
         rollbacks: lastRollback(state, r => ({...r, state: 'failed', error: event.error})),
-        services: mapService(state, undefined, s => ({...s, state: s.settled, stage: undefined, detail: undefined})),
-        notices: capped([...state.notices, {at: event.at, level: 'error' as const, message: `rollback failed: ${event.error.message}`, fix: event.error.fix}], LIMITS.notices),
+        services: mapService(state, serviceNamed(event), s => ({...s, state: s.settled, stage: undefined, detail: undefined})),
+        notices: capped([...state.notices, {at: event.at, level: 'error' as const, message: `rollback${'service' in event ? ` of ${event.service}` : ''} failed: ${event.error.message}`, fix: event.error.fix}], LIMITS.notices),
       }
     case 'build-line':
       return buildLine(state, event)
@@ -312,13 +334,13 @@ function apply(state: PageState, event: DashboardInput): PageState {
     case 'notice':
       return notice(state, {at: event.at, level: event.level, message: event.message, ...(event.fix ? {fix: event.fix} : {})})
     case 'log-line':
-      return logEntry(state, {at: event.at, kind: 'runtime', pod: event.pod, container: event.container, prefix: event.prefix, text: event.line, ...(event.time ? {time: event.time} : {})})
+      return logEntry(state, {at: event.at, kind: 'runtime', service: serviceOf(state, event), pod: event.pod, container: event.container, prefix: event.prefix, text: event.line, ...(event.time ? {time: event.time} : {})})
     case 'log-note':
-      return logEntry(state, {at: event.at, kind: 'note', pod: event.pod, container: event.container, prefix: event.prefix, text: event.message})
+      return logEntry(state, {at: event.at, kind: 'note', service: serviceOf(state, event), pod: event.pod, container: event.container, prefix: event.prefix, text: event.message})
     case 'forward-listening':
-      return {...state, services: mapService(state, undefined, s => (s.urls.includes(event.url) ? s : {...s, urls: [...s.urls, event.url]}))}
+      return {...state, services: mapService(state, serviceNamed(event), s => (s.urls.includes(event.url) ? s : {...s, urls: [...s.urls, event.url]}))}
     case 'forward-waiting':
-      return logEntry(state, {at: event.at, kind: 'note', pod: '', container: '', prefix: 'connect', text: `no Ready pod: ${event.message}`})
+      return logEntry(state, {at: event.at, kind: 'note', service: serviceOf(state, event), pod: '', container: '', prefix: 'connect', text: `no Ready pod: ${event.message}`})
     case 'connection-lost':
       return {...state, connection: {lost: true, at: event.at, what: event.what, reason: event.reason}}
     case 'connection-restored': {
@@ -326,13 +348,13 @@ function apply(state: PageState, event: DashboardInput): PageState {
       return rest
     }
     case 'connect-failed':
-      return notice(state, {at: event.at, level: 'warn', message: `cannot connect: ${event.error.message}`, fix: event.error.fix})
+      return notice(state, {at: event.at, level: 'warn', message: `cannot connect${'service' in event && event.service ? ` to ${event.service}` : ''}: ${event.error.message}`, fix: event.error.fix})
     default:
       return state
   }
 }
 
-function cycleStarted(state: PageState, event: Extract<LoopEvent, {type: 'cycle-started'}>): PageState {
+function cycleStarted(state: PageState, event: Extract<LoopEvent, {type: 'cycle-started'}>, only?: ReadonlySet<string>): PageState {
   const cycle: CycleView = {
     cycle: event.cycle,
     at: event.at,
@@ -363,8 +385,76 @@ function cycleStarted(state: PageState, event: Extract<LoopEvent, {type: 'cycle-
     cycles,
     dropped,
     watching: {...state.watching, pending: 0},
-    services: mapService(state, undefined, s => ({...s, state: first, stage: undefined, detail: event.rebuild ? 'rebuild asked for' : undefined})),
+    services: mapService(state, undefined, s => (only && !only.has(s.name) ? s : {...s, state: first, stage: undefined, detail: event.rebuild ? 'rebuild asked for' : undefined})),
   }
+}
+
+/** A project's cycle: only the services it runs start working; the others keep their state. */
+function projectCycleStarted(state: PageState, event: Extract<ProjectLoopEvent, {type: 'cycle-started'}>): PageState {
+  const routes = Object.values(event.services)
+  const route: Route = routes.includes('build') ? 'build' : routes.includes('deploy') ? 'deploy' : 'none'
+  const started = cycleStarted(state, {type: 'cycle-started', at: event.at, cycle: event.cycle, route, changes: event.changes, ...(event.rebuild ? {rebuild: true as const} : {})}, new Set(Object.keys(event.services)))
+  const cycles = updateCycle(started.cycles, event.cycle, c => ({...c, services: event.services, results: {}}))
+  return {
+    ...started,
+    cycles,
+    // Each service's first state follows its own route.
+    services: started.services.map(s => (event.services[s.name] === 'deploy' && s.state === 'building' ? {...s, state: 'deploying' as const} : s)),
+  }
+}
+
+/** One service's event within a project's cycle. */
+function serviceEvent(state: PageState, event: Extract<ProjectLoopEvent, {type: 'service'}>): PageState {
+  const inner = event.event
+  switch (inner.type) {
+    case 'service-waiting':
+      return {...state, services: mapService(state, inner.service, s => ({...s, detail: `waiting for ${inner.dependencies.join(', ')} to be ready`}))}
+    case 'service-done':
+      return serviceDone(state, event.cycle, inner.row)
+    default:
+      return stage(state, event.cycle, inner)
+  }
+}
+
+/** A service's row of a project's cycle: its state, and its result in the cycle. */
+function serviceDone(state: PageState, cycleNumber: number, row: ServiceRow): PageState {
+  const cycles = updateCycle(state.cycles, cycleNumber, c => ({
+    ...c,
+    results: {...c.results, [row.service]: {state: row.state, ...(row.revision === undefined ? {} : {revision: row.revision}), ...(row.tag ? {tag: row.tag} : {}), ...(row.error ? {error: row.error} : {})}},
+  }))
+  const services = mapService(state, row.service, s => {
+    const base = {...s, stage: undefined, detail: undefined}
+    switch (row.state) {
+      case 'deployed':
+      case 'unchanged':
+        return {...base, state: 'running' as const, settled: 'running' as const, error: undefined, ...(row.tag ? {tag: row.tag} : {}), ...(row.image ? {image: row.image} : {}), ...(row.revision === undefined ? {} : {revision: row.revision}), ...(row.result?.commit ? {commit: row.result.commit} : {})}
+      case 'cancelled':
+        return {...base, state: s.settled, detail: 'build cancelled by a newer change; it builds again next cycle'}
+      default:
+        // Failed, or blocked by a dependency that failed: its last good release keeps running.
+        return {...base, state: 'failed' as const, settled: 'failed' as const, ...(row.error ? {error: row.error} : {})}
+    }
+  })
+  return {...state, cycles, services}
+}
+
+/** A project's cycle ends with a row per service: failed when one failed, deployed when one deployed. */
+function projectCycleEnded(state: PageState, event: Extract<ProjectLoopEvent, {type: 'cycle-finished'}>): PageState {
+  let next = state
+  // The rows also came one by one (service-done); they are applied again in case one was missed.
+  for (const row of event.rows) next = serviceDone(next, event.cycle, row)
+  const states = event.rows.map(r => r.state)
+  const failed = event.rows.filter(r => r.state === 'failed' || r.state === 'blocked')
+  const result: CycleResult = failed.length ? 'failed' : states.includes('deployed') ? 'deployed' : states.length > 0 && states.every(x => x === 'cancelled') ? 'cancelled' : 'unchanged'
+  // The error shown for the cycle is the first failure's own (not a dependent's "blocked").
+  const error = (failed.find(r => r.state === 'failed') ?? failed[0])?.error
+  const steps = new Map(failed.filter(r => r.error?.step).map(r => [r.service, r.error!.step!]))
+  return cycleEnded(next, event.cycle, event.at, result, {
+    ...(error ? {error} : {}),
+    ...(result === 'cancelled' ? {reason: 'newer changes arrived during the builds'} : {}),
+    steps,
+    service: s => s,
+  })
 }
 
 function stage(state: PageState, cycleNumber: number, event: UpEvent): PageState {
@@ -412,11 +502,11 @@ function cycleEnded(
   cycleNumber: number,
   at: number,
   result: CycleResult,
-  extra: {revision?: number; tag?: string; reason?: string; error?: StageError; service: (s: ServiceView) => ServiceView},
+  extra: {revision?: number; tag?: string; reason?: string; error?: StageError; steps?: ReadonlyMap<string, string>; service: (s: ServiceView) => ServiceView},
 ): PageState {
   let ended: CycleView | undefined
   const cycles = updateCycle(state.cycles, cycleNumber, c => {
-    const build = result === 'failed' && extra.error?.step ? markFailure(c.build, extra.error.step) : c.build
+    const build = extra.steps ? markFailures(c.build, extra.steps) : result === 'failed' && extra.error?.step ? markFailure(c.build, extra.error.step) : c.build
     ended = {
       ...c,
       result,
@@ -436,13 +526,13 @@ function cycleEnded(
   return {...state, cycles, series, services: mapService(state, undefined, extra.service)}
 }
 
-function rollbackStage(state: PageState, event: UpEvent): PageState {
+function rollbackStage(state: PageState, event: UpEvent, service: string | undefined): PageState {
   const last = state.rollbacks.at(-1)
   if (!last || last.state !== 'running') return state
   return {
     ...state,
     rollbacks: lastRollback(state, r => ({...r, stages: applyStage(r.stages, event)})),
-    services: mapService(state, undefined, s => serviceStage(s, event)),
+    services: mapService(state, service, s => serviceStage(s, event)),
   }
 }
 
@@ -453,7 +543,7 @@ function lastRollback(state: PageState, change: (r: RollbackView) => RollbackVie
 function buildLine(state: PageState, event: Extract<PageEvent, {type: 'build-line'}>): PageState {
   let dropped = state.dropped
   const cycles = updateCycle(state.cycles, event.cycle, c => {
-    let lines = [...c.build.lines, {seq: state.seq, at: event.at, text: event.line}]
+    let lines = [...c.build.lines, {seq: state.seq, at: event.at, text: event.line, ...(event.service ? {service: event.service} : {})}]
     let gone = c.build.dropped
     if (lines.length > LIMITS.buildLogLines) {
       gone += lines.length - LIMITS.buildLogLines
@@ -481,8 +571,8 @@ function history(state: PageState, event: Extract<PageEvent, {type: 'history'}>)
   }
 }
 
-function logEntry(state: PageState, entry: Omit<LogEntry, 'seq' | 'service'>): PageState {
-  let logs = [...state.logs, {...entry, seq: state.seq, service: state.services[0]?.name ?? ''}]
+function logEntry(state: PageState, entry: Omit<LogEntry, 'seq'>): PageState {
+  let logs = [...state.logs, {...entry, seq: state.seq}]
   let dropped = state.dropped
   if (logs.length > LIMITS.runtimeLines) {
     dropped = {...dropped, logs: dropped.logs + logs.length - LIMITS.runtimeLines}
@@ -515,6 +605,18 @@ function markFailure(build: BuildLog, step: string): BuildLog {
   return {...build, failedStep: step, failedLines: marked.slice(-200).map(i => build.lines[i]!.seq)}
 }
 
+/** Several services' builds failed in one cycle: each one's step is looked for in its own lines. */
+function markFailures(build: BuildLog, steps: ReadonlyMap<string, string>): BuildLog {
+  if (steps.size === 0) return build
+  const failedLines: number[] = []
+  for (const [service, step] of steps) {
+    const own = build.lines.filter(l => l.service === service)
+    failedLines.push(...failingLines(own.map(l => l.text), step).slice(-200).map(i => own[i]!.seq))
+  }
+  const [first] = steps
+  return {...build, failedStep: steps.size === 1 ? first![1] : [...steps].map(([service, step]) => `${service}: ${step}`).join('; '), failedLines: failedLines.sort((a, b) => a - b)}
+}
+
 function updateCycle(cycles: CycleView[], number: number, change: (c: CycleView) => CycleView): CycleView[] {
   // The cycle is nearly always the newest: look from the end.
   for (let i = cycles.length - 1; i >= 0; i--) {
@@ -532,6 +634,12 @@ function updateCycle(cycles: CycleView[], number: number, change: (c: CycleView)
 function serviceOf(state: PageState, event: object): string {
   const named = (event as {service?: unknown}).service
   return typeof named === 'string' ? named : (state.services[0]?.name ?? '')
+}
+
+/** The service an event names, if it names one (undefined: every service, i.e. a lone app's one). */
+function serviceNamed(event: object): string | undefined {
+  const named = (event as {service?: unknown}).service
+  return typeof named === 'string' ? named : undefined
 }
 
 function mapService(state: PageState, name: string | undefined, change: (s: ServiceView) => ServiceView): ServiceView[] {

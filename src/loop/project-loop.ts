@@ -1,8 +1,10 @@
 import type {ProjectConfig} from '../config/project-toml.js'
+import type {DeployConfig} from '../config/draft-toml.js'
 import {DraftError} from '../core/errors.js'
 import type {Route} from './route.js'
-import type {StageError} from '../core/events.js'
+import type {Emit, StageError, UpEvent} from '../core/events.js'
 import type {ProjectEvent, ProjectRun, ProjectRunOptions, ServiceRow} from '../project/project-up.js'
+import type {RollbackResult} from '../release/release-ops.js'
 import type {UpResult} from '../up/up-engine.js'
 import type {FileWatcher, WatchHandle} from '../watch/file-watcher.js'
 import {Coalescer} from './coalescer.js'
@@ -15,25 +17,40 @@ import {layoutOf} from './watch-loop.js'
  * runs those services as `draft up` does (builds in parallel, deploys in depends-on order). A change to
  * a service while its image builds makes that build stale: only that build is stopped, and the service
  * runs again in the next cycle; the others go on. A failed service never ends the loop.
+ *
+ * The dashboard drives it as it drives a lone app's loop: Rebuild now (every service, or one), pause
+ * and resume, and a rollback of one service, which waits for the running cycle and holds the next.
  */
 export type ProjectLoopEvent =
   | {type: 'watching'; at: number; root: string; folders: number; quietMs: number; services: string[]}
   | {type: 'change'; at: number; path: string; services: Record<string, Route>}
-  | {type: 'cycle-started'; at: number; cycle: number; services: Record<string, Route>; changes: string[]}
+  /** `rebuild`: asked for by hand (the dashboard's Rebuild now): those services run every stage. */
+  | {type: 'cycle-started'; at: number; cycle: number; services: Record<string, Route>; changes: string[]; rebuild?: true}
   | {type: 'service'; at: number; cycle: number; event: ProjectEvent}
   | {type: 'build-cancelled'; at: number; cycle: number; service: string; path: string}
   | {type: 'cycle-finished'; at: number; cycle: number; rows: ServiceRow[]; ms: number}
   | {type: 'cycle-failed'; at: number; cycle: number; error: StageError}
   | {type: 'stopped'; at: number; cycles: number; reason: string}
+  /** No cycle starts until `resumed`; saves are still collected (`pending` files so far). */
+  | {type: 'paused'; at: number; pending: number}
+  | {type: 'resumed'; at: number; pending: number}
+  /** A rollback of one service, asked for during the loop: after the running cycle, and none during it. */
+  | {type: 'rollback-started'; at: number; service: string; revision?: number}
+  | {type: 'rollback-stage'; at: number; service: string; event: UpEvent}
+  | {type: 'rollback-finished'; at: number; service: string; result: Pick<RollbackResult, 'changed' | 'revision' | 'target' | 'from' | 'tag' | 'commit' | 'totalMs'>}
+  | {type: 'rollback-failed'; at: number; service: string; error: StageError}
 
 export interface ProjectLoopDependencies {
-  watcher: FileWatcher
+  /** None: nothing is watched, cycles run only when asked for (`draft dashboard` at a root). */
+  watcher?: FileWatcher
   /** One run of some services (upProject with the real engine). */
   run: (project: ProjectConfig, options: ProjectRunOptions) => Promise<ProjectRun>
   /** Reads draft.toml again (it may have changed) with the command's flags. */
   loadProject: () => ProjectConfig
   /** `helm uninstall` of every service, for --cleanup. */
   uninstall?: (project: ProjectConfig) => Promise<void>
+  /** `draft rollback --service` of one service, for `rollback()`. */
+  rollback?: (config: DeployConfig, options: {revision?: string; emit: Emit; signal?: AbortSignal}) => Promise<RollbackResult>
   now?: () => number
 }
 
@@ -41,6 +58,10 @@ export interface ProjectLoopOptions {
   emit: (event: ProjectLoopEvent) => void
   signal: AbortSignal
   cleanup?: boolean
+  /** False: no cycle at the start, only when a change or `rebuild()` asks (default true). */
+  initialCycle?: boolean
+  /** Each line of a service's build log in a cycle, as it is written. */
+  onBuildLine?: (cycle: number, service: string, line: string) => void
 }
 
 /** Stages during which a newer change makes the work stale: the image is not pushed yet. */
@@ -58,6 +79,12 @@ export class ProjectLoop {
   private readonly last = new Map<string, UpResult>()
   private project!: ProjectConfig
   private layouts: ServiceLayout[] = []
+  private options?: ProjectLoopOptions
+  private paused = false
+  /** Services whose full cycle was asked for by hand. */
+  private rebuildAsked = new Set<string>()
+  /** A rollback holds the releases: no cycle starts until it is done. */
+  private holding?: Promise<unknown>
 
   constructor(private readonly deps: ProjectLoopDependencies) {
     this.now = deps.now ?? (() => performance.now())
@@ -65,12 +92,13 @@ export class ProjectLoop {
   }
 
   async run(options: ProjectLoopOptions): Promise<void> {
-    const at = (): number => Math.round(this.now() - this.started)
+    const at = this.at
+    this.options = options
     this.load()
     let handle: WatchHandle | undefined
     const stopped = new Promise<void>(resolve => options.signal.addEventListener('abort', () => resolve(), {once: true}))
     try {
-      handle = await this.deps.watcher.watch(this.project.root, {
+      handle = await this.deps.watcher?.watch(this.project.root, {
         ignored: (path, isDirectory) => unwatchedByAll(path, isDirectory, this.layouts),
         onChange: change => {
           const routes = routeToServices(change.path, this.layouts)
@@ -94,14 +122,17 @@ export class ProjectLoop {
         },
         onError: error => options.emit({type: 'cycle-failed', at: at(), cycle: this.cycles, error: {code: 'WATCH_FAILED', message: error.message, fix: 'draft keeps running; if changes stop being seen, restart draft up --watch.'}}),
       })
-      options.emit({type: 'watching', at: at(), root: this.project.root, folders: handle.watchedFolders(), quietMs: this.project.watch.quietMs, services: this.project.services.map(s => s.name)})
-      for (const s of this.project.services) this.pending.set(s.name, 'build')
-      this.startCycle(options)
+      if (handle) options.emit({type: 'watching', at: at(), root: this.project.root, folders: handle.watchedFolders(), quietMs: this.project.watch.quietMs, services: this.project.services.map(s => s.name)})
+      if (options.initialCycle !== false) {
+        for (const s of this.project.services) this.pending.set(s.name, 'build')
+        this.startCycle(options)
+      }
       await stopped
     } finally {
       clearTimeout(this.timer)
       await handle?.close()
       await this.running?.done
+      await this.holding?.catch(() => undefined)
       if (options.cleanup && this.deps.uninstall) await this.deps.uninstall(this.project).catch(() => undefined)
       options.emit({type: 'stopped', at: at(), cycles: this.cycles, reason: options.signal.aborted ? 'interrupted' : 'done'})
     }
@@ -113,8 +144,81 @@ export class ProjectLoop {
     this.coalescer ??= new Coalescer(this.project.watch.quietMs, this.project.watch.maxWaitMs)
   }
 
+  /** A full cycle of `service` (all services when none is named) after the running one, even with nothing changed. */
+  rebuild(service?: string): void {
+    const options = this.options
+    if (!options || options.signal.aborted) return
+    const names = this.project.services.map(s => s.name)
+    if (service !== undefined && !names.includes(service)) throw new DraftError('UNKNOWN_SERVICE', {name: service, flag: 'rebuild', services: names})
+    const chosen = service === undefined ? names : [service]
+    for (const name of chosen) this.rebuildAsked.add(name)
+    mergeRoutes(this.pending, new Map(chosen.map(name => [name, 'build' as Route])))
+    clearTimeout(this.timer)
+    this.startCycle(options)
+  }
+
+  /** Stops starting cycles; saves are still collected and run as one cycle at `resume()`. */
+  pause(): void {
+    if (!this.options || this.paused) return
+    this.paused = true
+    clearTimeout(this.timer)
+    this.options.emit({type: 'paused', at: this.at(), pending: this.changes.size})
+  }
+
+  resume(): void {
+    if (!this.options || !this.paused) return
+    this.paused = false
+    this.options.emit({type: 'resumed', at: this.at(), pending: this.changes.size})
+    if (this.coalescer.pending()) this.schedule(this.options)
+  }
+
+  /**
+   * `draft rollback --service` while the loop runs: after the running cycle, with no cycle during it.
+   * Afterwards the loop forgets that service's last deploy: its next cycle deploys the folder again.
+   */
+  async rollback(service: string, revision?: number): Promise<RollbackResult> {
+    const options = this.options
+    const rollback = this.deps.rollback
+    if (!options || !rollback) throw new Error('rollback needs a running loop with a rollback dependency')
+    const names = this.project.services.map(s => s.name)
+    if (!names.includes(service)) throw new DraftError('UNKNOWN_SERVICE', {name: service, flag: 'rollback', services: names})
+    const previous = this.holding
+    const work = (async () => {
+      await previous?.catch(() => undefined)
+      await this.running?.done
+      const config = this.project.services.find(s => s.name === service)?.config
+      options.emit({type: 'rollback-started', at: this.at(), service, ...(revision === undefined ? {} : {revision})})
+      try {
+        if (!config) throw new DraftError('UNKNOWN_SERVICE', {name: service, flag: 'rollback', services: this.project.services.map(s => s.name)})
+        const result = await rollback(config, {
+          ...(revision === undefined ? {} : {revision: String(revision)}),
+          emit: event => options.emit({type: 'rollback-stage', at: this.at(), service, event}),
+          signal: options.signal,
+        })
+        const {changed, revision: live, target, from, tag, commit, totalMs} = result
+        options.emit({type: 'rollback-finished', at: this.at(), service, result: {changed, revision: live, target, ...(from === undefined ? {} : {from}), ...(tag ? {tag} : {}), ...(commit ? {commit} : {}), totalMs}})
+        return result
+      } catch (error) {
+        options.emit({type: 'rollback-failed', at: this.at(), service, error: describe(error)})
+        throw error
+      } finally {
+        this.last.delete(service)
+      }
+    })()
+    this.holding = work
+    try {
+      return await work
+    } finally {
+      if (this.holding === work) this.holding = undefined
+      if (!options.signal.aborted && this.rebuildAsked.size) this.startCycle(options)
+      else if (!options.signal.aborted && this.coalescer.pending()) this.schedule(options)
+    }
+  }
+
+  private readonly at = (): number => Math.round(this.now() - this.started)
+
   private schedule(options: ProjectLoopOptions): void {
-    if (this.running || options.signal.aborted) return
+    if (this.running || this.holding || this.paused || options.signal.aborted) return
     clearTimeout(this.timer)
     const due = this.coalescer.dueAt()
     if (due === undefined) return
@@ -122,18 +226,22 @@ export class ProjectLoop {
   }
 
   private startCycle(options: ProjectLoopOptions): void {
-    if (this.running || options.signal.aborted || this.pending.size === 0) return
-    const at = (): number => Math.round(this.now() - this.started)
+    if (this.running || this.holding || options.signal.aborted || this.pending.size === 0) return
+    // Paused: only a cycle asked for by hand runs (with what was saved meanwhile).
+    if (this.paused && this.rebuildAsked.size === 0) return
+    const at = this.at
     const cycle = ++this.cycles
     const routes = new Map(this.pending)
     const changes = [...this.changes].sort()
+    const rebuild = new Set(this.rebuildAsked)
     this.pending.clear()
     this.changes.clear()
+    this.rebuildAsked.clear()
     this.coalescer.reset()
     const stale = new Map([...routes.keys()].map(name => [name, new AbortController()]))
     const running: NonNullable<ProjectLoop['running']> = {cycle, stages: new Map(), stale, done: Promise.resolve()}
     this.running = running
-    options.emit({type: 'cycle-started', at: at(), cycle, services: Object.fromEntries(routes), changes})
+    options.emit({type: 'cycle-started', at: at(), cycle, services: Object.fromEntries(routes), changes, ...(rebuild.size ? {rebuild: true as const} : {})})
 
     running.done = (async () => {
       const begin = this.now()
@@ -144,7 +252,10 @@ export class ProjectLoop {
           services: names,
           signal: options.signal,
           buildSignals: new Map([...stale].map(([name, c]) => [name, c.signal])),
-          previous: this.last,
+          // A rebuilt service asks everyone again rather than trust what this process last deployed.
+          previous: new Map([...this.last].filter(([name]) => !rebuild.has(name))),
+          ...(rebuild.size ? {rebuild} : {}),
+          ...(options.onBuildLine ? {onBuildLine: (service: string, line: string) => options.onBuildLine!(cycle, service, line)} : {}),
           emit: event => {
             if (event.type === 'stage-started') running.stages.set(event.service, event.stage)
             options.emit({type: 'service', at: at(), cycle, event})
@@ -162,7 +273,8 @@ export class ProjectLoop {
         }
       } finally {
         this.running = undefined
-        if (!options.signal.aborted && (this.coalescer.pending() || this.pending.size)) {
+        if (!options.signal.aborted && this.rebuildAsked.size) this.startCycle(options)
+        else if (!options.signal.aborted && (this.coalescer.pending() || this.pending.size)) {
           if (!this.coalescer.pending()) this.coalescer.add(this.now())
           this.schedule(options)
         }

@@ -46,6 +46,10 @@ export interface ProjectRunOptions {
   buildSignals?: ReadonlyMap<string, AbortSignal>
   /** Per service: its last good deploy in this process (the watch loop). */
   previous?: ReadonlyMap<string, UpResult>
+  /** Services that run every stage whatever is there (the dashboard's Rebuild now). */
+  rebuild?: ReadonlySet<string>
+  /** Each line of a service's build log, as it is written. */
+  onBuildLine?: (service: string, line: string) => void
   /** How many builds run at once (default: the machine's cores). */
   builds?: number
   now?: () => number
@@ -96,6 +100,8 @@ export async function upProject(project: ProjectConfig, up: RunOne, options: Pro
         ...(options.signal ? {signal: options.signal} : {}),
         ...(buildSignal ? {buildSignal} : {}),
         ...(previous ? {previous} : {}),
+        ...(options.rebuild?.has(service.name) ? {rebuild: true} : {}),
+        ...(options.onBuildLine ? {onBuildLine: (line: string) => options.onBuildLine!(service.name, line)} : {}),
       })
       row = {
         service: service.name,

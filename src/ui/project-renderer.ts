@@ -1,4 +1,4 @@
-import type {Stage} from '../core/events.js'
+import type {DashboardEvent, Stage} from '../core/events.js'
 import type {ProjectLoopEvent} from '../loop/project-loop.js'
 import type {ProjectEvent, ProjectRun, ServiceRow} from '../project/project-up.js'
 import {formatDuration} from '../util/duration.js'
@@ -119,12 +119,12 @@ export function summaryTable(run: ProjectRun): string {
 
 /** `draft up --watch` at a project root: plain lines (coloured on a terminal), or JSON lines. */
 export interface ProjectWatchRenderer {
-  event(event: ProjectLoopEvent): void
+  event(event: ProjectLoopEvent | DashboardEvent): void
   close(): void
 }
 
 export class JsonLinesProjectWatchRenderer implements ProjectWatchRenderer {
-  event(event: ProjectLoopEvent): void {
+  event(event: ProjectLoopEvent | DashboardEvent): void {
     const shown = event.type === 'cycle-finished' ? {...event, rows: event.rows.map(jsonRow)} : event
     write(`${JSON.stringify(shown)}\n`)
   }
@@ -136,16 +136,39 @@ export class LinesProjectWatchRenderer implements ProjectWatchRenderer {
   private width = 6
   private readonly lastProgress = new Map<string, number>()
 
-  event(event: ProjectLoopEvent): void {
+  event(event: ProjectLoopEvent | DashboardEvent): void {
     const clock = dim(new Date().toTimeString().slice(0, 8))
     switch (event.type) {
+      case 'dashboard':
+        return write(`${cyan(symbols.dot)} dashboard: ${bold(event.url)}\n`)
+      case 'dashboard-failed':
+        return write(`${yellow(symbols.warn)} the dashboard could not start (${event.message}); watching goes on without it\n`)
+      case 'paused':
+        return write(`${yellow('⏸')} ${clock} watching paused from the dashboard${event.pending ? ` (${event.pending} changes wait)` : ''}: saves are collected, no cycle starts\n`)
+      case 'resumed':
+        return write(`${cyan('▶')} ${clock} watching resumed${event.pending ? `: ${event.pending} changes saved while paused` : ''}\n`)
+      case 'rollback-started':
+        return write(`${cyan('↺')} ${clock} ${event.service}: rollback${event.revision === undefined ? ' to the revision live before' : ` to revision ${event.revision}`} (from the dashboard)\n`)
+      case 'rollback-stage':
+        if (event.event.type === 'stage-finished') write(`  ${event.service.padEnd(this.width)}  ${event.event.stage.padEnd(8)} ${event.event.message} ${dim(`(${formatDuration(event.event.ms)})`)}\n`)
+        return
+      case 'rollback-finished': {
+        const r = event.result
+        return write(
+          r.changed
+            ? `${green(symbols.ok)} ${clock} ${event.service}: revision ${bold(String(r.revision))} runs what revision ${r.target} ran${r.tag ? ` ${dim(r.tag)}` : ''} ${dim(`= ${formatDuration(r.totalMs)}`)}\n`
+            : `${green(symbols.ok)} ${clock} ${event.service}: revision ${r.revision} already runs what revision ${r.target} ran\n`,
+        )
+      }
+      case 'rollback-failed':
+        return write(`${red(symbols.fail)} ${clock} ${event.service}: rollback failed: ${event.error.message}\n    ${bold('fix:')} ${event.error.fix}\n`)
       case 'watching':
         this.width = Math.max(6, ...event.services.map(s => s.length))
         return write(`${cyan(symbols.dot)} watching ${event.root}: ${event.services.join(', ')} (${event.folders} folders, quiet period ${formatDuration(event.quietMs)}); Ctrl-C to stop\n`)
       case 'cycle-started': {
         const which = Object.entries(event.services).map(([s, r]) => `${s}${r === 'deploy' ? ' (deploy)' : ''}`).join(', ')
         const why = event.changes.length ? event.changes.length <= 3 ? event.changes.join(', ') : `${event.changes.slice(0, 3).join(', ')} and ${event.changes.length - 3} more` : 'initial deploy'
-        return write(`${symbols.arrow} ${clock} cycle ${event.cycle}: ${bold(which)} ${dim(`← ${why}`)}\n`)
+        return write(`${symbols.arrow} ${clock} cycle ${event.cycle}: ${bold(which)} ${dim(`← ${event.rebuild ? 'Rebuild now' : why}`)}\n`)
       }
       case 'service': {
         const line = projectLine(event.event, this.width, this.lastProgress)

@@ -12,7 +12,7 @@ let pinned = false // the user chose a cycle: do not jump to new ones
 let drawn = {}
 let pending = false
 let logView = {key: '', last: -1, first: Infinity}
-let confirming
+let confirming // `${service} ${revision}` of a Rollback button asking to be confirmed
 
 const STAGE_ORDER = ['connect', 'tag', 'build', 'push', 'load', 'sync', 'deploy', 'rollout', 'rollback']
 const PHASES = ['scheduling', 'pull', 'start', 'readiness', 'handover']
@@ -53,6 +53,8 @@ const svg = (tag, attrs = {}, ...children) => {
   for (const c of children.flat()) if (c !== undefined && c !== null) el.append(c instanceof Node ? c : document.createTextNode(String(c)))
   return el
 }
+/** Several services (a project): every row, line and button says whose it is. */
+const several = () => state.services.length > 1
 const replace = (el, ...children) => el.replaceChildren(...children.flat().filter(c => c !== undefined && c !== null && c !== false))
 
 // ---- talking to draft ----
@@ -180,6 +182,7 @@ function header() {
   pause.textContent = w.paused ? 'Resume watching' : 'Pause watching'
   pause.disabled = !w.on
   $('rebuild').disabled = Boolean(w.stopped)
+  $('rebuild').title = several() ? 'A full cycle of every service now: build, push, deploy and rollout, even with nothing changed' : 'A full cycle now: build, push, deploy and rollout, even with nothing changed'
 }
 
 function notices() {
@@ -202,7 +205,7 @@ function services() {
           'dl',
           {},
           h('dt', {}, 'url'),
-          h('dd', {}, s.urls.length ? s.urls.map(u => h('a', {href: u, target: '_blank', rel: 'noopener noreferrer'}, u)) : h('span', {class: 'muted'}, 'not connected (draft up --connect)')),
+          h('dd', {}, s.urls.length ? s.urls.map(u => h('a', {href: u, target: '_blank', rel: 'noopener noreferrer'}, u)) : h('span', {class: 'muted'}, several() ? 'not connected (draft connect at the root)' : 'not connected (draft up --connect)')),
           h('dt', {}, 'image tag'),
           h('dd', {class: 'mono', 'data-testid': 'tag'}, s.tag ?? '—'),
           h('dt', {}, 'revision'),
@@ -213,8 +216,18 @@ function services() {
           h('dd', {}, `${s.release} in ${s.namespace}`),
         ),
         s.error && s.state === 'failed' ? h('div', {class: 'error'}, s.error.message, h('div', {class: 'fix'}, s.error.fix)) : undefined,
+        several() && state.mode !== 'snapshot'
+          ? h('div', {class: 'service-actions'}, h('button', {type: 'button', 'data-rebuild': s.name, disabled: Boolean(state.watching.stopped), title: `A full cycle of ${s.name} only, even with nothing changed`, onclick: () => rebuild(s.name)}, `Rebuild ${s.name}`))
+          : undefined,
       )
     }),
+  )
+}
+
+function rebuild(service) {
+  api('rebuild', service ? {service} : {}).then(
+    () => toast(`a full cycle${service ? ` of ${service}` : several() ? ' of every service' : ''} starts after the running one`),
+    e => toast(`rebuild: ${e.message}`),
   )
 }
 
@@ -272,7 +285,13 @@ function cycles() {
     list.length === 0 ? h('div', {class: 'muted'}, state.mode === 'dashboard' ? 'no cycle yet: Rebuild now runs one' : 'no cycle yet') : undefined,
     list.map(c => {
       const trigger = c.rebuild ? 'Rebuild now' : c.changes.length === 0 ? (c.cycle === 1 ? 'initial deploy' : 'no change') : c.changes.join(', ') + (c.moreChanges ? ` and ${c.moreChanges} more` : '')
-      const bars = Object.entries(c.stages)
+      // A project's cycle: a bar per service it ran, labelled with how that service ended.
+      const bars = c.services ? Object.keys(c.services).map(name => [name, c.stages[name] ?? []]) : Object.entries(c.stages)
+      const outcome = name => {
+        const r = c.results?.[name]
+        if (!r) return c.result === 'running' ? 'running' : ''
+        return r.state === 'deployed' ? `revision ${r.revision}` : r.state
+      }
       return h(
         'div',
         {class: `cycle${selectedCycle === c.cycle ? ' selected' : ''}`, 'data-cycle': c.cycle, 'data-result': c.result, onclick: () => select(c.cycle), title: 'show its build log'},
@@ -289,10 +308,15 @@ function cycles() {
           'span',
           {},
           bars.map(([service, stages]) =>
-            h('div', {}, bars.length > 1 ? h('div', {class: 'bar-service'}, service) : undefined, stackedBar(stages, (total(c) / widest) * 100)),
+            h(
+              'div',
+              {'data-service': service},
+              bars.length > 1 || c.services ? h('div', {class: 'bar-service'}, service, c.services ? h('span', {class: `service-result ${c.results?.[service]?.state ?? ''}`, 'data-testid': 'service-result'}, ` ${outcome(service)}`) : undefined) : undefined,
+              stackedBar(stages, (total(c) / widest) * 100),
+            ),
           ),
         ),
-        h('span', {class: `result ${c.result}`}, c.result === 'deployed' ? `revision ${c.revision}` : c.result, h('small', {}, c.result === 'running' ? 'running' : fmt(c.totalMs))),
+        h('span', {class: `result ${c.result}`}, c.result === 'deployed' && c.revision !== undefined ? `revision ${c.revision}` : c.result, h('small', {}, c.result === 'running' ? 'running' : fmt(c.totalMs))),
       )
     }),
   )
@@ -348,7 +372,13 @@ function buildLog() {
   }
   const failing = new Set(c.build.failedLines ?? [])
   $('build-hint').textContent = `cycle #${c.cycle}${c.build.failedStep ? ` · failed at ${c.build.failedStep}` : ''}${c.build.dropped ? ` · ${c.build.dropped} earlier lines left out` : ''}`
-  const line = l => h('div', {class: `line${failing.has(l.seq) ? ' failing' : ''}${/^(DONE|CACHED) /.test(l.text) ? ' step' : ''}`, 'data-source': 'build', 'data-seq': l.seq}, h('span', {class: 'text'}, l.text))
+  const line = l =>
+    h(
+      'div',
+      {class: `line${failing.has(l.seq) ? ' failing' : ''}${/^(DONE|CACHED) /.test(l.text) ? ' step' : ''}`, 'data-source': 'build', 'data-seq': l.seq, 'data-service': l.service},
+      l.service && several() ? h('span', {class: 'src'}, l.service) : undefined,
+      h('span', {class: 'text'}, l.text),
+    )
   const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 30
   if (buildView.cycle === c.cycle && buildView.failing === failing.size && c.build.lines.length >= buildView.count && el.children.length === buildView.count && buildView.count > 0) {
     el.append(...c.build.lines.slice(buildView.count).map(line))
@@ -370,14 +400,15 @@ function pods() {
       : h(
           'table',
           {},
-          h('thead', {}, h('tr', {}, h('th', {}, 'pod'), h('th', {}, 'ready'), h('th', {}, 'state'), h('th', {}, 'restarts'), h('th', {}, 'last termination'))),
+          h('thead', {}, h('tr', {}, several() ? h('th', {}, 'service') : undefined, h('th', {}, 'pod'), h('th', {}, 'ready'), h('th', {}, 'state'), h('th', {}, 'restarts'), h('th', {}, 'last termination'))),
           h(
             'tbody',
             {},
-            rows.map(({p}) =>
+            rows.map(({s, p}) =>
               h(
                 'tr',
-                {class: p.newest ? '' : 'old', 'data-pod': p.name},
+                {class: p.newest ? '' : 'old', 'data-pod': p.name, 'data-service': s.name},
+                several() ? h('td', {class: 'nowrap'}, s.name) : undefined,
                 h('td', {class: 'mono'}, p.name, p.newest ? undefined : h('span', {class: 'muted'}, ' (old)')),
                 h('td', {class: 'nowrap'}, p.ready),
                 h('td', {class: `nowrap ${/BackOff|Err|Crash|Invalid|OOM/.test(p.state) ? 'bad' : ''}`}, p.state),
@@ -402,9 +433,10 @@ function history() {
   const readOnly = state.mode === 'snapshot'
   replace(
     $('history'),
-    state.services.map(s =>
+    state.services.map(s => [
+      several() ? h('h3', {class: 'service-heading'}, s.name) : undefined,
       s.history.length === 0
-        ? h('div', {class: 'muted'}, 'nothing deployed yet')
+        ? h('div', {class: 'muted', 'data-service': s.name}, 'nothing deployed yet')
         : h(
             'table',
             {'data-service': s.name},
@@ -433,26 +465,28 @@ function history() {
                             'button',
                             {
                               type: 'button',
-                              class: confirming === r.revision ? 'confirm' : '',
+                              class: confirming === `${s.name} ${r.revision}` ? 'confirm' : '',
                               disabled: rolling,
+                              title: rolling ? 'a rollback runs: one at a time' : `roll ${s.name} back to revision ${r.revision}`,
                               'data-rollback': r.revision,
-                              onclick: () => rollback(r.revision),
+                              onclick: () => rollback(s.name, r.revision),
                             },
-                            confirming === r.revision ? `Confirm: roll back to ${r.revision}` : 'Rollback',
+                            confirming === `${s.name} ${r.revision}` ? `Confirm: roll ${several() ? `${s.name} ` : ''}back to ${r.revision}` : 'Rollback',
                           ),
                     ),
                   ),
                 ),
             ),
           ),
-    ),
+    ]),
   )
 }
 
 let confirmTimer
-function rollback(revision) {
-  if (confirming !== revision) {
-    confirming = revision
+function rollback(service, revision) {
+  const key = `${service} ${revision}`
+  if (confirming !== key) {
+    confirming = key
     clearTimeout(confirmTimer)
     confirmTimer = setTimeout(() => {
       confirming = undefined
@@ -463,8 +497,8 @@ function rollback(revision) {
   }
   confirming = undefined
   schedule()
-  api('rollback', {revision}).then(
-    () => toast(`rolling back to revision ${revision}…`),
+  api('rollback', several() ? {revision, service} : {revision}).then(
+    () => toast(`rolling ${several() ? `${service} ` : ''}back to revision ${revision}…`),
     error => toast(`rollback: ${error.message}`),
   )
 }
@@ -482,7 +516,7 @@ function rollbacks() {
           {class: 'cycle', 'data-rollback-state': r.state},
           h('span', {class: 'num'}, '↺'),
           h('span', {class: 'time'}, clock(r.at)),
-          h('span', {class: 'trigger'}, r.revision === undefined ? 'to the revision live before' : `to revision ${r.revision}`, r.error ? h('span', {class: 'failure'}, r.error.message) : undefined),
+          h('span', {class: 'trigger'}, r.service && several() ? `${r.service} ` : '', r.revision === undefined ? 'to the revision live before' : `to revision ${r.revision}`, r.error ? h('span', {class: 'failure'}, r.error.message) : undefined),
           h('span', {}, stackedBar(r.stages, 100)),
           h('span', {class: `result ${r.state === 'done' ? 'deployed' : r.state}`}, r.state === 'done' ? `revision ${r.result?.revision}` : r.state),
         ),
@@ -514,9 +548,11 @@ function filterTest() {
 /** Every line to show, by sequence: runtime lines and notes, and the build lines of the cycles that keep theirs. */
 function logLines(source, after) {
   const out = []
-  if (source !== 'build') for (const l of state.logs) if (l.seq > after) out.push({seq: l.seq, source: l.kind === 'note' ? 'note' : 'runtime', label: l.prefix || l.pod || 'note', text: l.text})
+  // Several services: each line's label starts with its service, as `draft logs` at the root prints it.
+  const who = service => (several() && service ? `${service} ` : '')
+  if (source !== 'build') for (const l of state.logs) if (l.seq > after) out.push({seq: l.seq, source: l.kind === 'note' ? 'note' : 'runtime', service: l.service, label: `${who(l.service)}${l.prefix || l.pod || 'note'}`, text: l.text})
   if (source !== 'runtime') {
-    for (const c of state.cycles) for (const l of c.build.lines) if (l.seq > after) out.push({seq: l.seq, source: 'build', label: `build #${c.cycle}`, text: l.text})
+    for (const c of state.cycles) for (const l of c.build.lines) if (l.seq > after) out.push({seq: l.seq, source: 'build', service: l.service, label: `${who(l.service)}build #${c.cycle}`, text: l.text})
   }
   return out.sort((a, b) => a.seq - b.seq)
 }
@@ -527,7 +563,7 @@ function logs() {
   const key = `${source}\u0000${$('filter').value}`
   const test = filterTest()
   const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 30
-  const line = l => h('div', {class: 'line', 'data-source': l.source, 'data-seq': l.seq}, h('span', {class: 'src'}, l.label), h('span', {class: 'text'}, l.text))
+  const line = l => h('div', {class: 'line', 'data-source': l.source, 'data-seq': l.seq, 'data-service': l.service}, h('span', {class: 'src'}, l.label), h('span', {class: 'text'}, l.text))
   if (key !== logView.key) {
     const lines = logLines(source, -1).filter(l => test(`${l.label} ${l.text}`))
     replace(el, lines.length ? lines.map(line) : h('div', {class: 'empty'}, $('filter').value ? 'no line matches' : 'no log lines yet'))
@@ -550,7 +586,7 @@ function logs() {
 }
 
 // ---- buttons ----
-$('rebuild').addEventListener('click', () => api('rebuild').then(() => toast('a full cycle starts after the running one'), e => toast(`rebuild: ${e.message}`)))
+$('rebuild').addEventListener('click', () => rebuild())
 $('pause').addEventListener('click', () => {
   const paused = state?.watching.paused
   api(paused ? 'resume' : 'pause').catch(e => toast(e.message))

@@ -81,6 +81,21 @@ describe('draft.toml of a project', function () {
     assert.equal(failure(() => loadProject(dir, {release: 'x'}, {})).code, 'CONFIG_INVALID')
   })
 
+  it('serves the dashboard unless ui = false in the environment or --ui=false; ui is the project\'s, not a service\'s', () => {
+    assert.equal(loadProject(dir, {}, {}).ui, true)
+    assert.equal(loadProject(dir, {ui: false}, {}).ui, false)
+    write(toml.replace('[environments.development]', '[environments.development]\nui = false'))
+    assert.equal(loadProject(dir, {}, {}).ui, false)
+    assert.equal(loadProject(dir, {ui: true}, {}).ui, true)
+    write(toml.replace('[services.api]', '[services.api]\nui = false'))
+    const perService = failure(() => loadProject(dir, {}, {}))
+    assert.match(perService.message, /services\.api\.ui/)
+    assert.match(perService.fix, /put it in \[environments\.development\]/)
+    write(`ui = false\n${toml}`)
+    const topLevel = failure(() => loadProject(dir, {}, {}))
+    assert.match(topLevel.fix, /ui is a shared setting: put it in \[environments\.<name>\]/)
+  })
+
   it('is refused by the one-app loader, which says so', () => {
     assert.equal(failure(() => loadConfig(dir, {}, {})).code, 'CONFIG_IS_PROJECT')
   })

@@ -106,6 +106,26 @@ describe('HttpDashboard (on 127.0.0.1)', function () {
     assert.deepEqual(calls, [], 'nothing was done')
   })
 
+  it('several services: a rebuild of one or all, a rollback that names its service; an unknown service is refused', async () => {
+    const services = ['web', 'api'].map(name => ({name, release: name, namespace: 'dev'}))
+    const d = await start({
+      state: initialState({mode: 'watch', app: {name: 'shop', root: '/apps/shop', env: 'development', context: 'kind'}, startedAt: 0, watching: true, services}),
+      actions: {rebuild: service => calls.push(`rebuild ${service ?? 'all'}`), rollback: async (revision, service) => calls.push(`rollback ${service} ${revision}`)},
+    })
+    const post = (path: string, body?: string) => call(d.port, path, {method: 'POST', token: d.token, ...(body === undefined ? {} : {body})})
+    assert.equal((await post('/api/rebuild')).status, 202)
+    assert.equal((await post('/api/rebuild', '{"service": "api"}')).status, 202)
+    assert.equal((await post('/api/rebuild', '{"service": "nope"}')).status, 400)
+    assert.equal((await post('/api/rollback', '{"revision": 2, "service": "web"}')).status, 202)
+    const unnamed = await post('/api/rollback', '{"revision": 2}')
+    assert.equal(unnamed.status, 400)
+    assert.match(unnamed.body, /name the service to roll back/)
+    assert.equal((await post('/api/rollback', '{"revision": 2, "service": ["web"]}')).status, 400)
+    assert.equal((await post('/api/rebuild', '[1]')).status, 400)
+    await new Promise(resolve => setTimeout(resolve, 10))
+    assert.deepEqual(calls, ['rebuild all', 'rebuild api', 'rollback web 2'])
+  })
+
   it('runs the actions it is asked for with the token, and checks a rollback revision', async () => {
     const d = await start()
     assert.equal((await call(d.port, '/api/rebuild', {method: 'POST', token: d.token})).status, 202)

@@ -25,6 +25,7 @@ function project(deps: Record<string, string[]>): ProjectConfig {
     file: '/p/draft.toml',
     env: 'development',
     watch: {quietMs: 300, maxWaitMs: 5000},
+    ui: false,
     services: Object.entries(deps).map(([name, on]) => ({name, kind: 'build' as const, path: name, dependsOn: on.map(d => ({name: d})), config: {release: name} as DeployConfig})),
   }
 }
