@@ -433,7 +433,7 @@ function history() {
   const readOnly = state.mode === 'snapshot'
   replace(
     $('history'),
-    state.services.map(s => [
+    state.services.flatMap(s => [
       several() ? h('h3', {class: 'service-heading'}, s.name) : undefined,
       s.history.length === 0
         ? h('div', {class: 'muted', 'data-service': s.name}, 'nothing deployed yet')
