@@ -32,6 +32,8 @@ export interface FeedOptions {
   service: string
   /** Several services: the notices say which one they are about. */
   named?: boolean
+  /** Hide the registry's credentials (default true); the services of a project share one registry, so one feed does it. */
+  credentials?: boolean
   publish: (event: DashboardInput) => void
   hide: (values: Iterable<string>) => void
   /** Follow the pods' logs; false when a connect session of the loop already does (its lines come as events). */
@@ -119,6 +121,11 @@ export class DashboardFeed {
     this.busy = false
     if (outcome === 'deployed' || outcome === 'changed') this.historyStale = true
     this.idle()
+  }
+
+  /** A deploy of any service may have logged in again: the registry's credentials are read again (when this feed hides them). */
+  readCredentials(): void {
+    void this.hideCredentials()
   }
 
   /** Whatever waited for the loop to be idle. */
@@ -228,7 +235,7 @@ export class DashboardFeed {
   }
 
   private async hideCredentials(): Promise<void> {
-    if (!this.config.registry) return
+    if (!this.config.registry || this.options.credentials === false) return
     const host = this.config.registry.split('/')[0]!
     const found = await this.deps.credentials.forRegistry(host).catch(() => undefined)
     const c = found?.credentials

@@ -115,6 +115,10 @@ export async function startProjectDashboardSession(
             const state = rows.get(name)
             feed.ended(state === 'deployed' || state === 'unchanged' ? 'deployed' : state === 'cancelled' ? 'cancelled' : state ? 'changed' : 'untouched')
           }
+          // The feed that hides the registry's credentials reads them again after any deploy, as a lone app's does.
+          const first = project.services[0]!.name
+          const deployed = (name: string) => rows.get(name) === 'deployed' || rows.get(name) === 'unchanged'
+          if (!deployed(first) && event.rows.some(r => deployed(r.service))) feeds.get(first)!.readCredentials()
           return
         }
         case 'cycle-failed':
@@ -154,10 +158,12 @@ async function open(
     snapshotDir: () => draftStateDir(what.snapshotRoot, 'snapshots'),
   })
   const feeds = what.services.map(
-    s =>
+    (s, i) =>
       new DashboardFeed(s.config, input.feed, {
         service: s.name,
         named: what.services.length > 1,
+        // One registry for every service of a project (`registry` is the environment's): its credentials are looked up once.
+        credentials: i === 0,
         publish: event => dashboard.publish(event),
         hide: values => dashboard.hide(values),
         followLogs: what.followLogs,

@@ -207,6 +207,26 @@ describe('the dashboard of several services in a browser (e2e, real node)', func
     assert.deepEqual(await page.locator(`#cycles .cycle[data-cycle="${cycle}"] [data-service]`).evaluateAll(els => els.map(e => e.getAttribute('data-service')).sort()), ['web', 'worker'])
   })
 
+  it('draft dashboard at the root shows every service without watching, on another port', async () => {
+    const second = new DraftProcess(['dashboard', dir, '--env', 'bed'])
+    others.push(second)
+    await second.until(() => second.of('dashboard').length > 0, 'the dashboard at the root')
+    const secondUrl = String(second.of('dashboard')[0]!.url)
+    assert.notEqual(new URL(secondUrl).port, new URL(url).port)
+    const other = await context.newPage()
+    try {
+      await other.goto(secondUrl)
+      await other.locator('#mode', {hasText: 'not watching'}).waitFor()
+      for (const service of SERVICES) await other.locator(`#pods tr[data-service=${service}]`).first().waitFor()
+      for (const service of SERVICES) await other.locator(`#history table[data-service=${service}] tr.live`).waitFor()
+      assert.equal(await other.locator('#pause').isVisible(), false)
+      assert.equal(await other.locator('#services button[data-rebuild]').count(), 4)
+    } finally {
+      await other.close()
+    }
+    await second.stop()
+  })
+
   it('--ui=false, or ui = false in the environment, starts no dashboard', async () => {
     for (const args of [['--env', 'bed', '--ui=false'], ['--env', 'bed-noui']]) {
       const plain = new DraftProcess(['up', '--watch', dir, ...args])

@@ -29,6 +29,7 @@ describe('the dashboard session of a project (fakes)', function () {
   let session: ProjectDashboardSession | undefined
   let historyAsked: string[]
   let calls: string[]
+  let credentials: FakeCredentialStore
 
   before(async () => {
     dir = (await createdShop()).dir
@@ -47,6 +48,7 @@ describe('the dashboard session of a project (fakes)', function () {
     streams = new FakePodStreams()
     historyAsked = []
     calls = []
+    credentials = new FakeCredentialStore({'127.0.0.1:45001': {kind: 'basic', username: 'draft', password: 'registry-pw-1'}})
   })
   afterEach(async () => {
     await session?.close()
@@ -70,7 +72,7 @@ describe('the dashboard session of a project (fakes)', function () {
       feed: {
         kube,
         streams,
-        credentials: new FakeCredentialStore({'127.0.0.1:45001': {kind: 'basic', username: 'draft', password: 'registry-pw-1'}}),
+        credentials,
         history: async (config: DeployConfig): Promise<HistoryReport> => {
           historyAsked.push(config.release)
           return {release: config.release, namespace: config.namespace, context: 'fake', revisions: [{revision: 1, updated: '2025-01-01T00:00:00Z', status: 'deployed', chart: 'c', description: '', byDraft: true, live: true, tag: `draft-${config.release}`}]}
@@ -104,6 +106,7 @@ describe('the dashboard session of a project (fakes)', function () {
     await open()
     await waitFor(() => historyAsked.length === 4, 'the first reads')
     historyAsked = []
+    const asked = credentials.asked.length
     session!.event({type: 'cycle-started', at: 1, cycle: 1, services: {api: 'build', worker: 'build'}, changes: ['shared/greeting.js']})
     session!.buildLine(1, 'api', '#5 RUN npm ci')
     session!.event({type: 'service', at: 2, cycle: 1, event: {type: 'stage-started', stage: 'build', at: 0, message: 'building', service: 'api'}})
@@ -119,6 +122,7 @@ describe('the dashboard session of a project (fakes)', function () {
       ],
     })
     await waitFor(() => historyAsked.length === 2, 'the history of the two services of the cycle')
+    assert.equal(credentials.asked.length, asked + 1, 'the registry\'s credentials read again once, not once per service')
     await new Promise(resolve => setTimeout(resolve, 30))
     assert.deepEqual(historyAsked.sort(), ['api', 'worker'])
     const cycle = dashboard!.state().cycles[0]!
