@@ -165,7 +165,9 @@ describe('the dashboard of several services in a browser (e2e, real node)', func
     const before = await newestCycle()
     await page.click('#services button[data-rebuild=web]')
     const {cycle, result} = await cycleAfter(before)
-    assert.equal(result, 'deployed')
+    // Built and pushed again, but the release runs exactly that image and chart already: no new revision.
+    assert.equal(result, 'unchanged')
+    assert.equal(await revisionOf('web'), '1')
     const row = page.locator(`#cycles .cycle[data-cycle="${cycle}"]`)
     assert.match((await row.textContent()) ?? '', /Rebuild now/)
     assert.deepEqual(await row.locator('[data-service]').evaluateAll(els => els.map(e => e.getAttribute('data-service'))), ['web'])
