@@ -28,6 +28,8 @@ export interface DeployConfig {
   buildNetwork: string
   values: string[]
   set: Record<string, string>
+  /** helm --set-string values draft adds itself (sync mode's); never from the file. */
+  setString?: Record<string, string>
   kubeContext: string
   timeoutMs: number
   /** syncQuietMs: the quiet period of a burst that can be synced (a sync costs little, so it starts sooner). */

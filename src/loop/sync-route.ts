@@ -26,17 +26,17 @@ export interface SyncDecisionInput {
   /** The rules when sync mode is on; undefined when it is off. */
   sync?: SyncRules
   /**
-   * The pods run what this session deployed in sync mode (the last cycle delivered everything before
-   * it): there is something to sync onto. False before the first deploy and after a failed cycle.
+   * Why nothing can be synced now even in sync mode: nothing runs in sync mode yet, or the last cycle
+   * failed and the pods may not hold what the tree had before this burst. Undefined when they do.
    */
-  deployed: boolean
+  blocked?: string
 }
 
 export function decideCycle(input: SyncDecisionInput): CycleDecision {
   const route = input.changes.reduce<Route>((r, c) => combine(r, c.route), 'none')
   const sync = input.sync
   if (!sync || sync.reload === 'rebuild' || route === 'none') return {route}
-  if (!input.deployed) return {route: 'build', why: 'nothing runs in sync mode yet'}
+  if (input.blocked) return {route: 'build', why: input.blocked}
   const files: SyncedFile[] = []
   for (const change of [...input.changes].sort((a, b) => (a.path < b.path ? -1 : 1))) {
     if (change.route === 'none') continue
@@ -63,3 +63,29 @@ function whyRebuild(path: string, route: Route, layout: WatchLayout, sync: SyncR
 }
 
 const contextPath = (path: string, layout: WatchLayout): string => (layout.context === '' ? path : path.slice(layout.context.length + 1))
+
+export type SyncMode = {on: true; rules: SyncRules; message: string} | {on: false; message?: string}
+
+/**
+ * Whether `draft up --watch` runs in sync mode, and the line that says so when it starts. Sync mode
+ * needs to be asked for (`sync = true`, `--sync`), rules that sync (draft.toml's [sync]) and a chart
+ * that knows the development values (a `sync:` key in its values.yaml). Pure.
+ */
+export function syncMode(input: {requested: boolean; rules?: SyncRules; chart: string; chartValues: string | undefined; canSync?: boolean}): SyncMode {
+  const rules = input.rules
+  if (!input.requested) {
+    if (rules?.reload === 'rebuild') return {on: false, message: `every change rebuilds the image: ${rules.why}`}
+    if (rules) return {on: false, message: 'live update is off: `draft up --watch --sync` (or sync = true in draft.toml) copies saved files into the running container instead of rebuilding'}
+    return {on: false}
+  }
+  if (!rules) return {on: false, message: 'live update is off: draft.toml has no [sync] table (docs/draft-toml.md says how to add one); every change rebuilds the image'}
+  if (rules.reload === 'rebuild') return {on: false, message: `live update is off: ${rules.why}; every change rebuilds the image`}
+  if (input.chartValues === undefined || !/^sync:/m.test(input.chartValues)) {
+    return {on: false, message: `live update is off: the chart ${input.chart} has no sync values (it predates sync mode; docs/draft-toml.md, [sync]); every change rebuilds the image`}
+  }
+  if (input.canSync === false) return {on: false, message: 'live update is off: this session cannot exec into pods; every change rebuilds the image'}
+  const targets = [...new Set(rules.paths.map(p => p.to))].join(', ')
+  const how = rules.reload === 'restart' ? 'then draft restarts the app' : rules.reload === 'self' ? 'the app reloads them by itself' : 'nothing to restart'
+  const rebuilds = rules.rebuild.length ? `; ${rules.rebuild.slice(0, 4).join(', ')}${rules.rebuild.length > 4 ? ' and the like' : ''} rebuild` : ''
+  return {on: true, rules, message: `live update is on: saved files go into ${targets} in the running container, ${how}${rebuilds}`}
+}

@@ -101,7 +101,9 @@ export class SyncEngine {
       async () => {
         const [changes, pods] = await Promise.all([
           Promise.all(request.files.map(async (f): Promise<LocalChange> => ({path: f.path, target: f.target, state: await localState(join(request.appDir, f.path))}))),
-          this.deps.kube.pods(request.namespace, selectorOf(request.release)),
+          this.deps.kube.pods(request.namespace, selectorOf(request.release)).catch((error: unknown) => {
+            throw new DraftError('SYNC_NOT_APPLIED', {reason: `the release's pods could not be listed (${isDraftError(error) ? error.message : String(error)})`})
+          }),
         ])
         const result = planSync({changes, pods, image: request.image, tag: request.tag, syncedBefore: earlier.size})
         if (!result.ok) throw new DraftError('SYNC_NOT_APPLIED', {reason: result.reason})
