@@ -51,6 +51,17 @@ export function imageCommand(dockerfile: Pick<DockerfileFacts, 'entrypoint' | 'c
 
 /** draft.toml's [sync] table, with a line of comment per key. */
 export function formatSyncTable(rules: SyncRules, pack: string): string {
+  if (rules.reload === 'rebuild') {
+    const lines = [
+      '',
+      `# Live update, from the ${pack} pack: none for this app, every change rebuilds the image (why says`,
+      '# why; `draft up --watch` prints it). Yours to edit; reference: docs/draft-toml.md.',
+      '[sync]',
+      'reload = "rebuild"',
+      `why = ${JSON.stringify(rules.why ?? '')}`,
+    ]
+    return `${lines.join('\n')}\n`
+  }
   const lines = [
     '',
     `# Live update, from the ${pack} pack: with \`draft up --watch --sync\` (or sync = true in an environment)`,
@@ -58,11 +69,7 @@ export function formatSyncTable(rules: SyncRules, pack: string): string {
     '# reference: docs/draft-toml.md.',
     '[sync]',
   ]
-  if (rules.reload === 'rebuild') {
-    lines.push('# No live update: every change rebuilds the image.', 'reload = "rebuild"', `why = ${JSON.stringify(rules.why ?? '')}`)
-    return `${lines.join('\n')}\n`
-  }
-  const how = {restart: 'draft restarts the command below after copying', self: 'the command below reloads changed files by itself', none: 'nothing to do: the files are read on every request'}[rules.reload]
+  const how = {restart: 'draft restarts the command below after copying', self: 'the command below reloads changed files by itself', none: 'nothing, the files are read on every request'}[rules.reload]
   lines.push(`# How the app picks up copied files: ${how}.`, `reload = "${rules.reload}"`)
   lines.push('# Folders of the build context, and where the image has them.')
   lines.push(`paths = [${rules.paths.map(p => `{from = ${JSON.stringify(p.from)}, to = ${JSON.stringify(p.to)}}`).join(', ')}]`)
