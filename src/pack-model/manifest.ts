@@ -288,7 +288,7 @@ function readPackSync(raw: Record<string, unknown> | undefined, variables: Recor
   for (const ref of command?.matchAll(/\{\{(\w+)\}\}/g) ?? []) {
     if (!variables[ref[1]!]) problem(['command'], `{{${ref[1]}}} is not a variable of the pack`)
   }
-  const rebuildWhen = (raw['rebuild-when'] as {variable: string; why: string; files?: string[]}[] | undefined) ?? []
+  const rebuildWhen = ((raw['rebuild-when'] as {variable: string; why: string; files?: string[]}[] | undefined) ?? []).map(r => ({variable: r.variable, why: r.why, ...(r.files ? {files: [...r.files]} : {})}))
   for (const [i, rule] of rebuildWhen.entries()) {
     const type = variables[rule.variable]?.type
     if (type !== 'boolean' && type !== 'string') problem(['rebuild-when', String(i), 'variable'], `"${rule.variable}" is not a boolean or string variable of the pack`)
@@ -296,7 +296,7 @@ function readPackSync(raw: Record<string, unknown> | undefined, variables: Recor
   return {
     reload,
     ...(raw.why === undefined ? {} : {why: raw.why as string}),
-    paths: (raw.paths as SyncRules['paths'] | undefined) ?? [],
+    paths: ((raw.paths as SyncRules['paths'] | undefined) ?? []).map(p => ({from: p.from, to: p.to})),
     rebuild: (raw.rebuild as string[] | undefined) ?? [],
     ...(command ? {command} : {}),
     stopSignal: (raw['stop-signal'] as SyncRules['stopSignal'] | undefined) ?? 'TERM',
