@@ -19,7 +19,7 @@ describe('the Dockerfile\'s command', () => {
     const facts = readDockerfile('FROM a AS b\nCMD ["build"]\nFROM node:22\nENTRYPOINT ["/usr/bin/tini", "--"]\nCMD ["node", "src/server.js"]\n')
     assert.deepEqual([facts.entrypoint, facts.cmd], [['/usr/bin/tini', '--'], ['node', 'src/server.js']])
     assert.deepEqual(readDockerfile('FROM x\nCMD node server.js\n').cmd, ['/bin/sh', '-c', 'node server.js'])
-    assert.deepEqual(readDockerfile('FROM x\nCMD ["a"]\nFROM php:8-apache\nUSER 33\n'), {baseImages: ['x', 'php:8-apache'], stages: [], exposed: []})
+    assert.deepEqual(readDockerfile('FROM x\nCMD ["a"]\nFROM php:8-apache\nUSER 33\n'), {baseImages: ['x', 'php:8-apache'], stages: [], exposed: [], user: '33'})
   })
   it('drops an init in front: the restart wrapper takes its place', () => {
     assert.deepEqual(imageCommand({entrypoint: ['/usr/bin/tini', '--'], cmd: ['node', 'a.js']}), ['node', 'a.js'])
