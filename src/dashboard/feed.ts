@@ -99,9 +99,10 @@ export class DashboardFeed {
       void this.hideCredentials()
       this.follow()
     }
-    if (['cycle-finished', 'cycle-failed', 'cycle-cancelled', 'rollback-finished', 'rollback-failed'].includes(event.type)) {
+    if (['cycle-finished', 'cycle-synced', 'cycle-failed', 'cycle-cancelled', 'rollback-finished', 'rollback-failed'].includes(event.type)) {
       this.busy = false
-      if (event.type !== 'cycle-cancelled') this.historyStale = true
+      // A cancelled cycle or a sync makes no revision.
+      if (event.type !== 'cycle-cancelled' && event.type !== 'cycle-synced') this.historyStale = true
       this.idle()
     }
   }

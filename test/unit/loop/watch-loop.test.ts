@@ -378,7 +378,7 @@ describe('WatchLoop in sync mode', function () {
   let upConfigs: DeployConfig[]
   let syncFails: DraftError | undefined
 
-  const start = (): void => {
+  const start = (): WatchLoop => {
     const kube = new FakeKube()
     const engine = new UpEngine({
       docker, helm, registry: new FakeRegistry(), kube, credentials: new FakeCredentialStore(), runner: new FakeRunner(), env: {}, pollMs: 0,
@@ -401,8 +401,10 @@ describe('WatchLoop in sync mode', function () {
         return {copied: call.files.length, removed: 0, bytes: 1, pods: ['app-1'], reload: 'restart', restarted: true, sinceImage: call.files.length, tag: call.deployed.tag, timings: {plan: 1, copy: 1, reload: 1}, totalMs: 3}
       },
       loadConfig: () => loadConfig(dir, {}, {}),
+      rollback: async () => ({release: 'app', namespace: 'default', changed: true, revision: 3, target: 1, from: 2, tag: 't1', images: [], timings: {}, totalMs: 5}),
     })
     running = loop.run(dir, {emit: e => events.push(e), signal: stop.signal})
+    return loop
   }
   const of = <T extends LoopEvent['type']>(type: T) => events.filter((e): e is Extract<LoopEvent, {type: T}> => e.type === type)
   const until = async (predicate: () => boolean, ms = 5000): Promise<void> => {
@@ -509,6 +511,23 @@ describe('WatchLoop in sync mode', function () {
     assert.equal(cycle.route, 'build')
     assert.deepEqual(cycle.changes, ['package.json', 'src/app.js'])
     assert.equal(syncs.length, 0)
+  })
+
+  it('builds after a rollback (the pods run a revision\'s image without the synced files) and for Rebuild now, then syncs again', async () => {
+    const loop = start()
+    await until(() => of('cycle-finished').length === 1)
+    await loop.rollback(1)
+    content = '2'
+    watcher.emit('src/app.js')
+    await until(() => of('cycle-finished').length === 2)
+    assert.deepEqual([of('cycle-started')[1]!.route, of('cycle-started')[1]!.why], ['build', 'a rollback changed what runs'])
+    loop.rebuild()
+    await until(() => of('cycle-finished').length === 3)
+    assert.deepEqual([of('cycle-started')[2]!.route, of('cycle-started')[2]!.rebuild], ['build', true])
+    content = '3'
+    watcher.emit('src/app.js')
+    await until(() => of('cycle-synced').length === 1)
+    assert.equal(syncs.length, 1)
   })
 
   it('is off, and says why, when draft.toml\'s rules rebuild', async () => {
