@@ -177,8 +177,10 @@ export function readApply(exitCode: number, stdout: string, stderr: string): App
       return {ok: false, stage: 'reload', reason: why('the restart signal could not be sent')}
     case 31:
       return {ok: false, stage: 'reload', reason: `the app ${said('exited') ?? 'exited'} after the restart`}
-    case 32:
-      return {ok: false, stage: 'reload', reason: `the app ${said('not listening') ?? 'did not listen again'} after the restart`}
+    case 32: {
+      const waited = /after (\S+)$/.exec(said('not listening') ?? '')?.[1]
+      return {ok: false, stage: 'reload', reason: `the app did not listen on its port again${waited ? ` within ${waited}` : ''} after the restart`}
+    }
     case 126:
     case 127:
       return {ok: false, stage: 'copy', reason: why('the container lacks a program sync needs (sh, tar, head or cksum)')}

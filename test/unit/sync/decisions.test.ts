@@ -217,7 +217,7 @@ describe('the scripts in the container', () => {
     assert.deepEqual(readApply(127, '', 'sh: 1: tar: not found\n'), {ok: false, stage: 'copy', reason: 'the container lacks a program sync needs (sh, tar, head or cksum): sh: 1: tar: not found'})
     assert.deepEqual(readApply(21, '', 'tar: app/a: Cannot open: Read-only file system\n'), {ok: false, stage: 'copy', reason: 'tar could not unpack the files: tar: app/a: Cannot open: Read-only file system'})
     assert.deepEqual(readApply(31, 'draft-sync: copied\ndraft-sync: restarting\ndraft-sync: exited 1\n', ''), {ok: false, stage: 'reload', reason: 'the app exited 1 after the restart'})
-    assert.deepEqual(readApply(32, 'draft-sync: copied\ndraft-sync: not listening after 30s\n', ''), {ok: false, stage: 'reload', reason: 'the app not listening after 30s after the restart'})
+    assert.deepEqual(readApply(32, 'draft-sync: copied\ndraft-sync: not listening after 30s\n', ''), {ok: false, stage: 'reload', reason: 'the app did not listen on its port again within 30s after the restart'})
   })
 })
 
