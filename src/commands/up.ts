@@ -82,6 +82,10 @@ With --watch --sync (or sync = true in draft.toml) the app runs in development m
           const {DraftError} = await import('../core/errors.js')
           throw new DraftError('CONFIG_INVALID', {file: '--connect', key: 'connect', problem: 'with --watch at the root of several services, --connect is not offered yet', fix: 'Run `draft connect` at the root in another terminal: it forwards every service and follows each redeploy.'})
         }
+        if (flags.sync) {
+          const {DraftError} = await import('../core/errors.js')
+          throw new DraftError('CONFIG_INVALID', {file: '--sync', key: 'sync', problem: 'live update is not offered yet at the root of several services', fix: 'Leave --sync out here: every save builds and deploys the services whose build context holds it.'})
+        }
         if (flags.watch) await this.watchProject(args.path, project, interrupt.signal, Boolean(flags.cleanup))
         else await this.onceProject(args.path, project, interrupt.signal, Boolean(flags.connect))
       } else if (flags.service?.length) {

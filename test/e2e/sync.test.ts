@@ -6,6 +6,7 @@ import {dirname, join} from 'node:path'
 import {bed, copyFixture, draft} from '../support/cli.js'
 import {DraftProcess, type JsonEvent} from '../support/draft-process.js'
 import {portForward} from '../support/port-forward.js'
+import {createdShop} from '../support/project.js'
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 const kubectl = (...args: string[]): string => execFileSync('kubectl', args, {encoding: 'utf8'})
@@ -242,6 +243,15 @@ describe('draft up --watch --sync (e2e, real node)', function () {
       assert.equal(deployed(release).revisions, before.revisions + 1)
       await served(release, 5000, '/', 'synced python')
     })
+  })
+
+  it('is refused at the root of several services, with the reason, before anything is built', async () => {
+    const {dir} = await createdShop()
+    apps.push(dir)
+    const run = await draft(['up', dir, '--watch', '--sync', '--registry', env.registry, '--namespace', namespace], {timeoutMs: 60_000})
+    assert.equal(run.code, 1)
+    assert.match(run.stderr + run.stdout, /live update is not offered yet at the root of several services/)
+    assert.doesNotMatch(run.stdout + run.stderr, /cycle|building/)
   })
 
   describe('go (net-http): a compiled app keeps rebuilding', () => {
