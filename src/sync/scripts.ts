@@ -24,6 +24,10 @@ export const WRAPPER_NAME = 'draft-sync-wrapper'
 
 export const WRAPPER_SCRIPT = `state=$1 sig=$2
 shift 2
+# A command started in the background by a shell without job control has INT and QUIT ignored, and
+# most runtimes keep them so: a stop signal of INT would never stop the app. env gives them back
+# their default where it can (coreutils 8.31 and later); elsewhere the KILL after 10 s still applies.
+if env --default-signal=INT,QUIT true 2>/dev/null; then set -- env --default-signal=INT,QUIT "$@"; fi
 # The shell's own notices ("Terminated" for each restart) stay out of the app's log.
 exec 3>&2 2>/dev/null
 restart=0 stop=0

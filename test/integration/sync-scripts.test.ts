@@ -125,4 +125,21 @@ describe('the sync scripts in a real sh', function () {
     const code = await new Promise(resolve => wrapper!.once('exit', resolve))
     assert.equal(code, 0, 'TERM stops the app and the wrapper with the app\'s code')
   })
+
+  it('stops an app with INT though a background command starts with INT ignored (env gives it back its default)', async function () {
+    const probe = spawn('env', ['--default-signal=INT', 'true'])
+    if ((await new Promise(resolve => probe.on('close', resolve))) !== 0) this.skip()
+    // sleep has no handler of its own: with INT still ignored it would run until the KILL 10 s later.
+    const [command, ...args] = wrapperArgs(['sleep', '1000'], 'INT')
+    args[3] = state
+    wrapper = spawn(command!, args, {stdio: 'ignore'})
+    for (let i = 0; !existsSync(join(state, 'app')); i++) {
+      assert.ok(i < 200, 'the wrapper did not start the app')
+      await sleep(25)
+    }
+    const started = performance.now()
+    const restarted = await apply({root, state, init: wrapper.pid!, restart: {port: 0, timeoutSeconds: 20}, size: 0, files: [], expected: [], removed: []}, Buffer.alloc(0))
+    assert.equal(restarted.ok, true, restarted.stdout)
+    assert.ok(performance.now() - started < 5000, `the restart took ${Math.round(performance.now() - started)} ms: INT did not stop the app`)
+  })
 })
