@@ -153,15 +153,16 @@ describe('draft up --watch --sync (e2e, real node)', function () {
     it('a new file and its deletion: synced in, then gone from the container; a burst of 50 writes ends with the last one served', async () => {
       const w = start(app, release, '--sync')
       await w.until(() => count(w, 'cycle-finished') === 1, 'the deploy of the session', 10 * 60_000)
-      const pod = deployed(release).pods[0]!
       const extra = join(app, 'src', 'extra.js')
       writeFileSync(extra, 'module.exports = 1\n')
       await w.until(() => count(w, 'cycle-synced') === 1, 'the sync of a new file')
-      assert.equal(kubectl('-n', namespace, 'exec', pod, '--', 'cat', '/app/src/extra.js'), 'module.exports = 1\n')
+      // The pod the sync went to (the session's first deploy rolled a new one: the old held synced files).
+      const [pod] = event<{result: {pods: string[]}}>(w, 'cycle-synced', 0).result.pods
+      assert.equal(kubectl('-n', namespace, 'exec', pod!, '--', 'cat', '/app/src/extra.js'), 'module.exports = 1\n')
       rmSync(extra)
       await w.until(() => count(w, 'cycle-synced') === 2, 'the sync of a deletion')
       assert.equal(event<{result: {removed: number}}>(w, 'cycle-synced', 1).result.removed, 1)
-      assert.equal(kubectl('-n', namespace, 'exec', pod, '--', 'sh', '-c', 'test -e /app/src/extra.js && echo there || echo gone').trim(), 'gone')
+      assert.equal(kubectl('-n', namespace, 'exec', pod!, '--', 'sh', '-c', 'test -e /app/src/extra.js && echo there || echo gone').trim(), 'gone')
 
       const revisions = deployed(release).revisions
       for (let i = 1; i <= 50; i++) {
@@ -180,9 +181,14 @@ describe('draft up --watch --sync (e2e, real node)', function () {
       await w.until(() => count(w, 'cycle-finished') === 1, 'the deploy of the session', 10 * 60_000)
       say('before the pod goes')
       await w.until(() => count(w, 'cycle-synced') === 1, 'a first sync')
-      const [gone] = deployed(release).pods
+      const [gone] = event<{result: {pods: string[]}}>(w, 'cycle-synced', 0).result.pods
       kubectl('-n', namespace, 'delete', 'pod', gone!, '--wait=true', '--timeout=60s')
-      kubectl('-n', namespace, 'wait', '--for=condition=Ready', 'pod', '-l', `app.kubernetes.io/instance=${release}`, '--timeout=120s')
+      let replacement: string | undefined
+      for (let i = 0; !(replacement = deployed(release).pods.find(p => p !== gone)); i++) {
+        assert.ok(i < 300, 'no pod replaced the deleted one')
+        await sleep(200)
+      }
+      kubectl('-n', namespace, 'wait', '--for=condition=Ready', `pod/${replacement}`, '--timeout=120s')
       const revisions = deployed(release).revisions
       say('after the pod went')
       await w.until(() => count(w, 'cycle-finished') === 2 || count(w, 'cycle-failed') > 0, 'the fallback cycle', 10 * 60_000)
