@@ -20,7 +20,7 @@ A deleted pod or an API server restart is reconnected with backoff; when no pod 
 
   static override flags = {
     ...releaseFlags,
-    port: Flags.string({char: 'p', description: 'Forward LOCAL:REMOTE instead of the declared ports (repeatable); an explicit local port that is taken is an error.', multiple: true, default: []}),
+    port: Flags.string({char: 'p', description: 'Forward LOCAL:REMOTE instead of the declared ports (repeatable); an explicit local port that is taken is an error.', multiple: true}),
     logs: Flags.boolean({description: 'Stream the pods\' logs (--no-logs: only forward).', default: true, allowNo: true}),
   }
 
@@ -40,14 +40,14 @@ A deleted pod or an API server restart is reconnected with backoff; when no pod 
       if (isProjectConfig(args.path)) {
         // Every service (or those --service names): its ports, each on a URL of its own, and its logs.
         const [{connectProject}, {DraftError}] = await Promise.all([import('../project/connect.js'), import('../core/errors.js')])
-        if (flags.port.length) throw new DraftError('CONFIG_INVALID', {file: '--port', key: 'port', problem: 'at the root of several services a port means nothing without its service', fix: 'Leave --port out (each service\'s ports are forwarded), or pass --service NAME with it.'})
+        if (flags.port?.length) throw new DraftError('CONFIG_INVALID', {file: '--port', key: 'port', problem: 'at the root of several services a port means nothing without its service', fix: 'Leave --port out (each service\'s ports are forwarded), or pass --service NAME with it.'})
         await connectProject(args.path, releaseOverrides(flags), {logs: flags.logs, emit: event => renderer.event(event), signal: interrupt.signal})
         return
       }
       await connect(
         args.path,
         {env: flags.env, namespace: flags.namespace, kubeContext: flags['kube-context'], release: flags.release},
-        {ports: flags.port, logs: flags.logs, emit: event => renderer.event(event), signal: interrupt.signal},
+        {ports: flags.port ?? [], logs: flags.logs, emit: event => renderer.event(event), signal: interrupt.signal},
       )
     } finally {
       process.off('SIGINT', onSignal)

@@ -21,7 +21,7 @@ At the root of several services (a compose file with two or more, or a monorepo 
   static override flags = {
     pack: Flags.string({description: 'Language pack to use instead of the detected one.'}),
     app: Flags.string({description: 'App name (default: the folder name, made DNS-safe).'}),
-    set: Flags.string({description: 'Override an inferred variable, e.g. --set port=8080 (repeatable).', multiple: true, default: []}),
+    set: Flags.string({description: 'Override an inferred variable, e.g. --set port=8080 (repeatable).', multiple: true}),
     'dry-run': Flags.boolean({description: 'Print the plan and write nothing.', default: false}),
     force: Flags.boolean({description: 'Replace existing files draft would otherwise keep.', default: false}),
     explain: Flags.boolean({description: 'Also show the detection evidence and scores.', default: false}),
@@ -42,7 +42,7 @@ At the root of several services (a compose file with two or more, or a monorepo 
     ])
     const packs = await loadAppPacks(resolve(args.path), await this.packTrust(flags.yes))
     const outcome = await create(
-      {path: args.path, pack: flags.pack, app: flags.app, sets: flags.set, dryRun: flags['dry-run'], force: flags.force, only: flags.only ?? [], noDependencies: flags['no-dependencies']},
+      {path: args.path, pack: flags.pack, app: flags.app, sets: flags.set ?? [], dryRun: flags['dry-run'], force: flags.force, only: flags.only ?? [], noDependencies: flags['no-dependencies']},
       packs,
       new NodeSandboxRenderer(),
     )

@@ -13,7 +13,7 @@ Save snapshot writes the page's state to .draft/snapshots/; \`draft dashboard --
   static override flags = {
     ...releaseFlags,
     registry: Flags.string({description: 'Registry Rebuild now pushes to, e.g. 127.0.0.1:5000 or ghcr.io/you.'}),
-    set: Flags.string({description: 'Helm value for Rebuild now, e.g. --set replicaCount=2 (repeatable).', multiple: true, default: []}),
+    set: Flags.string({description: 'Helm value for Rebuild now, e.g. --set replicaCount=2 (repeatable).', multiple: true}),
     'build-network': Flags.string({description: 'Network mode of build steps, e.g. host.'}),
     timeout: Flags.string({description: 'How long a rollout may take, e.g. 90s or 5m.'}),
     snapshot: Flags.string({description: 'Serve this saved snapshot read-only instead (no cluster needed).'}),

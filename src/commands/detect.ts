@@ -14,14 +14,14 @@ export default class Detect extends DraftCommand {
   static override flags = {
     explain: Flags.boolean({description: 'Show the evidence, every pack\'s score and the runner-up.', default: false}),
     pack: Flags.string({description: 'Use this pack instead of choosing one.'}),
-    set: Flags.string({description: 'Override an inferred value, e.g. --set port=8080.', multiple: true, default: []}),
+    set: Flags.string({description: 'Override an inferred value, e.g. --set port=8080.', multiple: true}),
     yes: Flags.boolean({char: 'y', description: "Trust the app's own packs (.draft/packs) for this run without asking.", default: false}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Detect)
     const [{detectPath}, {renderDetection, detectionJson}] = await Promise.all([import('../detect/detect-path.js'), import('../ui/render-detect.js')])
-    const {detection, problem} = await detectPath(args.path, {pack: flags.pack, sets: flags.set}, await this.packTrust(flags.yes))
+    const {detection, problem} = await detectPath(args.path, {pack: flags.pack, sets: flags.set ?? []}, await this.packTrust(flags.yes))
     if (this.json) {
       this.printJson({...detectionJson(detection), ...(problem ? {error: problem.toJSON()} : {})})
       if (problem) process.exitCode = 1

@@ -53,6 +53,10 @@ const catalogue = {
       ? `Use --set KEY=VALUE with one of: ${list(c.keys)}.`
       : 'Use --set KEY=VALUE, e.g. --set port=8080.',
   }),
+  BAD_BUILD_ARG: (c: {input: string}): Advice => ({
+    message: `--build-arg ${c.input}: expected NAME=VALUE`,
+    fix: 'Use --build-arg NAME=VALUE, e.g. --build-arg PYTHON_VERSION=3.13 (or put it in draft.toml\'s [environments.NAME.build-args]).',
+  }),
   BAD_VALUE: (c: {name: string; value: string; reason: string; source: string}): Advice => ({
     message: `${c.name} = ${JSON.stringify(c.value)} (from ${c.source}) ${c.reason}`,
     fix: `Set a valid value with --set ${c.name}=VALUE.`,

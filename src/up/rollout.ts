@@ -180,7 +180,12 @@ function diagnose(input: RolloutInput, probeTarget: {port: number | undefined; p
       }
     }
     const probe = probeFailure(pod.name)
-    if (probe && !podReady(pod)) return explainFailedProbe(pod, probe, false)
+    if (probe && !podReady(pod)) {
+      const failing = explainFailedProbe(pod, probe, false)
+      // The inner loop's readiness check runs the moment the container does, often before the app
+      // listens: a failure or two is the app starting, not yet a cause worth a line.
+      if (failing.fatal || probe.count >= 3 || input.timedOut) return failing
+    }
   }
   return undefined
 }

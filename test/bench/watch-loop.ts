@@ -9,8 +9,10 @@
  * and memory over 30 s. A script, not a test: it prints figures and asserts nothing.
  * Then the dashboard's overhead: two watch processes on two copies of the node fixture, one with the
  * dashboard (and a page's event stream attached) and one with --ui=false, edited in turn, their cycle
- * times side by side; then both processes' memory over --cycles more cycles each (--part loop or
- * --part dashboard runs one half).
+ * times side by side; then both processes' memory over --cycles more cycles each.
+ * Then the development environment's probes (probes.innerLoop: one readiness check each second, run
+ * as soon as the container runs) against the production shape with a startup check each second, two
+ * watch processes edited in turn. --part loop|dashboard|probes runs one part.
  *
  *   eval "$(npm run -s bed:env)"; npm run bench:loop [-- --edits 10 --idle 30 --packs node,python]
  */
@@ -140,7 +142,7 @@ function rssMb(pid: number): number {
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) / 1024
 }
 
-if (PART !== 'dashboard') {
+if (PART === 'all' || PART === 'loop') {
   console.log(`draft up --watch --connect on the real node: ${EDITS} single-file edits per fixture (registry ${registry})`)
   console.log(`  ${'FIXTURE'.padEnd(26)}${'WRITE->AVAILABLE'.padEnd(20)}${'WRITE->NEW POD ANSWERS'.padEnd(26)}OLD POD GONE AFTER (median, max)`)
   const real = new Map<string, Figures>()
@@ -260,4 +262,53 @@ async function dashboardOverhead(): Promise<void> {
   }
 }
 
-if (PART !== 'loop') await dashboardOverhead()
+/** probes.innerLoop against startup + readiness + liveness checks (the startup one each second). */
+async function probeModes(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'draft-bench-probes-'))
+  const namespace = `bench-probes-${process.pid}`
+  const modes = {
+    inner: {app: join(root, 'inner', 'express-api'), set: [] as string[]},
+    startup: {app: join(root, 'startup', 'express-api'), set: ['--set', 'probes.innerLoop=false', '--set', 'probes.startupPeriodSeconds=1']},
+  }
+  for (const [name, mode] of Object.entries(modes)) {
+    cpSync(join(packageRoot(), 'packs', 'node', 'fixtures', 'express-api'), mode.app, {recursive: true})
+    appendFileSync(join(mode.app, 'src', 'server.js'), `\n// bench ${name} ${process.pid} ${Date.now()}\n`)
+    spawnSync(process.execPath, [join(packageRoot(), 'bin', 'run.js'), 'create', mode.app, '--app', `probes-${name}`], {stdio: 'ignore'})
+  }
+  const common = ['--registry', registry!, '--namespace', namespace, '--build-network', 'host', '--ui=false']
+  const watches = {
+    inner: new Watch([modes.inner.app, ...common, '--release', 'probes-inner']),
+    startup: new Watch([modes.startup.app, ...common, '--release', 'probes-startup', ...modes.startup.set]),
+  }
+  let edit = 0
+  try {
+    await Promise.all(Object.values(watches).map(w => w.waitFor(e => e.type === 'cycle-finished', 0)))
+    const times = {inner: [] as number[], startup: [] as number[]}
+    for (let i = 0; i < EDITS; i++) {
+      const order: ('inner' | 'startup')[] = i % 2 === 0 ? ['inner', 'startup'] : ['startup', 'inner']
+      for (const which of order) {
+        await sleep(1000)
+        const app = modes[which].app
+        appendFileSync(join(app, 'src', 'server.js'), `\n// probes bench edit ${++edit} ${Date.now()}\n`)
+        const written = performance.now()
+        const tag = (await contentTag(app)).tag
+        times[which].push((await watches[which].waitFor(e => e.type === 'cycle-finished' && e.result?.tag === tag, written)) - written)
+      }
+    }
+    const [a, b] = [median(times.inner), median(times.startup)]
+    console.log(
+      `probes, node/express-api on the real node, ${EDITS} edits each, alternating: write->available with probes.innerLoop median ${s(a)} (p90 ${s(p90(times.inner))}), ` +
+        `with a startup check each second median ${s(b)} (p90 ${s(p90(times.startup))}); ratio ${(a / b).toFixed(2)}x (${a >= b ? '+' : ''}${s(a - b)})`,
+    )
+  } finally {
+    for (const w of Object.values(watches)) {
+      w.child.kill('SIGINT')
+      await new Promise(resolve => w.child.once('exit', resolve))
+    }
+    spawnSync('kubectl', ['delete', 'namespace', namespace, '--wait=false'], {stdio: 'ignore'})
+    rmSync(root, {recursive: true, force: true})
+  }
+}
+
+if (PART === 'all' || PART === 'dashboard') await dashboardOverhead()
+if (PART === 'all' || PART === 'probes') await probeModes()

@@ -665,8 +665,10 @@ function writablePaths(snapshot: Snapshot, sources: string[], framework: Framewo
 function releaseCommand(snapshot: Snapshot, sources: string[], framework: Framework['name'] | undefined, deps: Dependencies, app: AppObject | undefined): Fact<string> | undefined {
   if (framework === 'django') {
     const manage = snapshot.files.map(f => f.path).filter(p => /(^|\/)manage\.py$/.test(p)).sort((a, b) => a.length - b.length)[0]
-    // DATABASES = {} is Django's dummy backend: there is nothing to migrate.
-    const databases = findIn(snapshot, sources, /^DATABASES\s*=\s*(?!\{\s*\}\s*$)\S/m)
+    // DATABASES = {} is Django's dummy backend: there is nothing to migrate. Settings often choose
+    // the database in an if/else (Postgres from DATABASE_URL in production, SQLite otherwise), so
+    // the assignment may be indented.
+    const databases = findIn(snapshot, sources, /^[ \t]*DATABASES\s*=\s*(?!\{\s*\}\s*$)\S/m)
     if (manage && databases) return fact(`python ${manage} migrate --noinput`, 'Django applies its migrations before the new version serves', databases.file, databases.line)
   }
   const migrationsEnv = snapshot.has('migrations/env.py') || snapshot.has('migrations/alembic.ini')

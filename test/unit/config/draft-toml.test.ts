@@ -79,6 +79,13 @@ describe('loadConfig (draft.toml)', () => {
     assert.deepEqual(c.set, {replicaCount: '3', 'env.A': 'b'})
   })
 
+  it('adds --build-arg to the file\'s build-args, the flag winning; a pair without a name is BAD_BUILD_ARG', () => {
+    assert.deepEqual(loadConfig(dir, {buildArg: ['NODE_ENV=development', 'PYTHON_VERSION=3.13', 'EMPTY=']}, {}).buildArgs, {NODE_ENV: 'development', PYTHON_VERSION: '3.13', EMPTY: ''})
+    const bad = problem(() => loadConfig(dir, {buildArg: ['=3.13']}, {}))
+    assert.equal(bad.code, 'BAD_BUILD_ARG')
+    assert.match(bad.fix, /--build-arg NAME=VALUE/)
+  })
+
   it('names the file, the line and the key of a mistake, with a suggestion', () => {
     write(BASE.replace('namespace = "dev"', 'namspace = "dev"'))
     const typo = problem(() => loadConfig(dir, {}, {}))

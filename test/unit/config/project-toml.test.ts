@@ -39,7 +39,7 @@ describe('draft.toml of a project', function () {
     assert.equal(api.chart, join(dir, 'api', 'charts', 'api'))
     assert.equal(api.appDir, join(dir, 'api'))
     assert.equal(api.stateDir, join(dir, '.draft', 'services', 'api'))
-    assert.deepEqual(api.set, {'probes.startupPeriodSeconds': '1', terminationGracePeriodSeconds: '5', containerPort: '3000', 'service.port': '3000'}, 'the environment\'s set, then the port')
+    assert.deepEqual(api.set, {'probes.innerLoop': 'true', terminationGracePeriodSeconds: '5', containerPort: '3000', 'service.port': '3000'}, 'the environment\'s set, then the port')
     const redis = project.services.find(s => s.name === 'redis')!.config
     assert.deepEqual(redis.prebuilt, {repository: 'redis', tag: '7'})
     assert.equal(project.services.find(s => s.name === 'worker')!.port, undefined)

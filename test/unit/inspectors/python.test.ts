@@ -316,7 +316,16 @@ describe('python inspector', () => {
       assert.equal(facts.releaseCommand?.value, 'python src/manage.py migrate --noinput')
     })
 
-    it('Django with the dummy database backend has nothing to migrate', () => {
+    it('Django choosing its database in an if/else (indented DATABASES) still migrates', () => {
+      const facts = inspect({
+        ...djangoProject,
+        'shop/settings.py': 'import os\nif "DATABASE_URL" in os.environ:\n    DATABASES = {"default": dj_database_url.config()}\nelse:\n    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}\nWSGI_APPLICATION = "shop.wsgi.application"\n',
+      })
+      assert.equal(facts.releaseCommand?.value, 'python manage.py migrate --noinput')
+      assert.equal(facts.releaseCommand?.evidence[0]?.line, 3)
+    })
+
+        it('Django with the dummy database backend has nothing to migrate', () => {
       const facts = inspect({...djangoProject, 'shop/settings.py': 'DATABASES = {}\nWSGI_APPLICATION = "shop.wsgi.application"\n'})
       assert.equal(facts.releaseCommand, undefined)
     })

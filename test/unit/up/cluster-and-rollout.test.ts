@@ -114,7 +114,12 @@ describe('judgeRollout', () => {
       events: [{object: 'Pod/app-1', type: 'Warning', reason: 'Unhealthy', message: 'Readiness probe failed: connection refused', count: 4, lastSeen: ''}],
       containerPort: 8080,
     }
-    assert.equal(judge(probeInput).state, 'waiting')
+    const waiting = judge(probeInput)
+    assert.equal(waiting.state, 'waiting')
+    assert.match(waiting.state === 'waiting' ? waiting.message : '', /readiness probe failing/)
+    // One failure is the app starting: no line about it yet.
+    const starting = judge({...probeInput, events: [{...probeInput.events[0]!, count: 1}]})
+    assert.doesNotMatch(starting.state === 'waiting' ? starting.message : '', /probe failing/)
     const timedOut = judge({...probeInput, timedOut: true})
     assert.equal(timedOut.state, 'failed')
     assert.match(timedOut.state === 'failed' ? timedOut.cause : '', /^readiness probe failing: nothing listens on :8080/)
