@@ -12,12 +12,15 @@ With --watch a local dashboard shows every cycle, build log, pod and log line, a
 
 With --connect (or connect = true in draft.toml) the app's ports are forwarded to localhost and its logs streamed after the deploy, as draft connect does; with --watch the URL stays the same across cycles.
 
-At a project root (a draft.toml with [services.NAME] tables, written by draft create there) it does this for every service: the changed ones are built at once (as many as the machine has cores), each service's release is deployed once the services it depends on are ready, an unchanged service gets no new revision, and one table ends the run. One service failing does not stop the others; the exit code says so. With --watch, a save goes to the services whose build context holds the file, and only them; the dashboard there has a row per service.`
+At a project root (a draft.toml with [services.NAME] tables, written by draft create there) it does this for every service: the changed ones are built at once (as many as the machine has cores), each service's release is deployed once the services it depends on are ready, an unchanged service gets no new revision, and one table ends the run. One service failing does not stop the others; the exit code says so. With --watch, a save goes to the services whose build context holds the file, and only them; the dashboard there has a row per service.
+
+With --watch --sync (or sync = true in draft.toml) the app runs in development mode and a saved source file is copied into the running container instead of rebuilding the image, following the [sync] rules of draft.toml; a change that needs a new image (a dependency manifest, the Dockerfile) still rebuilds, and so does every cycle where a sync cannot apply.`
   static override examples = [
     '<%= config.bin %> up',
     '<%= config.bin %> up --watch',
     '<%= config.bin %> up --watch --connect',
     '<%= config.bin %> up --watch --ui=false',
+    '<%= config.bin %> up --watch --sync --connect',
     '<%= config.bin %> up --registry 127.0.0.1:5000 --namespace dev',
     '<%= config.bin %> up --env staging --set replicaCount=2',
     '<%= config.bin %> up --build-arg PYTHON_VERSION=3.13',
@@ -45,6 +48,8 @@ At a project root (a draft.toml with [services.NAME] tables, written by draft cr
     connect: Flags.boolean({description: 'Then forward the ports to localhost and stream the logs until Ctrl-C (with --watch, for the whole session); default: connect in draft.toml.', allowNo: true}),
     ui: Flags.string({description: 'With --watch: serve the dashboard on 127.0.0.1 (--ui=false: not); default: ui in draft.toml, else true.', options: ['true', 'false'], dependsOn: ['watch']}),
     service: Flags.string({description: 'At a project root: only this service (repeatable); the ones it depends on are taken as deployed.', multiple: true}),
+
+    sync: Flags.boolean({description: 'With --watch: copy saved files into the running container instead of rebuilding, per draft.toml\'s [sync] rules (development mode); default: sync in draft.toml.', allowNo: true, dependsOn: ['watch']}),
   }
 
   async run(): Promise<void> {
@@ -62,6 +67,7 @@ At a project root (a draft.toml with [services.NAME] tables, written by draft cr
       quiet: flags.quiet,
       connect: flags.connect,
       ui: flags.ui === undefined ? undefined : flags.ui === 'true',
+      sync: flags.sync,
     }
     const interrupt = new AbortController()
     const onSignal = (): void => {
@@ -78,6 +84,10 @@ At a project root (a draft.toml with [services.NAME] tables, written by draft cr
         if (flags.watch && flags.connect) {
           const {DraftError} = await import('../core/errors.js')
           throw new DraftError('CONFIG_INVALID', {file: '--connect', key: 'connect', problem: 'with --watch at the root of several services, --connect is not offered yet', fix: 'Run `draft connect` at the root in another terminal: it forwards every service and follows each redeploy.'})
+        }
+        if (flags.sync) {
+          const {DraftError} = await import('../core/errors.js')
+          throw new DraftError('CONFIG_INVALID', {file: '--sync', key: 'sync', problem: 'live update is not offered yet at the root of several services', fix: 'Leave --sync out here: every save builds and deploys the services whose build context holds it.'})
         }
         if (flags.watch) await this.watchProject(args.path, project, interrupt.signal, Boolean(flags.cleanup))
         else await this.onceProject(args.path, project, interrupt.signal, Boolean(flags.connect))

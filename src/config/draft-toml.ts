@@ -2,8 +2,10 @@ import {existsSync, readFileSync, statSync} from 'node:fs'
 import {isAbsolute, join, relative, resolve} from 'node:path'
 
 import {DraftError} from '../core/errors.js'
+import type {SyncRules} from '../sync/rules.js'
 import {type TomlDocument, TomlSyntaxError, parseToml} from '../util/toml.js'
 import {parseDuration} from '../util/duration.js'
+import {readSyncTable} from './sync-table.js'
 
 export const CONFIG_FILE = 'draft.toml'
 export const DEFAULT_ENV = 'development'
@@ -26,9 +28,12 @@ export interface DeployConfig {
   buildNetwork: string
   values: string[]
   set: Record<string, string>
+  /** helm --set-string values draft adds itself (sync mode's); never from the file. */
+  setString?: Record<string, string>
   kubeContext: string
   timeoutMs: number
-  watch: {quietMs: number; maxWaitMs: number}
+  /** syncQuietMs: the quiet period of a burst that can be synced (a sync costs little, so it starts sooner). */
+  watch: {quietMs: number; maxWaitMs: number; syncQuietMs?: number}
   /** After deploying, forward the ports and stream the logs (`draft up --connect`). */
   connect: boolean
   /**
@@ -40,6 +45,10 @@ export interface DeployConfig {
   stateDir?: string
   /** `draft up --watch` serves the dashboard (`ui = false` or `--ui=false`: not). */
   ui: boolean
+  /** Sync mode for `draft up --watch` (`sync = true`, `--sync`): saved files go into the running container. */
+  sync?: boolean
+  /** The live update rules of draft.toml's [sync] table; absent when the file has none. */
+  syncRules?: SyncRules
 }
 
 export interface ConfigOverrides {
@@ -59,6 +68,8 @@ export interface ConfigOverrides {
   connect?: boolean
   /** --ui=true / --ui=false, over `ui` in the file. */
   ui?: boolean
+  /** --sync / --no-sync, over `sync` in the file. */
+  sync?: boolean
 }
 
 export type KeyKind = 'string' | 'boolean' | 'table' | 'string-list' | 'duration' | 'watch'
@@ -80,8 +91,9 @@ const KEYS: Record<string, KeyKind> = {
   watch: 'watch',
   connect: 'boolean',
   ui: 'boolean',
+  sync: 'boolean',
 }
-const WATCH_KEYS = ['quiet', 'max-wait']
+const WATCH_KEYS = ['quiet', 'max-wait', 'sync-quiet']
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 
 /** Read draft.toml, choose the environment, validate every key, and apply the flags. */
@@ -90,7 +102,13 @@ export function loadConfig(appDir: string, overrides: ConfigOverrides = {}, env:
 
   for (const key of Object.keys(doc.data)) {
     if (key === 'services') throw new DraftError('CONFIG_IS_PROJECT', {file: shown}, {location: {file, line: doc.lineOf([key])}})
-    if (key !== 'environments') throw invalid([key], 'unknown top-level key', 'Put settings under [environments.<name>], e.g. [environments.development].')
+    if (key !== 'environments' && key !== 'sync') throw invalid([key], 'unknown top-level key', 'Put settings under [environments.<name>], e.g. [environments.development]; live update rules under [sync].')
+  }
+  let syncRules: SyncRules | undefined
+  if (doc.data.sync !== undefined) {
+    const read = readSyncTable(doc.data.sync)
+    if (!read.ok) throw invalid(read.path, read.problem, read.fix)
+    syncRules = read.rules
   }
   const environments = (doc.data.environments ?? {}) as Record<string, Record<string, unknown>>
   const envName = overrides.env || env.DRAFT_ENV || DEFAULT_ENV
@@ -179,9 +197,12 @@ export function loadConfig(appDir: string, overrides: ConfigOverrides = {}, env:
     watch: {
       quietMs: overrides.quiet ? duration(overrides.quiet, [], 'quiet') : duration(watch.quiet ?? '300ms', [...at('watch'), 'quiet'], ''),
       maxWaitMs: duration(watch['max-wait'] ?? '5s', [...at('watch'), 'max-wait'], ''),
+      syncQuietMs: duration(watch['sync-quiet'] ?? '50ms', [...at('watch'), 'sync-quiet'], ''),
     },
     connect: overrides.connect ?? ((section.connect as boolean | undefined) ?? false),
     ui: overrides.ui ?? ((section.ui as boolean | undefined) ?? true),
+    sync: overrides.sync ?? ((section.sync as boolean | undefined) ?? false),
+    ...(syncRules ? {syncRules} : {}),
   }
 }
 
@@ -211,7 +232,7 @@ export function checkKind(
       }
       return
     case 'watch':
-      if (type !== 'a table') throw invalid(path, `must be a table, not ${type}`, 'Write it as [environments.<name>.watch] with quiet and max-wait.')
+      if (type !== 'a table') throw invalid(path, `must be a table, not ${type}`, 'Write it as [environments.<name>.watch] with quiet, max-wait and sync-quiet.')
       for (const [k, v] of Object.entries(value as object)) {
         if (!WATCH_KEYS.includes(k)) throw invalid([...path, k], 'unknown key', `Valid keys: ${WATCH_KEYS.join(', ')}.`)
         if (typeof v !== 'string' || parseDuration(v) === undefined) throw invalid([...path, k], `"${String(v)}" is not a duration`, 'Write it like "300ms", "2s" or "1m".')

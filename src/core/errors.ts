@@ -315,6 +315,14 @@ const catalogue = {
     message: `there is no build log at ${c.path} yet`,
     fix: '`draft up` writes it whenever it builds an image: run `draft up` (an unchanged app needs no build and writes none).',
   }),
+  SYNC_NOT_APPLIED: (c: {reason: string}): Advice => ({
+    message: `the change could not be synced: ${c.reason}`,
+    fix: 'Nothing to do: this cycle builds and deploys the app instead, so the change is not lost. If it happens on every save, the line above says why (sync needs sh, tar, head and cksum in the container, and pods/exec and pods patch rights).',
+  }),
+  SYNC_RELOAD_FAILED: (c: {pod: string; reason: string}): Advice => ({
+    message: `the files are in pod ${c.pod}, but ${c.reason}`,
+    fix: 'Fix the code and save: the next sync starts the app again. `draft logs` shows why it stopped.',
+  }),
   STREAM_FORBIDDEN: (c: {namespace: string; user: string; what: string}): Advice => ({
     message: `${c.user} may not ${c.what} in namespace "${c.namespace}"`,
     fix: 'Ask a cluster admin for a Role with that verb on pods/portforward, pods/log or pods/exec there, or use a namespace you own (--namespace).',

@@ -2,7 +2,10 @@
  * The event stream of a deploy (and of a rollback or a delete, which reuse its stages). The core emits these; renderers (TTY, plain lines, JSON lines) draw
  * them. Timings are milliseconds; `at` is milliseconds since the run started.
  */
-export type Stage = 'connect' | 'tag' | 'build' | 'push' | 'load' | 'deploy' | 'rollout' | 'rollback' | 'uninstall' | 'images'
+export type Stage = 'connect' | 'tag' | 'build' | 'push' | 'load' | 'deploy' | 'rollout' | 'rollback' | 'uninstall' | 'images' | SyncStage
+
+/** The stages of a live update: which files go to which pods, copying and checking them, restarting the app. */
+export type SyncStage = 'plan' | 'copy' | 'reload'
 
 export interface StageError {
   code: string

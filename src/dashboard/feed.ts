@@ -102,6 +102,8 @@ export class DashboardFeed {
     if (event.type === 'cycle-finished') this.ended('deployed')
     if (event.type === 'cycle-failed' || event.type === 'rollback-finished' || event.type === 'rollback-failed') this.ended('changed')
     if (event.type === 'cycle-cancelled') this.ended('cancelled')
+    // A sync makes no revision: nothing to read again.
+    if (event.type === 'cycle-synced') this.ended('untouched')
   }
 
   /** A cycle or a rollback started (of a project: any service's): the feed asks helm and the API nothing meanwhile. */

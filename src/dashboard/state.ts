@@ -83,6 +83,8 @@ export interface ServiceView {
   image?: string
   revision?: number
   commit?: string
+  /** Files synced into the pods since their image (sync mode). */
+  synced?: number
   pods: PodView[]
   events: EventRow[]
   history: RevisionRow[]
@@ -118,7 +120,7 @@ export interface BuildLog {
   failedLines?: number[]
 }
 
-export type CycleResult = 'running' | 'deployed' | 'unchanged' | 'failed' | 'cancelled'
+export type CycleResult = 'running' | 'deployed' | 'unchanged' | 'synced' | 'failed' | 'cancelled'
 
 export interface CycleView {
   cycle: number
@@ -131,6 +133,10 @@ export interface CycleView {
   result: CycleResult
   /** Why it was cancelled. */
   reason?: string
+  /** Sync mode: why the changes were built rather than synced, or why the sync fell back to a build. */
+  why?: string
+  /** A synced cycle: files copied and removed. */
+  synced?: {copied: number; removed: number}
   error?: StageError
   /** A project's cycle: the services it runs, and how (a build, or only a deploy). */
   services?: Record<string, Route>
@@ -252,7 +258,9 @@ const STAGE_STATE: Partial<Record<string, ServiceStateName>> = {
   build: 'building',
   push: 'pushing',
   load: 'pushing',
-  sync: 'syncing',
+  plan: 'syncing',
+  copy: 'syncing',
+  reload: 'syncing',
   deploy: 'deploying',
   rollout: 'deploying',
   rollback: 'deploying',
@@ -290,8 +298,32 @@ function apply(state: PageState, event: DashboardInput): PageState {
       return cycleEnded(state, event.cycle, event.at, event.result.upToDate ? 'unchanged' : 'deployed', {
         revision: event.result.revision,
         tag: event.result.tag,
-        service: s => ({...s, state: 'running', settled: 'running', stage: undefined, detail: undefined, error: undefined, tag: event.result.tag, image: event.result.image, revision: event.result.revision, ...(event.result.commit ? {commit: event.result.commit} : {})}),
+        service: s => ({
+          ...s,
+          state: 'running',
+          settled: 'running',
+          stage: undefined,
+          detail: undefined,
+          error: undefined,
+          tag: event.result.tag,
+          image: event.result.image,
+          revision: event.result.revision,
+          ...(event.result.commit ? {commit: event.result.commit} : {}),
+          // New pods from the image: nothing synced into them yet.
+          ...(event.result.upToDate ? {} : {synced: undefined}),
+        }),
       })
+    case 'cycle-synced':
+      return cycleEnded(state, event.cycle, event.at, 'synced', {
+        tag: event.result.tag,
+        synced: {copied: event.result.copied, removed: event.result.removed},
+        service: s => ({...s, state: 'running', settled: 'running', stage: undefined, detail: undefined, error: undefined, synced: event.result.sinceImage}),
+      })
+    case 'sync-fallback': {
+      const why = `${event.error.message}; built and deployed instead`
+      const cycles = updateCycle(state.cycles, event.cycle, c => ({...c, route: 'build', why}))
+      return {...state, cycles, services: mapService(state, undefined, s => ({...s, state: 'building', stage: undefined, detail: 'the sync could not apply: building'}))}
+    }
     case 'cycle-cancelled':
       return cycleEnded(state, event.cycle, event.at, 'cancelled', {reason: event.reason, service: s => ({...s, state: s.settled, stage: undefined, detail: undefined})})
     case 'cycle-failed': {
@@ -362,6 +394,7 @@ function cycleStarted(state: PageState, event: Extract<LoopEvent, {type: 'cycle-
     changes: event.changes.slice(0, LIMITS.changesPerCycle),
     moreChanges: Math.max(0, event.changes.length - LIMITS.changesPerCycle),
     rebuild: Boolean(event.rebuild),
+    ...(event.why ? {why: event.why} : {}),
     result: 'running',
     stages: {},
     build: {lines: [], dropped: 0},
@@ -379,7 +412,7 @@ function cycleStarted(state: PageState, event: Extract<LoopEvent, {type: 'cycle-
     dropped = {...dropped, buildLines: dropped.buildLines + c.build.lines.length}
     return {...c, build: {...c.build, lines: [], dropped: c.build.dropped + c.build.lines.length}}
   })
-  const first: ServiceStateName = event.route === 'deploy' ? 'deploying' : 'building'
+  const first: ServiceStateName = event.route === 'deploy' ? 'deploying' : event.route === 'sync' ? 'syncing' : 'building'
   return {
     ...state,
     cycles,
@@ -502,7 +535,7 @@ function cycleEnded(
   cycleNumber: number,
   at: number,
   result: CycleResult,
-  extra: {revision?: number; tag?: string; reason?: string; error?: StageError; steps?: ReadonlyMap<string, string>; service: (s: ServiceView) => ServiceView},
+  extra: {revision?: number; tag?: string; reason?: string; error?: StageError; steps?: ReadonlyMap<string, string>; synced?: CycleView['synced']; service: (s: ServiceView) => ServiceView},
 ): PageState {
   let ended: CycleView | undefined
   const cycles = updateCycle(state.cycles, cycleNumber, c => {
@@ -519,6 +552,7 @@ function cycleEnded(
       ...(extra.tag ? {tag: extra.tag} : {}),
       ...(extra.reason ? {reason: extra.reason} : {}),
       ...(extra.error ? {error: extra.error} : {}),
+      ...(extra.synced ? {synced: extra.synced} : {}),
     }
     return ended
   })

@@ -231,6 +231,15 @@ export class ClientNodeKube implements Kube {
     return {values, unreadable}
   }
 
+  async annotatePod(namespace: string, pod: string, annotations: Record<string, string>): Promise<void> {
+    const core = this.config.makeApiClient(this.k.CoreV1Api)
+    await core
+      .patchNamespacedPod({name: pod, namespace, body: {metadata: {annotations}}}, this.k.setHeaderOptions('Content-Type', this.k.PatchStrategy.MergePatch))
+      .catch(error => {
+        throw this.forbiddenOr(error, namespace, `annotate pod ${pod}`)
+      })
+  }
+
   async deleteSecrets(namespace: string, selector: string): Promise<string[]> {
     const core = this.config.makeApiClient(this.k.CoreV1Api)
     const list = await core.listNamespacedSecret({namespace, labelSelector: selector}).catch(error => {
@@ -317,5 +326,6 @@ function toPod(p: k8s.V1Pod): PodState {
     ...(p.metadata?.deletionTimestamp ? {terminating: true} : {}),
     containerNames: (p.spec?.containers ?? []).map(c => c.name),
     ports: ports(p.spec?.containers),
+    ...(p.metadata?.annotations ? {annotations: p.metadata.annotations} : {}),
   }
 }

@@ -192,6 +192,20 @@ export class FakeKube implements Kube {
     return {values: [...this.secretEnv.values], unreadable: [...this.secretEnv.unreadable]}
   }
 
+  /** Pods whose annotations may not be changed (RBAC without patch on pods). */
+  readonly unpatchablePods = new Set<string>()
+  readonly annotations: {pod: string; annotations: Record<string, string>}[] = []
+
+  async annotatePod(namespace: string, pod: string, annotations: Record<string, string>): Promise<void> {
+    this.check(namespace, `annotate pod ${pod}`)
+    if (this.unpatchablePods.has(pod)) throw new DraftError('NAMESPACE_FORBIDDEN', {namespace, user: this.resolved.user, verb: `annotate pod ${pod}`})
+    this.annotations.push({pod, annotations: {...annotations}})
+    if (Array.isArray(this.podList)) {
+      const found = this.podList.find(p => p.name === pod)
+      if (found) found.annotations = {...found.annotations, ...annotations}
+    }
+  }
+
   async deleteSecrets(namespace: string, selector: string): Promise<string[]> {
     this.reachable()
     this.secretDeletes.push({namespace, selector})

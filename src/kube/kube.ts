@@ -66,6 +66,8 @@ export interface PodState {
   ports?: PortState[]
   /** Init containers (the chart's seeding and release phase), which must finish before the app starts. */
   initContainers?: ContainerState[]
+  /** metadata.annotations (draft reads its own: live update writes what it synced there). */
+  annotations?: Record<string, string>
 }
 
 /** A change seen by a pod watch. */
@@ -117,6 +119,8 @@ export interface Kube {
    * Secrets that could not be read (no permission, or missing).
    */
   secretEnvValues(namespace: string, selector: string): Promise<{values: string[]; unreadable: string[]}>
+  /** Merges annotations into a pod's metadata (a JSON merge patch). Throws NAMESPACE_FORBIDDEN. */
+  annotatePod(namespace: string, pod: string, annotations: Record<string, string>): Promise<void>
   /** Deletes the Secrets that match a label selector; returns their names. */
   deleteSecrets(namespace: string, selector: string): Promise<string[]>
 }

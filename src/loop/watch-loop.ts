@@ -1,24 +1,34 @@
 import {readFileSync} from 'node:fs'
-import {relative, sep} from 'node:path'
+import {join, relative, sep} from 'node:path'
 
 import {type IgnorePattern, parse} from '../build/dockerignore.js'
 import type {DeployConfig} from '../config/draft-toml.js'
 import {DraftError, describeError as describe} from '../core/errors.js'
 import type {Emit, StageError, UpEvent} from '../core/events.js'
 import type {RollbackResult} from '../release/release-ops.js'
+import type {SyncResult} from '../sync/sync-engine.js'
 import {ignoreFileOf} from '../up/build-context-provider.js'
 import type {UpOptions, UpResult} from '../up/up-engine.js'
 import type {FileWatcher, WatchHandle} from '../watch/file-watcher.js'
 import {Coalescer} from './coalescer.js'
-import {type Route, type WatchLayout, combine, routeChange, unwatched} from './route.js'
+import {type Route, type WatchLayout, routeChange, unwatched} from './route.js'
+import {type CycleDecision, type SyncMode, type SyncedFile, decideCycle, syncMode, syncable} from './sync-route.js'
 
 export type LoopEvent =
-  | {type: 'watching'; at: number; root: string; folders: number; quietMs: number}
+  /** `sync`: whether saved files are synced into the running container, and why not (first lines of the watch). */
+  | {type: 'watching'; at: number; root: string; folders: number; quietMs: number; sync?: {on: boolean; message: string}}
   | {type: 'change'; at: number; path: string; route: Route}
-  /** `rebuild`: asked for by hand (the dashboard's Rebuild now), with every stage run whatever is there. */
-  | {type: 'cycle-started'; at: number; cycle: number; route: Route; changes: string[]; rebuild?: true}
+  /**
+   * `rebuild`: asked for by hand (the dashboard's Rebuild now), with every stage run whatever is there.
+   * `why`: in sync mode, why these changes are built rather than synced.
+   */
+  | {type: 'cycle-started'; at: number; cycle: number; route: Route | 'sync'; changes: string[]; rebuild?: true; why?: string}
   | {type: 'stage'; at: number; cycle: number; event: UpEvent}
   | {type: 'cycle-finished'; at: number; cycle: number; result: UpResult}
+  /** A sync cycle that delivered its files (its stages: plan, copy, reload). */
+  | {type: 'cycle-synced'; at: number; cycle: number; result: SyncResult}
+  /** The sync could not apply; the same cycle builds and deploys instead. */
+  | {type: 'sync-fallback'; at: number; cycle: number; error: StageError}
   | {type: 'cycle-cancelled'; at: number; cycle: number; reason: string}
   | {type: 'cycle-failed'; at: number; cycle: number; error: StageError}
   | {type: 'stopped'; at: number; cycles: number; reason: string}
@@ -31,11 +41,24 @@ export type LoopEvent =
   | {type: 'rollback-finished'; at: number; result: Pick<RollbackResult, 'changed' | 'revision' | 'target' | 'from' | 'tag' | 'commit' | 'totalMs'>}
   | {type: 'rollback-failed'; at: number; error: StageError}
 
+export interface SyncCall {
+  files: readonly SyncedFile[]
+  /** What the pods were deployed with. */
+  deployed: UpResult
+  emit: Emit
+  signal: AbortSignal
+}
+
 export interface LoopDependencies {
   /** None: nothing is watched, cycles run only when asked for (`draft dashboard`). */
   watcher?: FileWatcher
-  /** One deploy; the loop passes the last good result so an unchanged tree costs nothing. */
+  /**
+   * One deploy; the loop passes the last good result so an unchanged tree costs nothing. `config.sync`
+   * says whether this deploy is in sync mode (only then are the development values set).
+   */
   up: (config: DeployConfig, options: UpOptions) => Promise<UpResult>
+  /** Live update of a burst, in sync mode. Throws SYNC_NOT_APPLIED when the cycle must build instead. */
+  sync?: (config: DeployConfig, call: SyncCall) => Promise<SyncResult>
   /** Reads draft.toml again (it may have changed) with the command's flags. */
   loadConfig: () => DeployConfig
   /** `helm uninstall` for --cleanup. */
@@ -60,14 +83,16 @@ export interface LoopOptions {
  * `draft up --watch`: deploy, then deploy again after every burst of saves, one cycle at a time.
  * A change during a build makes that build stale: it is aborted and the next cycle starts from the
  * newest files. A change during push or deploy waits for it to finish. A failed cycle never ends the
- * loop; the last good release keeps running and the next change tries again.
+ * loop; the last good release keeps running and the next change tries again, with the failed cycle's
+ * changes (nothing is dropped). In sync mode a burst that needs no new image is synced into the
+ * running pods; a sync that cannot apply builds and deploys in the same cycle.
  */
 export class WatchLoop {
   private readonly now: () => number
   private readonly started: number
   private coalescer!: Coalescer
-  private pending: Route = 'none'
-  private changes = new Set<string>()
+  /** Changes not yet delivered to the cluster, with their route. */
+  private readonly changes = new Map<string, Route>()
   private running?: {cycle: number; stage?: string; stale: AbortController; done: Promise<void>}
   private timer?: NodeJS.Timeout
   private cycles = 0
@@ -80,6 +105,9 @@ export class WatchLoop {
   private rebuildAsked = false
   /** A rollback holds the release: no cycle starts until it is done. */
   private holding?: Promise<unknown>
+  private mode: SyncMode = {on: false}
+  /** Why the next burst cannot be synced even in sync mode (undefined: it can). */
+  private syncBlocked: string | undefined = 'nothing runs in sync mode yet'
 
   constructor(private readonly deps: LoopDependencies) {
     this.now = deps.now ?? (() => performance.now())
@@ -91,6 +119,7 @@ export class WatchLoop {
     this.options = options
     this.config = this.deps.loadConfig()
     this.layout = layoutOf(appDir, this.config)
+    this.mode = this.syncModeOf(this.config)
     this.coalescer = new Coalescer(this.config.watch.quietMs, this.config.watch.maxWaitMs)
 
     let handle: WatchHandle | undefined
@@ -102,9 +131,10 @@ export class WatchLoop {
           const route = routeChange(change.path, this.layout)
           if (route === 'none') return
           options.emit({type: 'change', at: at(), path: change.path, route})
-          this.pending = combine(this.pending, route)
-          this.changes.add(change.path)
-          this.coalescer.add(this.now())
+          const previous = this.changes.get(change.path)
+          this.changes.set(change.path, previous === 'build' ? 'build' : route)
+          const quick = this.mode.on && syncable(change.path, route, this.layout, this.mode.rules)
+          this.coalescer.add(this.now(), quick ? Math.min(this.config.watch.syncQuietMs ?? this.config.watch.quietMs, this.config.watch.quietMs) : this.config.watch.quietMs)
           // The running build no longer matches the files: stop it now rather than finish stale work.
           if (route === 'build' && this.running && (this.running.stage === undefined || ['connect', 'tag', 'build'].includes(this.running.stage))) {
             this.running.stale.abort()
@@ -113,11 +143,10 @@ export class WatchLoop {
         },
         onError: error => options.emit({type: 'cycle-failed', at: at(), cycle: this.cycles, error: describe(new DraftError('WATCH_FAILED', {reason: error.message}))}),
       })
-      if (handle) options.emit({type: 'watching', at: at(), root: appDir, folders: handle.watchedFolders(), quietMs: this.config.watch.quietMs})
-      if (options.initialCycle !== false) {
-        this.pending = 'build'
-        this.startCycle(options)
+      if (handle) {
+        options.emit({type: 'watching', at: at(), root: appDir, folders: handle.watchedFolders(), quietMs: this.config.watch.quietMs, ...(this.mode.message ? {sync: {on: this.mode.on, message: this.mode.message}} : {})})
       }
+      if (options.initialCycle !== false) this.startCycle(options, true)
       await stopped
     } finally {
       clearTimeout(this.timer)
@@ -136,7 +165,6 @@ export class WatchLoop {
     const options = this.options
     if (!options || options.signal.aborted) return
     this.rebuildAsked = true
-    this.pending = combine(this.pending, 'build')
     clearTimeout(this.timer)
     this.startCycle(options)
   }
@@ -187,7 +215,9 @@ export class WatchLoop {
         options.emit({type: 'rollback-failed', at: this.at(), error: describe(error)})
         throw error
       } finally {
+        // What runs now is a revision's image, without the files synced since: the next burst builds.
         this.last = undefined
+        this.syncBlocked = 'a rollback changed what runs'
       }
     })()
     this.holding = work
@@ -210,43 +240,69 @@ export class WatchLoop {
     this.timer = setTimeout(() => this.startCycle(options), Math.max(0, due - this.now()))
   }
 
-  private startCycle(options: LoopOptions): void {
+  private startCycle(options: LoopOptions, initial = false): void {
     if (this.running || this.holding || options.signal.aborted) return
     // Paused: only a cycle asked for by hand runs.
     if (this.paused && !this.rebuildAsked) return
     const at = this.at
     const cycle = ++this.cycles
-    const route = this.pending
     const rebuild = this.rebuildAsked
-    const changes = [...this.changes].sort()
-    this.pending = 'none'
+    const batch = [...this.changes].map(([path, route]) => ({path, route}))
+    const changes = batch.map(c => c.path).sort()
     this.rebuildAsked = false
     this.changes.clear()
     this.coalescer.reset()
+    // Decided on the config the changes were routed with: a draft.toml change is a deploy anyway. The
+    // first cycle and a rebuild asked for by hand run every stage.
+    const decision: CycleDecision =
+      initial || rebuild
+        ? {route: 'build'}
+        : decideCycle({changes: batch, layout: this.layout, ...(this.mode.on ? {sync: this.mode.rules} : {}), ...(this.syncBlocked ? {blocked: this.syncBlocked} : {})})
     const stale = new AbortController()
     const running: NonNullable<WatchLoop['running']> = {cycle, stale, done: Promise.resolve()}
     this.running = running
-    options.emit({type: 'cycle-started', at: at(), cycle, route, changes, ...(rebuild ? {rebuild: true as const} : {})})
+    options.emit({type: 'cycle-started', at: at(), cycle, route: decision.route, changes, ...(rebuild ? {rebuild: true as const} : {}), ...('why' in decision && decision.why ? {why: decision.why} : {})})
+    const stage = (event: UpEvent): void => {
+      if (event.type === 'stage-started') running.stage = event.stage
+      options.emit({type: 'stage', at: at(), cycle, event})
+    }
 
     running.done = (async () => {
       try {
+        if (decision.route === 'sync' && this.deps.sync && this.last) {
+          try {
+            const result = await this.deps.sync(this.config, {files: decision.files, deployed: this.last, emit: stage, signal: options.signal})
+            options.emit({type: 'cycle-synced', at: at(), cycle, result})
+            return
+          } catch (error) {
+            // Anything else (the app did not come back, Ctrl-C) ends the cycle: a rebuild would not help.
+            if (!(error instanceof DraftError && error.code === 'SYNC_NOT_APPLIED')) throw error
+            options.emit({type: 'sync-fallback', at: at(), cycle, error: describe(error)})
+          }
+        }
         this.config = this.deps.loadConfig()
         this.layout = layoutOf(this.layout.root, this.config)
-        const result = await this.deps.up(this.config, {
+        this.mode = this.syncModeOf(this.config)
+        const result = await this.deps.up({...this.config, sync: this.mode.on}, {
           signal: options.signal,
           buildSignal: stale.signal,
           // A rebuild asks everyone again rather than trust what this process last deployed.
           ...(this.last && !rebuild ? {previous: this.last} : {}),
           ...(rebuild ? {rebuild: true} : {}),
           ...(options.onBuildLine ? {onBuildLine: (line: string) => options.onBuildLine!(cycle, line)} : {}),
-          emit: event => {
-            if (event.type === 'stage-started') running.stage = event.stage
-            options.emit({type: 'stage', at: at(), cycle, event})
-          },
+          emit: stage,
         })
         this.last = result
+        this.syncBlocked = this.mode.on ? undefined : 'sync mode is off'
         options.emit({type: 'cycle-finished', at: at(), cycle, result})
       } catch (error) {
+        // Nothing of this cycle is known to have reached the cluster: its changes go with the next
+        // one, which builds (the pods may hold part of it). An app that did not restart after a sync
+        // has its files: the next save syncs again.
+        if (!(error instanceof DraftError && error.code === 'SYNC_RELOAD_FAILED')) {
+          for (const change of batch) if (!this.changes.has(change.path)) this.changes.set(change.path, change.route)
+          this.syncBlocked = 'the last cycle did not finish'
+        }
         if (error instanceof DraftError && error.code === 'ABORTED' && stale.signal.aborted && !options.signal.aborted) {
           options.emit({type: 'cycle-cancelled', at: at(), cycle, reason: 'a newer change arrived during the build'})
         } else if (!(options.signal.aborted && error instanceof DraftError && error.code === 'ABORTED')) {
@@ -258,6 +314,17 @@ export class WatchLoop {
         else if (!options.signal.aborted && this.coalescer.pending()) this.schedule(options)
       }
     })()
+  }
+
+  /** Whether this config's deploys are in sync mode: asked for, with rules that sync, and a chart that knows sync mode. */
+  private syncModeOf(config: DeployConfig): SyncMode {
+    let chartValues: string | undefined
+    try {
+      chartValues = readFileSync(join(config.chart, 'values.yaml'), 'utf8')
+    } catch {
+      chartValues = undefined
+    }
+    return syncMode({requested: Boolean(config.sync), ...(config.syncRules ? {rules: config.syncRules} : {}), chart: relative(this.layout.root, config.chart) || '.', chartValues, canSync: this.deps.sync !== undefined})
   }
 }
 

@@ -2,6 +2,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {join, relative} from 'node:path'
 
+import type {ReloadMode, SyncRules} from '../sync/rules.js'
 import {packageRoot} from '../util/package-root.js'
 import {TomlSyntaxError, parseToml} from '../util/toml.js'
 import {type VersionPolicy, isPublished, lineRange, validRange} from './versions.js'
@@ -59,6 +60,25 @@ export interface SystemPackagesRule {
   why?: string
 }
 
+/**
+ * Live update rules as the pack states them (pack.toml [sync]); `draft create` resolves them for the
+ * app (variables, the Dockerfile's command) into draft.toml's [sync] table.
+ */
+export interface PackSync {
+  reload: ReloadMode
+  why?: string
+  paths: SyncRules['paths']
+  rebuild: string[]
+  /** With {{variable}} references; absent for restart: the Dockerfile's command. */
+  command?: string
+  stopSignal: SyncRules['stopSignal']
+  /**
+   * Rules on the app's variables (true, or a non-empty string): its `files` need a new image too, or,
+   * without files, every change does (e.g. the app is compiled).
+   */
+  rebuildWhen: {variable: string; why: string; files?: string[]}[]
+}
+
 export interface FixtureSpec {
   path: string
   probe?: string
@@ -85,6 +105,8 @@ export interface Pack {
   files: Record<string, string>
   chart: ChartSettings
   systemPackages: SystemPackagesRule[]
+  /** Absent: the pack has no live update rules, and every change rebuilds. */
+  sync?: PackSync
   fixtures: FixtureSpec[]
 }
 
@@ -212,6 +234,7 @@ export function loadPack(dir: string, source: PackSource): LoadResult {
       expect: (f.expect as Record<string, unknown> | undefined) ?? {},
     }
   })
+  const sync = readPackSync(data.sync as Record<string, unknown> | undefined, variables, (path, message) => problems.push({file, line: doc.lineOf(['sync', ...path]), message: `sync.${path.join('.')}: ${message}`}))
   if (problems.length) return {ok: false, name, problems}
 
   const chart = (data.chart as Record<string, unknown> | undefined) ?? {}
@@ -249,8 +272,35 @@ export function loadPack(dir: string, source: PackSource): LoadResult {
         runtime: (r.runtime as string[] | undefined) ?? [],
         ...(r.why === undefined ? {} : {why: r.why as string}),
       })),
+      ...(sync ? {sync} : {}),
       fixtures,
     },
+  }
+}
+
+/** The [sync] table, checked against the pack's variables (the schema has checked its shape). */
+function readPackSync(raw: Record<string, unknown> | undefined, variables: Record<string, VariableSpec>, problem: (path: string[], message: string) => void): PackSync | undefined {
+  if (!raw) return undefined
+  const reload = raw.reload as ReloadMode
+  const command = raw.command as string | undefined
+  if (reload === 'self' && !command) problem(['command'], 'reload = "self" needs the command that reloads by itself')
+  if ((reload === 'none' || reload === 'rebuild') && command) problem(['command'], `reload = "${reload}" runs the image's own command: leave command out`)
+  for (const ref of command?.matchAll(/\{\{(\w+)\}\}/g) ?? []) {
+    if (!variables[ref[1]!]) problem(['command'], `{{${ref[1]}}} is not a variable of the pack`)
+  }
+  const rebuildWhen = ((raw['rebuild-when'] as {variable: string; why: string; files?: string[]}[] | undefined) ?? []).map(r => ({variable: r.variable, why: r.why, ...(r.files ? {files: [...r.files]} : {})}))
+  for (const [i, rule] of rebuildWhen.entries()) {
+    const type = variables[rule.variable]?.type
+    if (type !== 'boolean' && type !== 'string') problem(['rebuild-when', String(i), 'variable'], `"${rule.variable}" is not a boolean or string variable of the pack`)
+  }
+  return {
+    reload,
+    ...(raw.why === undefined ? {} : {why: raw.why as string}),
+    paths: ((raw.paths as SyncRules['paths'] | undefined) ?? []).map(p => ({from: p.from, to: p.to})),
+    rebuild: (raw.rebuild as string[] | undefined) ?? [],
+    ...(command ? {command} : {}),
+    stopSignal: (raw['stop-signal'] as SyncRules['stopSignal'] | undefined) ?? 'TERM',
+    rebuildWhen,
   }
 }
 

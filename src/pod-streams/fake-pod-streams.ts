@@ -36,7 +36,7 @@ export class FakePodStreams implements PodStreams {
   readonly opened: {kind: 'forward' | 'logs' | 'exec'; pod: string; detail: string}[] = []
   unreachable = false
   forbidden = false
-  execHandler?: (ref: ContainerRef, command: readonly string[], io: ExecIO) => Promise<ExecResult>
+  execHandler?: (ref: ContainerRef, command: readonly string[], io: ExecIO, signal?: AbortSignal) => Promise<ExecResult>
   private readonly logsByContainer = new Map<string, FakeLog>()
   private clock = Date.parse('2025-01-01T00:00:00Z')
 
@@ -127,11 +127,22 @@ export class FakePodStreams implements PodStreams {
     }
   }
 
-  async exec(ref: ContainerRef, command: readonly string[], io: ExecIO): Promise<ExecResult> {
+  async exec(ref: ContainerRef, command: readonly string[], io: ExecIO, signal?: AbortSignal): Promise<ExecResult> {
     this.opened.push({kind: 'exec', pod: ref.pod, detail: command.join(' ')})
     this.check(`exec in ${ref.pod}/${ref.container}`)
     if (!this.execHandler) throw new PodStreamError('not-found', `pods "${ref.pod}" not found`, 404)
-    return this.execHandler(ref, command, io)
+    // As the real one: stopping closes the stream, and the command's result is not known.
+    if (signal?.aborted) throw new PodStreamError('unreachable', `exec in ${ref.pod}/${ref.container} was stopped`)
+    let onAbort!: () => void
+    const stopped = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new PodStreamError('unreachable', `exec in ${ref.pod}/${ref.container} was stopped`))
+      signal?.addEventListener('abort', onAbort, {once: true})
+    })
+    try {
+      return await Promise.race([this.execHandler(ref, command, io, signal), stopped])
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
   }
 
   private log(pod: string, container: string): FakeLog {

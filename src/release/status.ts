@@ -1,4 +1,5 @@
 import type {HelmRevision} from '../helm/helm.js'
+import {parseSyncRecord} from '../sync/record.js'
 import type {DeploymentState, EventState, PodState} from '../kube/kube.js'
 import {judgeRollout, type RolloutVerdict} from '../up/rollout.js'
 import {tagOf} from './manifest.js'
@@ -42,6 +43,8 @@ export interface PodRow {
   restarts: number
   /** Why a container last stopped, e.g. "Error (exit code 1)" or "OOMKilled (exit code 137)". */
   lastTermination?: string
+  /** Files live update copied into it since it started from its image (`draft up --watch --sync`). */
+  synced?: number
 }
 
 export interface DeploymentRow {
@@ -72,6 +75,11 @@ export interface StatusReport {
   deployments: DeploymentRow[]
   pods: PodRow[]
   urls?: string[]
+  /**
+   * Live update: the pods hold files synced since their image (the most any pod holds), so what runs
+   * is not the image alone. The next plain `draft up` builds the folder into a new image.
+   */
+  synced?: {files: number; image: string; pods: string[]; message: string}
   /** At least one ready pod behind every Deployment of the live revision. */
   available: boolean
   /** One line: why it is or is not available. */
@@ -88,6 +96,14 @@ export function judgeStatus(input: StatusInput): StatusReport {
 
   const deployments = input.deployments.map(d => deploymentRow(input.namespace, d))
   const pods = input.pods.map(podRow)
+  const records = input.pods.filter(p => !p.terminating).flatMap(p => {
+    const record = parseSyncRecord(p.annotations)
+    return record ? [{pod: p.name, ...record}] : []
+  })
+  const most = records.reduce<(typeof records)[number] | undefined>((a, b) => (!a || b.files > a.files ? b : a), undefined)
+  const synced = most
+    ? {files: most.files, image: most.image, pods: records.map(r => r.pod), message: `synced ${most.files} file${most.files === 1 ? '' : 's'} since image ${most.image}`}
+    : undefined
   let available: boolean
   let verdict: string
   if (!live) {
@@ -125,6 +141,7 @@ export function judgeStatus(input: StatusInput): StatusReport {
     deployments,
     pods,
     ...(input.urls?.length ? {urls: input.urls} : {}),
+    ...(synced ? {synced} : {}),
     available,
     verdict,
   }
@@ -145,6 +162,7 @@ function deploymentRow(namespace: string, d: DeploymentFacts): DeploymentRow {
 }
 
 export function podRow(pod: PodState): PodRow {
+  const record = parseSyncRecord(pod.annotations)
   const ready = pod.containers.filter(c => c.ready).length
   const waiting = pod.containers.find(c => c.waiting?.reason)?.waiting?.reason
   const terminated = pod.containers.find(c => c.terminated)?.terminated
@@ -154,5 +172,6 @@ export function podRow(pod: PodState): PodRow {
     state: pod.terminating ? 'Terminating' : (waiting ?? pod.phase),
     restarts: pod.containers.reduce((sum, c) => sum + c.restartCount, 0),
     ...(terminated ? {lastTermination: `${terminated.reason || 'terminated'} (exit code ${terminated.exitCode})`} : {}),
+    ...(record ? {synced: record.files} : {}),
   }
 }

@@ -8,6 +8,9 @@ export interface DockerfileFacts {
   exposed: {port: number; line: number}[]
   /** The USER of the last stage (what the image runs as), as written; absent when it sets none. */
   user?: string
+  /** ENTRYPOINT and CMD of the last stage as the container runs them (shell form through /bin/sh -c); absent when the stage inherits them. */
+  entrypoint?: string[]
+  cmd?: string[]
 }
 
 export function readDockerfile(text: string): DockerfileFacts {
@@ -18,6 +21,8 @@ export function readDockerfile(text: string): DockerfileFacts {
   const exposed: {port: number; line: number}[] = []
   let user: string | undefined
   let seenFrom = false
+  let entrypoint: string[] | undefined
+  let cmd: string[] | undefined
   for (const {line, text: instruction} of instructions) {
     const [keyword = '', ...rest] = instruction.split(/\s+/)
     const upper = keyword.toUpperCase()
@@ -28,7 +33,10 @@ export function readDockerfile(text: string): DockerfileFacts {
       }
     } else if (upper === 'FROM') {
       seenFrom = true
+      // A stage starts with its base image's user and command, which this file does not show.
       user = undefined
+      entrypoint = undefined
+      cmd = undefined
       const args = rest.filter(a => !a.startsWith('--'))
       const image = expand(args[0] ?? '', globalArgs)
       const asIndex = args.findIndex(a => a.toLowerCase() === 'as')
@@ -38,6 +46,11 @@ export function readDockerfile(text: string): DockerfileFacts {
       }
     } else if (upper === 'USER' && rest[0]) {
       user = rest[0]
+    } else if (upper === 'CMD') {
+      cmd = commandForm(instruction.slice(keyword.length).trim())
+    } else if (upper === 'ENTRYPOINT') {
+      // (It clears only an inherited CMD, which is not known here anyway.)
+      entrypoint = commandForm(instruction.slice(keyword.length).trim())
     } else if (upper === 'EXPOSE') {
       for (const spec of rest) {
         const port = Number(/^(\d+)/.exec(spec)?.[1])
@@ -45,7 +58,20 @@ export function readDockerfile(text: string): DockerfileFacts {
       }
     }
   }
-  return {baseImages, stages, exposed, ...(user ? {user} : {})}
+  return {baseImages, stages, exposed, ...(user ? {user} : {}), ...(entrypoint ? {entrypoint} : {}), ...(cmd ? {cmd} : {})}
+}
+
+/** The exec form (a JSON array) as it is, the shell form through /bin/sh -c, as Docker runs them. */
+function commandForm(text: string): string[] {
+  if (text.startsWith('[')) {
+    try {
+      const words = JSON.parse(text) as unknown
+      if (Array.isArray(words) && words.every(w => typeof w === 'string')) return words as string[]
+    } catch {
+      // Not valid JSON: Docker runs it in the shell form.
+    }
+  }
+  return ['/bin/sh', '-c', text]
 }
 
 function logicalLines(text: string): {line: number; text: string}[] {

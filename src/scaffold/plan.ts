@@ -8,6 +8,7 @@ import type {Pack} from '../pack-model/manifest.js'
 import {packageRoot} from '../util/package-root.js'
 import {readDockerfile} from './dockerfile.js'
 import {execForm} from './template-helpers.js'
+import {formatSyncTable, resolveSyncRules} from './sync-table.js'
 import type {TemplateRenderer} from './template-renderer.js'
 import type {Variables} from '../pack-model/variables.js'
 
@@ -192,7 +193,11 @@ export async function planScaffold(input: PlanInput): Promise<ScaffoldPlan> {
   })
 
   const dockerfileText = files.find(f => f.path === DOCKERFILE && f.content !== undefined)?.content ?? keptDockerfile ?? ''
-  const baseImages = readDockerfile(dockerfileText).baseImages
+  const dockerfileFacts = readDockerfile(dockerfileText)
+  const baseImages = dockerfileFacts.baseImages
+  // The live update rules need the Dockerfile's command, so they follow the rendered template.
+  const toml = files.find(f => f.path === DRAFT_TOML && f.content !== undefined)
+  if (toml) toml.content = `${toml.content}${formatSyncTable(resolveSyncRules(pack, variables, dockerfileFacts), pack.name)}`
   return {
     root: snapshot.root,
     app,

@@ -36,9 +36,11 @@ export function renderStatus(r: StatusReport): string {
     const parts = [r.commit ? `commit ${shortCommit(r.commit)}` : '', r.rollbackOf !== undefined ? `a rollback to revision ${r.rollbackOf}` : ''].filter(Boolean)
     out.push(`${label('source')}${parts.join(' · ')}`)
   }
+  // Synced files run on top of the image: say so before comparing the folder with the image.
+  if (r.synced) out.push(`${label('synced')}${yellow(r.synced.message)} ${dim(`(live update, in ${r.synced.pods.join(', ')})`)}`)
   if (r.folder.error) out.push(`${label('folder')}${yellow(`content tag unknown: ${r.folder.error}`)}`)
   else if (r.folder.matches === true) out.push(`${label('folder')}${green(`${symbols.ok} matches`)} ${dim(`(${r.folder.tag})`)}`)
-  else if (r.folder.matches === false) out.push(`${label('folder')}${yellow(`differs: the folder is ${r.folder.tag}`)} ${dim('(`draft up` deploys it)')}`)
+  else if (r.folder.matches === false) out.push(`${label('folder')}${yellow(`differs: the folder is ${r.folder.tag}`)} ${dim(r.synced ? '(`draft up` builds it into an image)' : '(`draft up` deploys it)')}`)
   for (const d of r.deployments) {
     const state = d.rollout.state === 'done' ? green('rolled out') : d.rollout.state === 'waiting' ? yellow(`rolling out: ${d.rollout.message}`) : red(d.rollout.cause)
     out.push(`${label('rollout')}${d.name} ${d.available} available · ${state}${d.conditions.length ? dim(` · ${d.conditions.join(', ')}`) : ''}`)

@@ -41,8 +41,19 @@ function outcome(event: LoopEvent | DashboardEvent): string | undefined {
     }
     case 'rollback-failed':
       return `${red(symbols.fail)} ${dim(clock())} rollback failed: ${event.error.message}\n    ${bold('fix:')} ${event.error.fix}`
-    case 'watching':
-      return `${cyan(symbols.dot)} watching ${event.root} (${event.folders} folders, quiet period ${formatDuration(event.quietMs)}); Ctrl-C to stop`
+    case 'watching': {
+      const first = `${cyan(symbols.dot)} watching ${event.root} (${event.folders} folders, quiet period ${formatDuration(event.quietMs)}); Ctrl-C to stop`
+      return event.sync ? `${first}\n${event.sync.on ? green(symbols.dot) : dim(symbols.dot)} ${event.sync.message}` : first
+    }
+    case 'cycle-synced': {
+      const r = event.result
+      const what = [r.copied ? `${r.copied} file${r.copied === 1 ? '' : 's'}` : '', r.removed ? `${r.removed} removed` : ''].filter(Boolean).join(', ') || 'nothing'
+      const into = r.pods.length === 1 ? r.pods[0]! : `${r.pods.length} pods`
+      const reload = r.restarted ? ', app restarted' : ''
+      return `${green(symbols.ok)} ${dim(clock())} cycle ${event.cycle}: ${bold(`synced ${what}`)} into ${into}${reload} ${dim(`(${r.sinceImage} since ${r.tag})`)}  ${timings(r.timings)} ${dim(`= ${formatDuration(r.totalMs)}`)}`
+    }
+    case 'sync-fallback':
+      return `${yellow('↻')} ${dim(clock())} cycle ${event.cycle}: ${event.error.message}; building and deploying instead`
     case 'cycle-finished': {
       const r = event.result
       const what = r.upToDate ? 'no change' : `revision ${r.revision}`
@@ -64,7 +75,7 @@ function outcome(event: LoopEvent | DashboardEvent): string | undefined {
 }
 
 const LOOP_TYPES: readonly string[] = [
-  'watching', 'change', 'cycle-started', 'stage', 'cycle-finished', 'cycle-cancelled', 'cycle-failed', 'stopped',
+  'watching', 'change', 'cycle-started', 'stage', 'cycle-finished', 'cycle-cancelled', 'cycle-failed', 'stopped', 'cycle-synced', 'sync-fallback',
   'paused', 'resumed', 'rollback-started', 'rollback-stage', 'rollback-finished', 'rollback-failed', 'dashboard', 'dashboard-failed',
 ]
 const isLoopEvent = (event: WatchEvent): event is LoopEvent | DashboardEvent => LOOP_TYPES.includes(event.type)
@@ -88,7 +99,7 @@ export class PlainWatchRenderer implements WatchRenderer {
     }
     const line = outcome(event)
     if (line) return write(`${line}\n`)
-    if (event.type === 'cycle-started') write(`${symbols.arrow} cycle ${event.cycle} (${event.route}): ${event.rebuild ? 'rebuild asked for' : summarise(event.changes)}\n`)
+    if (event.type === 'cycle-started') write(`${symbols.arrow} cycle ${event.cycle} (${event.route}${event.why ? `: ${event.why}` : ''}): ${event.rebuild ? 'rebuild asked for' : summarise(event.changes)}\n`)
     if (event.type === 'rollback-stage' && event.event.type === 'stage-finished') write(`  ${event.event.stage.padEnd(8)} ${event.event.message} ${dim(`(${formatDuration(event.event.ms)})`)}\n`)
     if (event.type === 'stage' && event.event.type === 'stage-finished') write(`  ${event.event.stage.padEnd(8)} ${event.event.message} ${dim(`(${formatDuration(event.event.ms)})`)}\n`)
   }
@@ -107,6 +118,8 @@ export class TtyWatchRenderer implements WatchRenderer {
   private status = {cycle: 0, stage: '', detail: '', started: 0, stageStarted: 0}
   private frame = 0
   private revision?: number
+  /** Files synced since the live revision's image. */
+  private synced = 0
   private url?: string
   private readonly lines = new ConnectLines()
 
@@ -123,6 +136,11 @@ export class TtyWatchRenderer implements WatchRenderer {
         break
       case 'cycle-finished':
         this.revision = event.result.revision
+        if (!event.result.upToDate) this.synced = 0
+        this.idle()
+        break
+      case 'cycle-synced':
+        this.synced = event.result.sinceImage
         this.idle()
         break
       case 'cycle-cancelled':
@@ -163,7 +181,8 @@ export class TtyWatchRenderer implements WatchRenderer {
   }
 
   private drawIdle(): void {
-    write(dim(`  watching for changes${this.revision ? ` · revision ${this.revision} is live` : ''}${this.url ? ` at ${this.url}` : ''}`))
+    const synced = this.synced ? ` + ${this.synced} synced file${this.synced === 1 ? '' : 's'}` : ''
+    write(dim(`  watching for changes${this.revision ? ` · revision ${this.revision}${synced} is live` : ''}${this.url ? ` at ${this.url}` : ''}`))
   }
 
   private draw(): void {

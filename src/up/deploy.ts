@@ -3,8 +3,9 @@ import {isDraftError} from '../core/errors.js'
 import type {ConnectEmit, ConnectEvent, DashboardEvent} from '../core/events.js'
 import type {StartDashboard} from '../dashboard/dashboard.js'
 import type {DashboardSession} from '../dashboard/session.js'
-import {type LoopEvent, WatchLoop} from '../loop/watch-loop.js'
+import {type LoopEvent, type SyncCall, WatchLoop} from '../loop/watch-loop.js'
 import type {HistoryReport, ReleaseDependencies} from '../release/release-ops.js'
+import type {SyncResult} from '../sync/sync-engine.js'
 import {type UpDependencies, UpEngine, type UpOptions, type UpResult} from './up-engine.js'
 
 type Wire = (config: DeployConfig) => Promise<UpDependencies>
@@ -74,13 +75,15 @@ export async function deployOnChange(
       }
     })()
   const releaseOps = async () => new (await import('../release/release-ops.js')).ReleaseOps(await releaseDependencies(deps))
+  const live = deps.streams ? await liveUpdate(first, deps) : undefined
   const loop = new WatchLoop({
     ...(watcher ? {watcher} : {}),
     up: async (config, upOptions) => {
-      const result = await engine.run(config, upOptions)
+      const result = await engine.run(live?.configure(config) ?? config, upOptions)
       if (first.connect && watching && !session && !options.signal.aborted) session = connect(config)
       return result
     },
+    ...(live ? {sync: live.sync} : {}),
     loadConfig: () => loadConfig(path, overrides),
     uninstall: config => deps.helm.uninstall(config.release, config.namespace, config.kubeContext || undefined),
     rollback: async (config, rollbackOptions) => (await releaseOps()).rollback(config, rollbackOptions),
@@ -135,6 +138,52 @@ async function openDashboard(
 async function releaseDependencies(deps: UpDependencies): Promise<ReleaseDependencies> {
   const {ConnectionRegistry} = await import('../connect/connection-registry.js')
   return {helm: deps.helm, kube: deps.kube, registry: deps.registry, credentials: deps.credentials, contexts: deps.contexts, connections: new ConnectionRegistry(), ...(deps.pollMs === undefined ? {} : {pollMs: deps.pollMs})}
+}
+
+/**
+ * Sync mode's side of the watch: the development values every deploy of the session gets (config.sync
+ * is set by the loop when sync mode is on) and the sync itself. Each session, and each cycle after a
+ * sync that could not apply, deploys a new sync generation when the pods may hold synced files the tree
+ * no longer has: new pods, fresh from the image, even when the image is the same.
+ */
+async function liveUpdate(first: DeployConfig, deps: UpDependencies) {
+  const [{SyncEngine}, {developmentValues}, {parseSyncRecord}] = await Promise.all([
+    import('../sync/sync-engine.js'),
+    import('../sync/development-values.js'),
+    import('../sync/record.js'),
+  ])
+  const engine = new SyncEngine({kube: deps.kube, streams: deps.streams!})
+  const fresh = (): string => Date.now().toString(36)
+  let generation = '1'
+  if (first.sync && first.syncRules && first.syncRules.reload !== 'rebuild') {
+    const pods = await deps.kube.pods(first.namespace, `app.kubernetes.io/instance=${first.release}`).catch(() => [])
+    if (pods.some(p => parseSyncRecord(p.annotations))) generation = fresh()
+  }
+  return {
+    configure: (config: DeployConfig): DeployConfig => {
+      if (!config.sync || !config.syncRules || config.syncRules.reload === 'rebuild') return config
+      const values = developmentValues(config.syncRules, generation)
+      return {...config, set: {...config.set, ...values.set}, setString: {...config.setString, ...values.setString}}
+    },
+    sync: async (config: DeployConfig, call: SyncCall): Promise<SyncResult> => {
+      try {
+        return await engine.run({
+          release: config.release,
+          namespace: config.namespace,
+          appDir: config.appDir,
+          rules: config.syncRules!,
+          files: call.files,
+          image: call.deployed.image,
+          tag: call.deployed.tag,
+          emit: call.emit,
+          signal: call.signal,
+        })
+      } catch (error) {
+        if (isDraftError(error) && error.code === 'SYNC_NOT_APPLIED') generation = fresh()
+        throw error
+      }
+    },
+  }
 }
 
 /** A connect session on the deployed release, started (ports bound, URLs announced). */

@@ -246,7 +246,7 @@ export class UpEngine {
       fingerprint,
       // A new tag means a new fingerprint; a rebuild of a tag the registry had may already be deployed.
       built: built && !present,
-      setString: {'image.repository': delivery.pullRepository, 'image.tag': context.tag, ...(delivery.mode === 'registry' ? {} : {'image.pullPolicy': 'IfNotPresent'})},
+      setString: {...config.setString, 'image.repository': delivery.pullRepository, 'image.tag': context.tag, ...(delivery.mode === 'registry' ? {} : {'image.pullPolicy': 'IfNotPresent'})},
       record: {tag: context.tag, ...(delivery.mode === 'registry' ? {repository: delivery.pushRepository} : {})},
       ...(secretFor ? {secret: secretFor} : {}),
     })
@@ -472,6 +472,7 @@ export class UpEngine {
     for (const file of walk(config.chart)) hash.update(`chart:${relative(config.chart, file)}\n`).update(readFileSync(file))
     for (const file of config.values) hash.update(`values:${file}\n`).update(readFileSync(file))
     for (const key of Object.keys(config.set).sort()) hash.update(`set:${key}=${config.set[key]}\n`)
+    for (const key of Object.keys(config.setString ?? {}).sort()) hash.update(`set-string:${key}=${config.setString![key]}\n`)
     return `draft ${hash.digest('hex').slice(0, 24)}`
   }
 }

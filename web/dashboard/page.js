@@ -14,7 +14,7 @@ let pending = false
 let logView = {key: '', last: -1, first: Infinity}
 let confirming // `${service} ${revision}` of a Rollback button asking to be confirmed
 
-const STAGE_ORDER = ['connect', 'tag', 'build', 'push', 'load', 'sync', 'deploy', 'rollout', 'rollback']
+const STAGE_ORDER = ['connect', 'tag', 'build', 'push', 'load', 'plan', 'copy', 'reload', 'deploy', 'rollout', 'rollback']
 const PHASES = ['scheduling', 'pull', 'start', 'readiness', 'handover']
 const PHASE_LABEL = {scheduling: 'schedule', pull: 'pull', start: 'start', readiness: 'ready', handover: 'old pods'}
 
@@ -209,7 +209,13 @@ function services() {
           h('dt', {}, 'image tag'),
           h('dd', {class: 'mono', 'data-testid': 'tag'}, s.tag ?? '—'),
           h('dt', {}, 'revision'),
-          h('dd', {'data-testid': 'revision'}, s.revision === undefined ? '—' : String(s.revision), s.commit ? h('span', {class: 'muted mono'}, ` · ${shortCommit(s.commit)}`) : undefined),
+          h(
+            'dd',
+            {'data-testid': 'revision'},
+            s.revision === undefined ? '—' : String(s.revision),
+            s.commit ? h('span', {class: 'muted mono'}, ` · ${shortCommit(s.commit)}`) : undefined,
+            s.synced ? h('span', {class: 'muted', 'data-testid': 'synced'}, ` + ${s.synced} synced file${s.synced === 1 ? '' : 's'}`) : undefined,
+          ),
           h('dt', {}, 'pods'),
           h('dd', {}, ready.length ? ready.join(', ') + ' ready' : 'none'),
           h('dt', {}, 'release'),
@@ -251,9 +257,9 @@ function chart() {
   for (let v = 0; v <= max; v += step) {
     root.append(svg('line', {x1: L, x2: W - 5, y1: y(v), y2: y(v), class: 'axis'}), svg('text', {x: L - 6, y: y(v) + 3, 'text-anchor': 'end'}, v === 0 ? '0' : fmt(v)))
   }
-  const good = points.map((p, i) => [p, i]).filter(([p]) => p.result === 'deployed' || p.result === 'unchanged')
+  const good = points.map((p, i) => [p, i]).filter(([p]) => p.result === 'deployed' || p.result === 'unchanged' || p.result === 'synced')
   if (good.length > 1) root.append(svg('polyline', {class: 'trend', points: good.map(([p, i]) => `${x(i)},${y(p.ms)}`).join(' ')}))
-  const colour = {deployed: 'var(--ok)', unchanged: 'var(--idle)', failed: 'var(--fail)', cancelled: 'var(--warn)', running: 'var(--run)'}
+  const colour = {deployed: 'var(--ok)', synced: 'var(--sync)', unchanged: 'var(--idle)', failed: 'var(--fail)', cancelled: 'var(--warn)', running: 'var(--run)'}
   points.forEach((p, i) => {
     root.append(svg('circle', {cx: x(i), cy: y(p.ms), r: points.length > 200 ? 2 : 3.5, fill: colour[p.result] ?? 'var(--idle)', 'data-cycle': p.cycle}, svg('title', {}, `cycle ${p.cycle}: ${p.result}, ${fmt(p.ms)}`)))
   })
@@ -302,6 +308,7 @@ function cycles() {
           {class: 'trigger', title: trigger},
           h('span', {class: c.rebuild ? '' : 'mono'}, trigger),
           c.reason ? h('span', {class: 'reason'}, `cancelled: ${c.reason}`) : undefined,
+          c.why ? h('span', {class: 'why'}, c.why) : undefined,
           c.error ? h('span', {class: 'failure'}, c.error.message) : undefined,
         ),
         h(
@@ -316,7 +323,7 @@ function cycles() {
             ),
           ),
         ),
-        h('span', {class: `result ${c.result}`}, c.result === 'deployed' && c.revision !== undefined ? `revision ${c.revision}` : c.result, h('small', {}, c.result === 'running' ? 'running' : fmt(c.totalMs))),
+        h('span', {class: `result ${c.result}`}, c.result === 'deployed' && c.revision !== undefined ? `revision ${c.revision}` : c.result === 'synced' && c.synced ? `synced ${c.synced.copied + c.synced.removed}` : c.result, h('small', {}, c.result === 'running' ? 'running' : fmt(c.totalMs))),
       )
     }),
   )
@@ -383,7 +390,7 @@ function buildLog() {
   if (buildView.cycle === c.cycle && buildView.failing === failing.size && c.build.lines.length >= buildView.count && el.children.length === buildView.count && buildView.count > 0) {
     el.append(...c.build.lines.slice(buildView.count).map(line))
   } else {
-    replace(el, c.build.lines.length ? c.build.lines.map(line) : h('div', {class: 'empty'}, c.result === 'running' ? 'waiting for the build…' : c.build.dropped ? `this old cycle's log was left out (only the newest ${LIMITS.buildLogCycles} keep theirs)` : 'no build in this cycle (the image was already there)'))
+    replace(el, c.build.lines.length ? c.build.lines.map(line) : h('div', {class: 'empty'}, c.result === 'running' ? 'waiting for the build…' : c.build.dropped ? `this old cycle's log was left out (only the newest ${LIMITS.buildLogCycles} keep theirs)` : c.result === 'synced' ? 'no build in this cycle: its files were synced into the running pods' : 'no build in this cycle (the image was already there)'))
   }
   buildView = {cycle: c.cycle, count: c.build.lines.length, failing: failing.size}
   const first = el.querySelector('.line.failing')

@@ -48,9 +48,19 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{/*
 The writable paths with their volumes, as YAML {paths: [...]}: each has path, the volume's name, seed
 (copy the image's files in first), persist (on the claim, at subPath) when persistence is enabled.
+In sync mode the app's folders come first, seeded (a writable copy of the image's, mounted before the
+writable paths inside them), and the restart wrapper's state folder.
 */}}
 {{- define "app.writable" -}}
 {{- $paths := list }}
+{{- if .Values.sync.enabled }}
+{{- range $i, $path := .Values.sync.paths }}
+{{- $paths = append $paths (dict "path" $path "seed" true "persist" false "volume" (printf "sync-%d" $i) "subPath" "") }}
+{{- end }}
+{{- with .Values.sync.stateDir }}
+{{- $paths = append $paths (dict "path" . "seed" false "persist" false "volume" "sync-state" "subPath" "") }}
+{{- end }}
+{{- end }}
 {{- range $i, $w := .Values.writablePaths }}
 {{- $entry := ternary (dict "path" $w) $w (kindIs "string" $w) }}
 {{- $persist := and $.Values.persistence.enabled (default false $entry.persist) | toString | eq "true" }}

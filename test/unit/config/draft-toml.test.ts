@@ -60,7 +60,7 @@ describe('loadConfig (draft.toml)', () => {
     assert.equal(c.timeoutMs, 90_000)
     assert.deepEqual(c.buildArgs, {NODE_ENV: 'production'})
     assert.deepEqual(c.set, {replicaCount: '2'})
-    assert.deepEqual(c.watch, {quietMs: 200, maxWaitMs: 5000})
+    assert.deepEqual(c.watch, {quietMs: 200, maxWaitMs: 5000, syncQuietMs: 50})
     assert.equal(c.image, 'shop')
     assert.equal(c.chart, join(dir, 'charts', 'shop'))
   })

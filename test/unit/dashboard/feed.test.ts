@@ -85,6 +85,25 @@ describe('DashboardFeed (fake cluster)', function () {
     assert.equal(dashboard.state().services[0]!.events[0]!.reason, 'BackOff')
   })
 
+  it('a synced cycle ends the busy time (what waited for an idle loop is read) without reading the history again', async () => {
+    kube.deploymentList = [deployment({available: 0})]
+    kube.setPods([pod('app-aaa111-x1', {ready: false, waiting: 'CrashLoopBackOff', restarts: 1})])
+    let reads = 0
+    const first = history
+    history = async () => {
+      reads += 1
+      return first()
+    }
+    await open(false).start()
+    await waitFor(() => dashboard.state().services[0]!.history.length === 1 && dashboard.state().services[0]!.events.length === 0, 'the history')
+    const before = reads
+    feed.event({type: 'cycle-started', at: 1, cycle: 2, route: 'sync', changes: ['src/a.js']})
+    kube.events_ = [{object: 'Pod/app-aaa111-x1', type: 'Warning', reason: 'BackOff', message: 'Back-off restarting failed container', count: 1, lastSeen: ''}]
+    feed.event({type: 'cycle-synced', at: 2, cycle: 2, result: {} as never})
+    await waitFor(() => dashboard.state().services[0]!.events.length === 1, 'the pod events after the sync')
+    assert.equal(reads, before, 'a sync makes no revision')
+  })
+
   it('nothing deployed yet: an empty history, and the pods followed after the first good cycle', async () => {
     history = async () => {
       throw new DraftError('NOTHING_DEPLOYED', {release: 'app', namespace: 'dev', context: 'fake'})

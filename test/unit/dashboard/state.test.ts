@@ -111,6 +111,43 @@ describe('dashboard state', () => {
     assert.equal(long.cycles[0]!.build.dropped, 3)
   })
 
+  it('sync mode: a synced cycle ends as synced with its plan, copy and reload, counts the files on the service, and a deploy clears them', () => {
+    const synced = (cycle: number, at: number, sinceImage: number): DashboardInput[] => [
+      {type: 'cycle-started', at, cycle, route: 'sync', changes: ['src/a.js']},
+      stage(cycle, {type: 'stage-started', stage: 'plan', at: 1, message: 'planning'}),
+      stage(cycle, {type: 'stage-finished', stage: 'plan', at: 11, ms: 10, message: '1 file'}),
+      stage(cycle, {type: 'stage-started', stage: 'copy', at: 11, message: 'copying'}),
+      stage(cycle, {type: 'stage-finished', stage: 'copy', at: 61, ms: 50, message: 'copied'}),
+      stage(cycle, {type: 'stage-started', stage: 'reload', at: 61, message: 'restarting'}),
+      stage(cycle, {type: 'stage-finished', stage: 'reload', at: 161, ms: 100, message: 'listening'}),
+      {type: 'cycle-synced', at: at + 170, cycle, result: {copied: 1, removed: 0, bytes: 10, pods: ['api-1'], reload: 'restart', restarted: true, sinceImage, tag: 't1', timings: {plan: 10, copy: 50, reload: 100}, totalMs: 170}},
+    ]
+    let s = run([...goodCycle(1, 0), {type: 'cycle-started', at: 3000, cycle: 2, route: 'sync', changes: ['src/a.js']}])
+    assert.equal(s.services[0]!.state, 'syncing')
+    s = run([stage(2, {type: 'stage-started', stage: 'copy', at: 1, message: 'copying'})], s)
+    assert.equal(s.services[0]!.state, 'syncing')
+    s = run([...synced(2, 3000, 1), ...synced(3, 4000, 2)], start())
+    const c = s.cycles[1]!
+    assert.deepEqual([c.result, c.totalMs, c.synced], ['synced', 170, {copied: 1, removed: 0}])
+    assert.deepEqual(c.stages.api!.map(b => [b.stage, b.state, b.ms]), [['plan', 'done', 10], ['copy', 'done', 50], ['reload', 'done', 100]])
+    assert.deepEqual([s.services[0]!.state, s.services[0]!.synced], ['running', 2])
+    assert.deepEqual(s.series.map(p => p.result), ['synced', 'synced'])
+    assert.equal(run(goodCycle(4, 5000), s).services[0]!.synced, undefined, 'new pods from the image hold no synced file')
+  })
+
+  it('sync mode: a sync that falls back is built in the same cycle and says why; a burst built rather than synced says why too', () => {
+    let s = run([
+      {type: 'cycle-started', at: 0, cycle: 2, route: 'sync', changes: ['src/a.js']},
+      {type: 'sync-fallback', at: 50, cycle: 2, error: {code: 'SYNC_NOT_APPLIED', message: 'the sync could not apply: pod api-1 restarted', fix: 'nothing to do'}},
+    ])
+    assert.deepEqual([s.cycles[0]!.route, s.cycles[0]!.result, s.services[0]!.state], ['build', 'running', 'building'])
+    assert.match(s.cycles[0]!.why!, /pod api-1 restarted; built and deployed instead/)
+    s = run([{type: 'cycle-finished', at: 2000, cycle: 2, result: result()}], s)
+    assert.equal(s.cycles[0]!.result, 'deployed')
+    const built = run([{type: 'cycle-started', at: 0, cycle: 3, route: 'build', changes: ['package.json'], why: 'package.json needs a new image (rebuild rule "package.json")'}])
+    assert.equal(built.cycles[0]!.why, 'package.json needs a new image (rebuild rule "package.json")')
+  })
+
   it('pause and resume, with the saves that wait', () => {
     let s = run([{type: 'paused', at: 1, pending: 0}, {type: 'change', at: 2, path: 'a', route: 'build'}, {type: 'change', at: 3, path: 'b', route: 'build'}])
     assert.deepEqual([s.watching.paused, s.watching.pending], [true, 2])

@@ -5,13 +5,14 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Readable} from 'node:stream'
 
-import {loadConfig} from '../../../src/config/draft-toml.js'
+import {type DeployConfig, loadConfig} from '../../../src/config/draft-toml.js'
 import {DraftError, describeError} from '../../../src/core/errors.js'
 import {FakeDocker} from '../../../src/docker/fake-docker.js'
 import {FakeHelm} from '../../../src/helm/fake-helm.js'
 import {FakeKube} from '../../../src/kube/fake-kube.js'
 import {Coalescer} from '../../../src/loop/coalescer.js'
 import {routeChange, unwatched} from '../../../src/loop/route.js'
+import type {SyncedFile} from '../../../src/loop/sync-route.js'
 import {type LoopEvent, type LoopOptions, WatchLoop, layoutOf} from '../../../src/loop/watch-loop.js'
 import {FakeRunner} from '../../../src/process/fake-runner.js'
 import {FakeCredentialStore, FakeRegistry} from '../../../src/registry/fake-registry.js'
@@ -361,4 +362,183 @@ describe('WatchLoop', function () {
     assert.deepEqual(lines, ['1:DONE [2/2] RUN true'])
   })
 
+})
+
+describe('WatchLoop in sync mode', function () {
+  this.timeout(20_000)
+  let dir: string
+  let watcher: FakeWatcher
+  let docker: FakeDocker
+  let helm: FakeHelm
+  let events: LoopEvent[]
+  let content: string
+  let stop: AbortController
+  let running: Promise<void>
+  let syncs: {files: readonly SyncedFile[]; tag: string}[]
+  let upConfigs: DeployConfig[]
+  let syncFails: DraftError | undefined
+
+  const start = (): WatchLoop => {
+    const kube = new FakeKube()
+    const engine = new UpEngine({
+      docker, helm, registry: new FakeRegistry(), kube, credentials: new FakeCredentialStore(), runner: new FakeRunner(), env: {}, pollMs: 0,
+      contexts: {prepare: async () => ({tag: `draft-${content.padStart(16, '0')}`, files: 1, bytes: 1, dockerfile: 'Dockerfile', open: () => Readable.from([Buffer.from(content)])})},
+    })
+    const loop = new WatchLoop({
+      watcher,
+      up: (config, options) => {
+        upConfigs.push(config)
+        return engine.run(config, options)
+      },
+      sync: async (_config, call) => {
+        syncs.push({files: call.files, tag: call.deployed.tag})
+        call.emit({type: 'stage-started', stage: 'plan', at: 0, message: 'plan'})
+        if (syncFails) {
+          const error = syncFails
+          syncFails = undefined
+          throw error
+        }
+        return {copied: call.files.length, removed: 0, bytes: 1, pods: ['app-1'], reload: 'restart', restarted: true, sinceImage: call.files.length, tag: call.deployed.tag, timings: {plan: 1, copy: 1, reload: 1}, totalMs: 3}
+      },
+      loadConfig: () => loadConfig(dir, {}, {}),
+      rollback: async () => ({release: 'app', namespace: 'default', changed: true, revision: 3, target: 1, from: 2, tag: 't1', images: [], timings: {}, totalMs: 5}),
+    })
+    running = loop.run(dir, {emit: e => events.push(e), signal: stop.signal})
+    return loop
+  }
+  const of = <T extends LoopEvent['type']>(type: T) => events.filter((e): e is Extract<LoopEvent, {type: T}> => e.type === type)
+  const until = async (predicate: () => boolean, ms = 5000): Promise<void> => {
+    const deadline = Date.now() + ms
+    while (!predicate()) {
+      if (Date.now() > deadline) assert.fail(`timed out; events: ${events.map(e => e.type).join(', ')}`)
+      await sleep(5)
+    }
+  }
+
+  beforeEach(() => {
+    dir = app()
+    writeFileSync(join(dir, 'charts', 'app', 'values.yaml'), 'replicaCount: 1\nsync:\n  enabled: false\n')
+    writeFileSync(join(dir, 'package.json'), '{}\n')
+    writeFileSync(
+      join(dir, 'draft.toml'),
+      '[environments.development]\nrelease = "app"\nregistry = "127.0.0.1:45000"\nchart = "charts/app"\nsync = true\n\n[environments.development.watch]\nquiet = "40ms"\nmax-wait = "400ms"\nsync-quiet = "10ms"\n\n[sync]\nreload = "restart"\npaths = [{from = ".", to = "/app"}]\nrebuild = ["package.json"]\ncommand = ["node", "src/app.js"]\n',
+    )
+    watcher = new FakeWatcher()
+    docker = new FakeDocker()
+    helm = new FakeHelm()
+    events = []
+    syncs = []
+    upConfigs = []
+    syncFails = undefined
+    content = '1'
+    stop = new AbortController()
+  })
+  afterEach(async () => {
+    stop.abort()
+    await running
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('says live update is on, deploys in sync mode, then syncs a source file with no new revision', async () => {
+    start()
+    await until(() => of('cycle-finished').length === 1)
+    assert.match(of('watching')[0]!.sync!.message, /^live update is on: saved files go into \/app/)
+    assert.equal(upConfigs[0]!.sync, true)
+    content = '2'
+    watcher.emit('src/app.js')
+    await until(() => of('cycle-synced').length === 1)
+    assert.deepEqual(of('cycle-started')[1], {type: 'cycle-started', at: of('cycle-started')[1]!.at, cycle: 2, route: 'sync', changes: ['src/app.js']})
+    assert.deepEqual(syncs, [{files: [{path: 'src/app.js', target: '/app/src/app.js'}], tag: `draft-${'1'.padStart(16, '0')}`}])
+    assert.equal(helm.upgrades.length, 1, 'no new revision')
+    assert.equal(docker.builds.length, 1, 'no new image')
+    assert.ok(events.some(e => e.type === 'stage' && e.cycle === 2 && e.event.type === 'stage-started' && e.event.stage === 'plan'))
+  })
+
+  it('rebuilds for a dependency manifest, the burst with it included, and says why', async () => {
+    start()
+    await until(() => of('cycle-finished').length === 1)
+    content = '2'
+    watcher.emit('src/app.js')
+    watcher.emit('package.json')
+    await until(() => of('cycle-finished').length === 2)
+    const cycle = of('cycle-started')[1]!
+    assert.deepEqual([cycle.route, cycle.why, cycle.changes], ['build', 'package.json needs a new image (rebuild rule "package.json")', ['package.json', 'src/app.js']])
+    assert.equal(syncs.length, 0)
+    assert.equal(docker.builds.length, 2)
+  })
+
+  it('builds and deploys in the same cycle when the sync cannot apply', async () => {
+    start()
+    await until(() => of('cycle-finished').length === 1)
+    syncFails = new DraftError('SYNC_NOT_APPLIED', {reason: 'exec into pod app-1 is forbidden (RBAC: create on pods/exec)'})
+    content = '2'
+    watcher.emit('src/app.js')
+    await until(() => of('cycle-finished').length === 2)
+    assert.deepEqual(of('sync-fallback').map(e => [e.cycle, e.error.code]), [[2, 'SYNC_NOT_APPLIED']])
+    assert.equal(of('cycle-finished')[1]!.cycle, 2)
+    assert.equal(helm.upgrades.at(-1)?.setString['image.tag'], `draft-${'2'.padStart(16, '0')}`)
+    // The next save syncs again onto the new pods.
+    content = '3'
+    watcher.emit('src/app.js')
+    await until(() => of('cycle-synced').length === 1)
+    assert.equal(syncs.at(-1)!.tag, `draft-${'2'.padStart(16, '0')}`)
+  })
+
+  it('keeps syncing after an app that did not come back: its files are in', async () => {
+    start()
+    await until(() => of('cycle-finished').length === 1)
+    syncFails = new DraftError('SYNC_RELOAD_FAILED', {pod: 'app-1', reason: 'the app exited 1 after the restart'})
+    watcher.emit('src/app.js')
+    await until(() => of('cycle-failed').length === 1)
+    assert.equal(of('sync-fallback').length, 0)
+    watcher.emit('src/app.js')
+    await until(() => of('cycle-synced').length === 1)
+    assert.deepEqual(syncs.at(-1)!.files.map(f => f.path), ['src/app.js'])
+  })
+
+  it('after a failed cycle, builds the next burst with the failed one\'s changes: nothing is dropped', async () => {
+    start()
+    await until(() => of('cycle-finished').length === 1)
+    docker.failBuild = {step: '[2/2] RUN npm ci', reason: 'exit code: 1', tail: []}
+    content = '2'
+    watcher.emit('package.json')
+    await until(() => of('cycle-failed').length === 1)
+    docker.failBuild = undefined
+    content = '3'
+    watcher.emit('src/app.js')
+    await until(() => of('cycle-finished').length === 2)
+    const cycle = of('cycle-started')[2]!
+    assert.equal(cycle.route, 'build')
+    assert.deepEqual(cycle.changes, ['package.json', 'src/app.js'])
+    assert.equal(syncs.length, 0)
+  })
+
+  it('builds after a rollback (the pods run a revision\'s image without the synced files) and for Rebuild now, then syncs again', async () => {
+    const loop = start()
+    await until(() => of('cycle-finished').length === 1)
+    await loop.rollback(1)
+    content = '2'
+    watcher.emit('src/app.js')
+    await until(() => of('cycle-finished').length === 2)
+    assert.deepEqual([of('cycle-started')[1]!.route, of('cycle-started')[1]!.why], ['build', 'a rollback changed what runs'])
+    loop.rebuild()
+    await until(() => of('cycle-finished').length === 3)
+    assert.deepEqual([of('cycle-started')[2]!.route, of('cycle-started')[2]!.rebuild], ['build', true])
+    content = '3'
+    watcher.emit('src/app.js')
+    await until(() => of('cycle-synced').length === 1)
+    assert.equal(syncs.length, 1)
+  })
+
+  it('is off, and says why, when draft.toml\'s rules rebuild', async () => {
+    writeFileSync(join(dir, 'draft.toml'), '[environments.development]\nrelease = "app"\nregistry = "127.0.0.1:45000"\nchart = "charts/app"\nsync = true\n\n[environments.development.watch]\nquiet = "40ms"\n\n[sync]\nreload = "rebuild"\nwhy = "Go compiles the app into one binary in the image"\n')
+    start()
+    await until(() => of('cycle-finished').length === 1)
+    assert.deepEqual(of('watching')[0]!.sync, {on: false, message: 'live update is off: Go compiles the app into one binary in the image; every change rebuilds the image'})
+    assert.equal(upConfigs[0]!.sync, false)
+    content = '2'
+    watcher.emit('src/app.js')
+    await until(() => of('cycle-finished').length === 2)
+    assert.equal(syncs.length, 0)
+  })
 })
