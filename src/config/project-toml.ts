@@ -6,7 +6,7 @@ import {findCycle} from '../project/graph.js'
 import {parseImageRef} from '../registry/image-ref.js'
 import {parseDuration} from '../util/duration.js'
 import {type TomlDocument, TomlSyntaxError, parseToml} from '../util/toml.js'
-import {CONFIG_FILE, type ConfigOverrides, DEFAULT_ENV, type DeployConfig, type KeyKind, buildArgPairs, checkKind, suggest} from './draft-toml.js'
+import {CONFIG_FILE, type ConfigOverrides, DEFAULT_ENV, type DeployConfig, type KeyKind, buildArgPairs, builderKind, checkKind, clusterBuilder, suggest} from './draft-toml.js'
 
 /**
  * The draft.toml of a project: several services, each with its own folder, build and chart, that
@@ -54,6 +54,8 @@ const SHARED_KEYS: Record<string, KeyKind> = {
   'build-network': 'string',
   set: 'table',
   watch: 'watch',
+  builder: 'builder',
+  'cluster-builder': 'cluster-builder',
 }
 const SERVICE_KEYS: Record<string, KeyKind | 'port' | 'names'> = {
   path: 'string',
@@ -156,6 +158,9 @@ export function loadProject(dir: string, overrides: ProjectOverrides = {}, env: 
   const registry = (overrides.registry ?? str(section.registry, '')).replace(/^https?:\/\//, '').replace(/\/+$/, '')
   const kubeContext = overrides.kubeContext ?? str(section['kube-context'], '')
   const buildNetwork = overrides.buildNetwork ?? str(section['build-network'], '')
+  // One builder for every service of the environment: the cluster builder is shared anyway.
+  const builder = builderKind(overrides.builder, str(section.builder, 'local'))
+  const builderSettings = clusterBuilder(section['cluster-builder'] as Record<string, unknown> | undefined)
   const watchTable = (section.watch ?? {}) as Record<string, string>
   let flagTimeout: number | undefined
   if (overrides.timeout) {
@@ -279,6 +284,8 @@ export function loadProject(dir: string, overrides: ProjectOverrides = {}, env: 
         connect: false,
         // The project's watch serves no dashboard yet (its page state already lists services).
         ui: false,
+        builder,
+        clusterBuilder: builderSettings,
         stateDir: join(root, '.draft', 'services', name),
         ...(prebuilt ? {prebuilt} : {}),
       },
