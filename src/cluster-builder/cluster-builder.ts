@@ -21,6 +21,8 @@ export interface BuilderTarget {
   hostNetwork: boolean
   /** Its container's restarts when it was chosen: more later means the build's daemon went away. */
   restarts: number
+  /** The pod's uid when it was chosen: another one under the same name means it was deleted and made again. */
+  uid?: string
 }
 
 export interface ReadyOptions {

@@ -131,6 +131,7 @@ export class KubeBuildKit implements ClusterBuilder {
           rootless: runningSpec.rootless,
           hostNetwork: runningSpec.hostNetwork,
           restarts: state.containers.find(c => c.name === BUILDER_CONTAINER)?.restartCount ?? 0,
+          ...(state.uid ? {uid: state.uid} : {}),
         }
       }
       if (verdict.state === 'failed') {
@@ -382,7 +383,9 @@ export class KubeBuildKit implements ClusterBuilder {
       ? fallback
       : !pod
         ? 'the pod was deleted'
-        : pod.terminating
+        : target.uid && pod.uid && pod.uid !== target.uid
+          ? 'the pod was deleted and made again'
+          : pod.terminating
           ? 'the pod is being deleted'
           : container && container.restartCount > target.restarts
             ? `buildkitd restarted${container.terminated ? ` (${container.terminated.reason || `exit code ${container.terminated.exitCode}`})` : ''}`

@@ -232,7 +232,8 @@ export function clusterBuilder(table: Record<string, unknown> | undefined): Buil
   const settings: BuilderSettings = {...DEFAULT_BUILDER_SETTINGS}
   for (const [key, value] of Object.entries(table ?? {})) {
     const check = BUILDER_KEYS[key]
-    if (check) Object.assign(settings, {[check.field]: value})
+    // TOML tables come as objects without a prototype: copied, they compare and print like any other.
+    if (check) Object.assign(settings, {[check.field]: check.kind === 'list-table' ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, [...(v as string[])]])) : Array.isArray(value) ? [...value] : value})
   }
   return settings
 }

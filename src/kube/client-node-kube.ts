@@ -376,6 +376,7 @@ function toPod(p: k8s.V1Pod): PodState {
     templateHash: p.metadata?.labels?.['pod-template-hash'] ?? '',
     ...(p.metadata?.labels?.['controller-revision-hash'] ? {revision: p.metadata.labels['controller-revision-hash']} : {}),
     ...(p.spec?.nodeName ? {node: p.spec.nodeName} : {}),
+    ...(p.metadata?.uid ? {uid: p.metadata.uid} : {}),
     image: p.spec?.containers[0]?.image ?? '',
     conditions: conditions(p.status?.conditions),
     containers: (p.status?.containerStatuses ?? []).map(containerState),

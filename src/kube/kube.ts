@@ -63,6 +63,8 @@ export interface PodState {
   revision?: string
   /** The node it runs on, once scheduled. */
   node?: string
+  /** metadata.uid: a pod made again under the same name (a StatefulSet's) has a new one. */
+  uid?: string
   /** metadata.creationTimestamp (RFC 3339). */
   created?: string
   /** The containers of the spec, in order (statuses are missing until the pod is scheduled). */

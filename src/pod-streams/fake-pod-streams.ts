@@ -36,7 +36,7 @@ export class FakePodStreams implements PodStreams {
   readonly opened: {kind: 'forward' | 'logs' | 'exec'; pod: string; detail: string}[] = []
   unreachable = false
   forbidden = false
-  execHandler?: (ref: ContainerRef, command: readonly string[], io: ExecIO) => Promise<ExecResult>
+  execHandler?: (ref: ContainerRef, command: readonly string[], io: ExecIO, signal?: AbortSignal) => Promise<ExecResult>
   private readonly logsByContainer = new Map<string, FakeLog>()
   private clock = Date.parse('2025-01-01T00:00:00Z')
 
@@ -127,11 +127,11 @@ export class FakePodStreams implements PodStreams {
     }
   }
 
-  async exec(ref: ContainerRef, command: readonly string[], io: ExecIO): Promise<ExecResult> {
+  async exec(ref: ContainerRef, command: readonly string[], io: ExecIO, signal?: AbortSignal): Promise<ExecResult> {
     this.opened.push({kind: 'exec', pod: ref.pod, detail: command.join(' ')})
     this.check(`exec in ${ref.pod}/${ref.container}`)
     if (!this.execHandler) throw new PodStreamError('not-found', `pods "${ref.pod}" not found`, 404)
-    return this.execHandler(ref, command, io)
+    return this.execHandler(ref, command, io, signal)
   }
 
   private log(pod: string, container: string): FakeLog {

@@ -223,7 +223,7 @@ export class UpEngine {
       if (present && !built) clock.skip('push', 'nothing to push')
       else if (buildResult?.pushed) {
         const done = buildResult.pushed
-        digest = await clock.run('push', `pushed by the builder in the cluster`, async () => done.digest, d => `${pushRef} (${d.slice(0, 19)})${done.ms !== undefined ? ` in ${formatMs(done.ms)}, as part of the build` : ''}`)
+        digest = await clock.run('push', `pushed by the builder in the cluster`, async () => done.digest, d => `${pushRef} (${d.slice(0, 19)}), as part of the build${done.ms !== undefined ? ` (${formatMs(done.ms)} of it)` : ''}`)
         pushed = true
       } else {
         digest = await clock.run(
