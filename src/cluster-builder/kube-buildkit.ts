@@ -86,7 +86,11 @@ export class KubeBuildKit implements ClusterBuilder {
       throw this.forbidden(error, namespace, verb)
     })
 
-    const ns = await guard(this.kube.readObject({apiVersion: 'v1', kind: 'Namespace', name: namespace}), 'read the namespace')
+    // Users of one namespace often may not read Namespace objects, yet may use theirs: forbidden means "there".
+    const ns = await this.kube.readObject({apiVersion: 'v1', kind: 'Namespace', name: namespace}).catch(error => {
+      if (error instanceof DraftError && error.code === 'NAMESPACE_FORBIDDEN') return {apiVersion: 'v1', kind: 'Namespace', metadata: {name: namespace}} as KubeObject
+      throw error
+    })
     if ((ns?.status as {phase?: string} | undefined)?.phase === 'Terminating') throw new DraftError('NAMESPACE_TERMINATING', {namespace})
     const existing = ns ? await guard(this.kube.readObject({...STATEFUL_SET, namespace}), 'read StatefulSets') : undefined
     const plan = planBuilder(spec, namespace, existing ? {...(recordedSpec(existing.metadata.annotations) ? {spec: recordedSpec(existing.metadata.annotations)!} : {})} : undefined)
