@@ -31,7 +31,7 @@ import type {
   ClusterBuilder,
   ReadyOptions,
 } from './cluster-builder.js'
-import {choosePod, judgeReadiness, planBuilder} from './plan.js'
+import {type Readiness, choosePod, judgeReadiness, planBuilder} from './plan.js'
 import type {BuilderSettings} from './settings.js'
 import {
   AUTH_SECRET,
@@ -113,18 +113,30 @@ export class KubeBuildKit implements ClusterBuilder {
 
     const started = this.now()
     const timeoutMs = options.timeoutMs ?? 300_000
+    const changed = plan.action !== 'keep'
     let said = ''
-    for (;;) {
+    for (let poll = 0; ; poll++) {
       if (options.signal?.aborted) throw new DraftError('ABORTED', {stage: 'the wait for the builder'})
       const [pods, sts] = await Promise.all([
         guard(this.kube.pods(namespace, POD_SELECTOR), 'list pods'),
-        said ? guard(this.kube.readObject({...STATEFUL_SET, namespace}), 'read StatefulSets') : Promise.resolve(running),
+        poll > 0 ? guard(this.kube.readObject({...STATEFUL_SET, namespace}), 'read StatefulSets') : Promise.resolve(running),
       ])
-      const revision = (sts?.status as {updateRevision?: string} | undefined)?.updateRevision
+      const status = sts?.status as {updateRevision?: string; observedGeneration?: number} | undefined
+      // Right after draft changed it, the revision counts only once the controller has seen the change.
+      const seen = !changed || (status?.observedGeneration ?? 0) >= ((sts?.metadata as {generation?: number} | undefined)?.generation ?? 0)
+      const revision = seen ? status?.updateRevision : undefined
       const waitedMs = this.now() - started
+      const judge = (events: Parameters<typeof judgeReadiness>[0]['events']) =>
+        judgeReadiness({pods, events, ...(revision ? {revision} : {}), ...(changed ? {acceptOlder: false} : {}), waitedMs, timeoutMs})
       // Events cost a list of the namespace's events: asked only once the pods are not Ready at once.
-      const quick = judgeReadiness({pods, events: [], ...(revision ? {revision} : {}), waitedMs, timeoutMs})
-      const verdict = quick.state === 'ready' ? quick : judgeReadiness({pods, events: await this.kube.events(namespace, [BUILDER_NAME, ...pods.map(p => p.name)]).catch(() => []), ...(revision ? {revision} : {}), waitedMs, timeoutMs})
+      const quick = seen ? judge([]) : undefined
+      const verdict: Readiness = !seen
+        ? waitedMs >= timeoutMs
+          ? {state: 'failed', cause: 'timeout', detail: 'the StatefulSet controller did not take up the change'}
+          : {state: 'waiting', message: 'the StatefulSet controller is taking up the change'}
+        : quick!.state === 'ready'
+          ? quick!
+          : judge(await this.kube.events(namespace, [BUILDER_NAME, ...pods.map(p => p.name)]).catch(() => []))
       if (verdict.state === 'ready') {
         const pod = choosePod(options.app, verdict.pods)!
         const state = pods.find(p => p.name === pod)!

@@ -93,6 +93,8 @@ export function judgeReadiness(input: {
   events: EventState[]
   /** The StatefulSet's update revision: pods of an older one are being replaced. */
   revision?: string
+  /** Pods of an older revision may serve while an upgrade rolls; not right after draft's own upgrade, which is about to replace them. */
+  acceptOlder?: boolean
   waitedMs: number
   timeoutMs: number
 }): Readiness {
@@ -101,8 +103,8 @@ export function judgeReadiness(input: {
   const current = live.filter(p => !revision || !p.revision || p.revision === revision)
   const ready = current.filter(isReady).map(p => p.name).sort()
   if (ready.length) return {state: 'ready', pods: ready}
-  // Older pods still serve while an upgrade rolls: better than waiting for the new one.
-  const oldReady = live.filter(isReady).map(p => p.name).sort()
+  // Older pods still serve while someone else's upgrade rolls: better than waiting for the new one.
+  const oldReady = input.acceptOlder === false ? [] : live.filter(isReady).map(p => p.name).sort()
   if (oldReady.length) return {state: 'ready', pods: oldReady}
 
   for (const pod of current) {

@@ -79,6 +79,10 @@ describe('cluster builder decisions', () => {
       assert.deepEqual(judge([pod('b-0', {revision: 'r1'}), pod('b-1', {revision: 'r2', phase: 'Pending', conditions: [], containers: []})], {revision: 'r2'}), {state: 'ready', pods: ['b-0']})
     })
 
+    it('right after its own upgrade, waits for a pod of the new revision rather than take an old one about to go', () => {
+      assert.equal(judge([pod('b-0', {revision: 'r1'})], {revision: 'r2', acceptOlder: false}).state, 'waiting')
+    })
+
     it('never counts a pod that is shutting down', () => {
       assert.equal(judge([pod('b-0', {terminating: true})]).state, 'waiting')
     })

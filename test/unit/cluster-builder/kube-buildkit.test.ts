@@ -85,6 +85,34 @@ describe('KubeBuildKit (on FakeKube and FakePodStreams)', () => {
       assert.deepEqual(said, ['upgrading the builder in namespace builds: host-network false → true'])
     })
 
+    it('after an upgrade, builds only once the controller has taken it up and a pod of the new revision is Ready', async () => {
+      await builder.ready(settings, {app: 'shop'})
+      const sts = kube.objects.get('apps/v1/StatefulSet/builds/draft-buildkit')!
+      Object.assign(sts, {status: {observedGeneration: 1, updateRevision: 'r1'}})
+      sts.metadata.generation = 1
+      pods = [readyPod({revision: 'r1'})]
+      let polls = 0
+      kube.podList = () => {
+        polls++
+        const stored = kube.objects.get('apps/v1/StatefulSet/builds/draft-buildkit')!
+        // The controller sees the new generation at the third look, and the new pod is Ready at the fifth.
+        if (polls === 3) Object.assign(stored, {status: {observedGeneration: 2, updateRevision: 'r2'}})
+        return polls >= 5 ? [readyPod({uid: 'uid-2', revision: 'r2'})] : pods
+      }
+      const original = kube.applyObject.bind(kube)
+      kube.applyObject = async (object, manager) => {
+        await original(object, manager)
+        if (object.kind === 'StatefulSet') {
+          const stored = kube.objects.get('apps/v1/StatefulSet/builds/draft-buildkit')!
+          stored.metadata.generation = 2
+          Object.assign(stored, {status: {observedGeneration: 1, updateRevision: 'r1'}})
+        }
+      }
+      const target = await builder.ready({...settings, memory: '1Gi'}, {app: 'shop'})
+      assert.equal(target.uid, 'uid-2')
+      assert.ok(polls >= 5)
+    })
+
     it('is BUILDER_FORBIDDEN, naming the verb, when the user may not create the builder', async () => {
       kube.forbiddenKinds.add('StatefulSet')
       const error = await failure(builder.ready(settings, {app: 'shop'}))
