@@ -1,5 +1,7 @@
+import {spawn} from 'node:child_process'
 import {type Socket, createSocket} from 'node:dgram'
 import {promises as dns} from 'node:dns'
+import {fileURLToPath} from 'node:url'
 
 /**
  * A DNS server on a loopback address for the build steps of the cluster builder on the bed: the bed's
@@ -83,4 +85,28 @@ function ipv6(address: string): Buffer {
   const out = Buffer.alloc(16)
   groups.forEach((g, i) => out.writeUInt16BE(parseInt(g || '0', 16), i * 2))
   return out
+}
+
+/**
+ * The same server in a process of its own, for callers that block their event loop (a benchmark that
+ * times commands with spawnSync would leave every lookup unanswered while it waits).
+ */
+export async function startDnsForwarderProcess(address = DNS_ADDRESS): Promise<{close: () => Promise<void>}> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), address], {stdio: ['ignore', 'pipe', 'inherit']})
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve())
+    child.once('exit', code => reject(new Error(`the DNS forwarder exited ${code}`)))
+  })
+  return {
+    close: () =>
+      new Promise(resolve => {
+        child.once('exit', () => resolve())
+        child.kill()
+      }),
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await startDnsForwarder(process.argv[2] ?? DNS_ADDRESS)
+  process.stdout.write('listening\n')
 }
