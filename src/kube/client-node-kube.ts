@@ -255,7 +255,9 @@ export class ClientNodeKube implements Kube {
   }
 
   async patchObject(ref: ObjectRef, patch: object): Promise<boolean> {
-    const body = {apiVersion: ref.apiVersion, kind: ref.kind, metadata: {name: ref.name, ...(ref.namespace ? {namespace: ref.namespace} : {})}, ...patch}
+    // The patch's own metadata (annotations, labels) goes in beside the name the library routes by.
+    const {metadata, ...rest} = patch as {metadata?: object}
+    const body = {apiVersion: ref.apiVersion, kind: ref.kind, ...rest, metadata: {...metadata, name: ref.name, ...(ref.namespace ? {namespace: ref.namespace} : {})}}
     try {
       await this.objects().patch(body as k8s.KubernetesObject, undefined, undefined, 'draft', undefined, this.k.PatchStrategy.MergePatch)
       return true

@@ -63,6 +63,9 @@ describe('cluster builder failures (integration, real node)', function () {
 
   before(async () => {
     builder = await builderFor()
+    // What an earlier run left may still be going away.
+    const earlier = ['rbac', 'pull', 'big', 'psa', 'podnet', 'auth'].map(n => `builder-h-it-${n}`)
+    execFileSync('kubectl', ['delete', 'namespace', ...earlier, '--ignore-not-found', '--wait=true', '--timeout=120s'], {stdio: 'ignore'})
   })
   after(() => {
     for (const ns of namespaces) kubectl('delete', 'namespace', ns, '--wait=false', '--ignore-not-found')
@@ -150,6 +153,8 @@ describe('cluster builder failures (integration, real node)', function () {
       onStatus: m => said.push(m),
     })
     assert.match(result.digest, /^sha256:[0-9a-f]{64}$/)
+    // The pod was nudged, so the kubelet refreshed its Secret volume at once rather than at its next resync.
+    assert.match(kubectl('-n', 'builder-h-it-auth', 'get', 'pod', target.pod, '-o', 'jsonpath={.metadata.annotations.draft\\.dev/registry-auth}'), /^[0-9a-f]{16}$/)
     // Mounted by builder pods only: no other pod spec names the Secret, and nothing printed its value.
     const mounts = kubectl('get', 'pods', '-A', '-o', 'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}:{range .spec.volumes[*]}{.secret.secretName} {end}{"\\n"}{end}')
     const users = mounts.split('\n').filter(l => l.includes('draft-buildkit-registry'))
