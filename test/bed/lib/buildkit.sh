@@ -78,10 +78,29 @@ buildkit_image_ensure() {
 }
 
 # The stand-in base images a build in the cluster pulls, in the open registry under their upstream
-# paths (docker.io/library/node:20 as library/node:20, gcr.io/distroless/x as distroless/x): the
+# paths (docker.io/library/node:22 as library/node:22, gcr.io/distroless/x as distroless/x): the
 # builder reaches them through the registry mirrors its draft.toml names ("docker.io" and "gcr.io" to
-# this registry). Only the images the cluster-builder tests and bench:up use, by default.
-BED_BUILDKIT_MIRROR_REFS=${DRAFT_BED_BUILDKIT_MIRROR_REFS:-"node:20-bookworm-slim golang:1.26-bookworm gcr.io/distroless/static-debian12:nonroot"}
+# this registry). Only what the fixtures of the cluster-builder tests and bench:up build FROM, asked
+# of the built CLI (`draft create --dry-run --json`, as images/derive-refs.mjs does), so the list
+# follows the packs; DRAFT_BED_BUILDKIT_MIRROR_REFS overrides it.
+BED_BUILDKIT_FIXTURES="packs/node/fixtures/plain-http packs/node/fixtures/express-api packs/go/fixtures/net-http"
+BED_BUILDKIT_MIRROR_FALLBACK="node:22-bookworm-slim golang:1.26-bookworm gcr.io/distroless/static-debian12:nonroot"
+
+buildkit_mirror_refs() {
+  if [ -n "${DRAFT_BED_BUILDKIT_MIRROR_REFS:-}" ]; then echo "$DRAFT_BED_BUILDKIT_MIRROR_REFS"; return 0; fi
+  if [ ! -f "$REPO_DIR/bin/run.js" ] || [ ! -d "$REPO_DIR/dist" ]; then echo "$BED_BUILDKIT_MIRROR_FALLBACK"; return 0; fi
+  local f refs
+  refs=$(for f in $BED_BUILDKIT_FIXTURES; do
+    node "$REPO_DIR/bin/run.js" create "$REPO_DIR/$f" --dry-run --json 2>/dev/null |
+      node -e 'let s = ""; process.stdin.on("data", d => (s += d)).on("end", () => { try { console.log((JSON.parse(s).baseImages || []).join("\n")) } catch {} })'
+  done | sort -u | tr '\n' ' ')
+  # A CLI that cannot plan its own fixtures is a broken build: say so, and mirror the usual list.
+  if [ -z "${refs// /}" ]; then
+    warn "buildkit: draft create --dry-run named no base image for $BED_BUILDKIT_FIXTURES; mirroring $BED_BUILDKIT_MIRROR_FALLBACK"
+    refs=$BED_BUILDKIT_MIRROR_FALLBACK
+  fi
+  echo "$refs"
+}
 
 # mirror_path REF: the repository path a registry mirror serves REF under.
 mirror_path() {
@@ -98,7 +117,7 @@ mirror_path() {
 
 buildkit_mirror_images() {
   local ref path dest id pushed
-  for ref in $BED_BUILDKIT_MIRROR_REFS; do
+  for ref in $(buildkit_mirror_refs); do
     if ! grep -qx "ok $ref" "$BED_RUN/base-images.txt" 2>/dev/null && ! bed_docker image inspect "$ref" >/dev/null 2>&1; then
       warn "buildkit: base image $ref is not built on the bed; builds in the cluster that need it will fail"
       continue
