@@ -59,7 +59,7 @@ describe('UpEngine with the cluster builder', () => {
     config = {
       appDir: dir, file: join(dir, 'draft.toml'), env: 'development', release: 'app', namespace: 'default', registry: REGISTRY, image: 'app',
       dockerfile: join(dir, 'Dockerfile'), context: dir, chart: join(dir, 'charts', 'app'), target: '', buildArgs: {A: '1'}, buildNetwork: '',
-      values: [], set: {}, kubeContext: '', timeoutMs: 60_000, watch: {quietMs: 300, maxWaitMs: 5000}, connect: false,
+      values: [], set: {}, kubeContext: '', timeoutMs: 60_000, watch: {quietMs: 300, maxWaitMs: 5000}, connect: false, ui: false,
       builder: 'cluster', clusterBuilder: {...DEFAULT_BUILDER_SETTINGS},
     }
     // An engine that is not there: the cluster builder must never ask it anything.
