@@ -89,7 +89,10 @@ BED_BUILDKIT_MIRROR_FALLBACK="node:22-bookworm-slim golang:1.26-bookworm gcr.io/
 buildkit_mirror_refs() {
   if [ -n "${DRAFT_BED_BUILDKIT_MIRROR_REFS:-}" ]; then echo "$DRAFT_BED_BUILDKIT_MIRROR_REFS"; return 0; fi
   if [ ! -f "$REPO_DIR/bin/run.js" ] || [ ! -d "$REPO_DIR/dist" ]; then echo "$BED_BUILDKIT_MIRROR_FALLBACK"; return 0; fi
-  local f refs
+  local f refs key cache=$BED_IMG_HOME/derived-buildkit
+  # Three CLI runs cost about 3 s; their answer only changes with the packs or the build.
+  key=$(cd "$REPO_DIR" && { echo "$BED_BUILDKIT_FIXTURES"; find packs dist -type f -print0 | sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16)
+  if [ -s "$cache/$key.txt" ]; then cat "$cache/$key.txt"; return 0; fi
   refs=$(for f in $BED_BUILDKIT_FIXTURES; do
     node "$REPO_DIR/bin/run.js" create "$REPO_DIR/$f" --dry-run --json 2>/dev/null |
       node -e 'let s = ""; process.stdin.on("data", d => (s += d)).on("end", () => { try { console.log((JSON.parse(s).baseImages || []).join("\n")) } catch {} })'
@@ -97,8 +100,10 @@ buildkit_mirror_refs() {
   # A CLI that cannot plan its own fixtures is a broken build: say so, and mirror the usual list.
   if [ -z "${refs// /}" ]; then
     warn "buildkit: draft create --dry-run named no base image for $BED_BUILDKIT_FIXTURES; mirroring $BED_BUILDKIT_MIRROR_FALLBACK"
-    refs=$BED_BUILDKIT_MIRROR_FALLBACK
+    echo "$BED_BUILDKIT_MIRROR_FALLBACK"
+    return 0
   fi
+  mkdir -p "$cache" && rm -f "$cache"/*.txt && echo "$refs" >"$cache/$key.txt"
   echo "$refs"
 }
 
