@@ -142,5 +142,5 @@ buildkit_mirror_images() {
 
 buildkit_status() {
   if buildkit_registry_has && [ -s "$BED_BUILDKIT_REF_FILE" ]; then status_line buildkit-image "$BED_BUILDKIT_VERSION" "$BED_BUILDKIT_IMAGE" ok
-  else status_line buildkit-image "$BED_BUILDKIT_VERSION" "$BED_BUILDKIT_IMAGE" "not pushed (made at bed:up)"; fi
+  else status_line buildkit-image "$BED_BUILDKIT_VERSION" "$BED_BUILDKIT_IMAGE" "not pushed (bed:up or bed.sh buildkit makes it)"; fi
 }
