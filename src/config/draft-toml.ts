@@ -3,7 +3,7 @@ import {isAbsolute, join, relative, resolve} from 'node:path'
 
 import {BUILDER_KEYS, BUILDER_KINDS, type BuilderKind, type BuilderSettings, DEFAULT_BUILDER_SETTINGS} from '../cluster-builder/settings.js'
 import {DraftError} from '../core/errors.js'
-import {TomlSyntaxError, parseToml} from '../util/toml.js'
+import {type TomlDocument, TomlSyntaxError, parseToml} from '../util/toml.js'
 import {parseDuration} from '../util/duration.js'
 
 export const CONFIG_FILE = 'draft.toml'
@@ -95,24 +95,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 
 /** Read draft.toml, choose the environment, validate every key, and apply the flags. */
 export function loadConfig(appDir: string, overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): DeployConfig {
-  const root = resolve(appDir)
-  const file = join(root, CONFIG_FILE)
-  const shown = relative(process.cwd(), file) || CONFIG_FILE
-  if (!existsSync(file)) throw new DraftError('CONFIG_MISSING', {path: relative(process.cwd(), root) || '.'})
-
-  let doc
-  try {
-    doc = parseToml(readFileSync(file, 'utf8'))
-  } catch (error) {
-    if (error instanceof TomlSyntaxError) {
-      throw new DraftError('CONFIG_INVALID', {file: shown, line: error.line, key: 'syntax', problem: error.message, fix: 'Fix the TOML syntax on that line.'}, {location: {file, line: error.line}})
-    }
-    throw error
-  }
-  const invalid = (path: (string | number)[], problem: string, fix: string): DraftError => {
-    const line = doc.lineOf(path)
-    return new DraftError('CONFIG_INVALID', {file: shown, line, key: path.join('.'), problem, fix}, {location: {file, line}})
-  }
+  const {root, file, shown, doc, invalid} = readConfigFile(appDir)
 
   for (const key of Object.keys(doc.data)) {
     if (key === 'services') throw new DraftError('CONFIG_IS_PROJECT', {file: shown}, {location: {file, line: doc.lineOf([key])}})
@@ -138,12 +121,7 @@ export function loadConfig(appDir: string, overrides: ConfigOverrides = {}, env:
     Object.fromEntries(Object.entries((section[key] as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, String(v)]))
   const watch = (section.watch as Record<string, string> | undefined) ?? {}
 
-  const setFlags: Record<string, string> = {}
-  for (const pair of overrides.set ?? []) {
-    const eq = pair.indexOf('=')
-    if (eq <= 0) throw new DraftError('BAD_SET', {input: pair, reason: 'expected KEY=VALUE (a helm value path, e.g. replicaCount=2)'})
-    setFlags[pair.slice(0, eq)] = pair.slice(eq + 1)
-  }
+  const setFlags = setPairs(overrides.set)
 
   const buildArgFlags = buildArgPairs(overrides.buildArg)
 
@@ -330,4 +308,47 @@ export function buildArgPairs(pairs: readonly string[] | undefined): Record<stri
     args[pair.slice(0, eq)] = pair.slice(eq + 1)
   }
   return args
+}
+
+/** --set KEY=VALUE flags as a table; a pair without a key is BAD_SET. */
+export function setPairs(pairs: readonly string[] | undefined): Record<string, string> {
+  const values: Record<string, string> = {}
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) throw new DraftError('BAD_SET', {input: pair, reason: 'expected KEY=VALUE (a helm value path, e.g. replicaCount=2)'})
+    values[pair.slice(0, eq)] = pair.slice(eq + 1)
+  }
+  return values
+}
+
+/** A parsed draft.toml (app or project), and how to name a place in it in an error. */
+export interface ConfigFile {
+  root: string
+  file: string
+  /** The file as the user's shell would name it. */
+  shown: string
+  doc: TomlDocument
+  invalid: (path: (string | number)[], problem: string, fix: string) => DraftError
+}
+
+/** Read and parse DIR/draft.toml: CONFIG_MISSING without it, CONFIG_INVALID at the line of a syntax error. */
+export function readConfigFile(dir: string): ConfigFile {
+  const root = resolve(dir)
+  const file = join(root, CONFIG_FILE)
+  const shown = relative(process.cwd(), file) || CONFIG_FILE
+  if (!existsSync(file)) throw new DraftError('CONFIG_MISSING', {path: relative(process.cwd(), root) || '.'})
+  let doc: TomlDocument
+  try {
+    doc = parseToml(readFileSync(file, 'utf8'))
+  } catch (error) {
+    if (error instanceof TomlSyntaxError) {
+      throw new DraftError('CONFIG_INVALID', {file: shown, line: error.line, key: 'syntax', problem: error.message, fix: 'Fix the TOML syntax on that line.'}, {location: {file, line: error.line}})
+    }
+    throw error
+  }
+  const invalid = (path: (string | number)[], problem: string, fix: string): DraftError => {
+    const line = doc.lineOf(path)
+    return new DraftError('CONFIG_INVALID', {file: shown, line, key: path.join('.'), problem, fix}, {location: {file, ...(line ? {line} : {})}})
+  }
+  return {root, file, shown, doc, invalid}
 }

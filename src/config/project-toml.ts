@@ -5,8 +5,7 @@ import {DraftError} from '../core/errors.js'
 import {findCycle} from '../project/graph.js'
 import {parseImageRef} from '../registry/image-ref.js'
 import {parseDuration} from '../util/duration.js'
-import {type TomlDocument, TomlSyntaxError, parseToml} from '../util/toml.js'
-import {CONFIG_FILE, type ConfigOverrides, DEFAULT_ENV, type DeployConfig, type KeyKind, buildArgPairs, builderKind, checkKind, clusterBuilder, suggest} from './draft-toml.js'
+import {CONFIG_FILE, type ConfigOverrides, DEFAULT_ENV, type DeployConfig, type KeyKind, buildArgPairs, builderKind, checkKind, clusterBuilder, readConfigFile, setPairs, suggest} from './draft-toml.js'
 
 /**
  * The draft.toml of a project: several services, each with its own folder, build and chart, that
@@ -89,23 +88,7 @@ export function isProjectConfig(dir: string): boolean {
 }
 
 export function loadProject(dir: string, overrides: ProjectOverrides = {}, env: NodeJS.ProcessEnv = process.env): ProjectConfig {
-  const root = resolve(dir)
-  const file = join(root, CONFIG_FILE)
-  const shown = relative(process.cwd(), file) || CONFIG_FILE
-  if (!existsSync(file)) throw new DraftError('CONFIG_MISSING', {path: relative(process.cwd(), root) || '.'})
-  let doc: TomlDocument
-  try {
-    doc = parseToml(readFileSync(file, 'utf8'))
-  } catch (error) {
-    if (error instanceof TomlSyntaxError) {
-      throw new DraftError('CONFIG_INVALID', {file: shown, line: error.line, key: 'syntax', problem: error.message, fix: 'Fix the TOML syntax on that line.'}, {location: {file, line: error.line}})
-    }
-    throw error
-  }
-  const invalid = (path: (string | number)[], problem: string, fix: string): DraftError => {
-    const line = doc.lineOf(path)
-    return new DraftError('CONFIG_INVALID', {file: shown, line, key: path.join('.'), problem, fix}, {location: {file, ...(line ? {line} : {})}})
-  }
+  const {root, file, shown, doc, invalid} = readConfigFile(dir)
   const flagError = (flag: string, problem: string, fix: string): DraftError => new DraftError('CONFIG_INVALID', {file: `--${flag}`, key: flag, problem, fix})
   if (overrides.release) throw flagError('release', 'a project has a release per service', 'Set `release` in the service\'s table of draft.toml, or leave it: each service is released under its own name.')
 
@@ -144,12 +127,7 @@ export function loadProject(dir: string, overrides: ProjectOverrides = {}, env: 
     if (ms === undefined) throw invalid(path, `"${value}" is not a duration`, 'Write it like "300ms", "30s" or "5m".')
     return ms
   }
-  const setFlags: Record<string, string> = {}
-  for (const pair of overrides.set ?? []) {
-    const eq = pair.indexOf('=')
-    if (eq <= 0) throw new DraftError('BAD_SET', {input: pair, reason: 'expected KEY=VALUE (a helm value path, e.g. replicaCount=2)'})
-    setFlags[pair.slice(0, eq)] = pair.slice(eq + 1)
-  }
+  const setFlags = setPairs(overrides.set)
   const buildArgFlags = buildArgPairs(overrides.buildArg)
   const namespace = overrides.namespace ?? str(section.namespace, 'default')
   if (namespace.length > 63 || !DNS_LABEL.test(namespace)) {

@@ -3,12 +3,12 @@ import {createServer as createHttpServer, request as httpRequest} from 'node:htt
 import {type Server, createServer as createTcpServer} from 'node:net'
 
 import {ConnectSession} from '../../../src/connect/connect-session.js'
-import {DraftError} from '../../../src/core/errors.js'
 import type {ConnectEvent} from '../../../src/core/events.js'
 import {FakeKube} from '../../../src/kube/fake-kube.js'
 import type {PodState} from '../../../src/kube/kube.js'
 import {FakePodStreams} from '../../../src/pod-streams/fake-pod-streams.js'
 import {deployment, get, pod, servePod, waitFor} from './helpers.js'
+import {failure} from '../../support/draft-error.js'
 
 const OLD = 'app-old111-aaaaa'
 const NEW = 'app-new111-bbbbb'
@@ -39,15 +39,6 @@ describe('ConnectSession (fake cluster, real local sockets)', function () {
     return s.ports()[0]?.local ?? 0
   }
   const of = <T extends ConnectEvent['type']>(type: T) => events.filter((e): e is Extract<ConnectEvent, {type: T}> => e.type === type)
-  const failure = async (promise: Promise<unknown>): Promise<DraftError> => {
-    try {
-      await promise
-    } catch (error) {
-      assert.ok(error instanceof DraftError, String(error))
-      return error
-    }
-    assert.fail('expected a DraftError')
-  }
   const pods = (...list: PodState[]) => kube.setPods(list)
   const block = (port: number): Promise<void> =>
     new Promise((resolve, reject) => {

@@ -5,8 +5,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Readable} from 'node:stream'
 
-import {DraftError} from '../../../src/core/errors.js'
 import {DockerodeEngine} from '../../../src/docker/dockerode-engine.js'
+import {failure} from '../../support/draft-error.js'
 
 /**
  * The real adapter against a stand-in engine on a unix socket: it answers /version like Docker, and a
@@ -42,15 +42,6 @@ describe('DockerodeEngine when Docker goes away', function () {
     server?.closeAllConnections()
     await new Promise<void>(resolve => (server ? server.close(() => resolve()) : resolve()))
     server = undefined
-  }
-  const failure = async (promise: Promise<unknown>): Promise<DraftError> => {
-    try {
-      await promise
-    } catch (error) {
-      assert.ok(error instanceof DraftError, String(error))
-      return error
-    }
-    assert.fail('expected a DraftError')
   }
   const build = (engine: DockerodeEngine) => engine.build({context: Readable.from([Buffer.from('tar')]), dockerfile: 'Dockerfile', tags: ['127.0.0.1:45000/app:draft-1'], buildArgs: {}})
 

@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict'
 
-import {DraftError} from '../../../src/core/errors.js'
 import {FakeHelm} from '../../../src/helm/fake-helm.js'
 import {HelmCli} from '../../../src/helm/helm-cli.js'
 import {FakeRunner} from '../../../src/process/fake-runner.js'
+import {failure} from '../../support/draft-error.js'
 
-const failure = async (promise: Promise<unknown>): Promise<DraftError> => {
-  try {
-    await promise
-  } catch (error) {
-    assert.ok(error instanceof DraftError, String(error))
-    return error
-  }
-  assert.fail('expected a DraftError')
-}
 
 describe('HelmCli: history, manifest, rollback', () => {
   let runner: FakeRunner

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict'
 import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
-import {DraftError} from '../../../src/core/errors.js'
 import {loadPacks} from '../../../src/pack-model/registry.js'
 import {create} from '../../../src/project/create-any.js'
 import {createProject} from '../../../src/project/create.js'
 import {InProcessRenderer} from '../../../src/sandbox/in-process-renderer.js'
 import {copyShop, createdShop} from '../../support/project.js'
+import {failure} from '../../support/draft-error.js'
 
 const packs = loadPacks({draftHome: '/nonexistent-draft-home'})
 const listing = (dir: string): string[] => {
@@ -21,15 +21,6 @@ const listing = (dir: string): string[] => {
   }
   walk('')
   return out.sort()
-}
-const failure = async (promise: Promise<unknown>): Promise<DraftError> => {
-  try {
-    await promise
-  } catch (error) {
-    assert.ok(error instanceof DraftError, String(error))
-    return error
-  }
-  assert.fail('expected a DraftError')
 }
 
 describe('draft create at a project root', function () {

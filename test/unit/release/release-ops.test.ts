@@ -17,6 +17,7 @@ import {type ReleaseDependencies, ReleaseOps} from '../../../src/release/release
 import {deleteRelease} from '../../../src/release/run.js'
 import type {ContextProvider} from '../../../src/up/context-provider.js'
 import {formatRecord} from '../../../src/up/record.js'
+import {failure} from '../../support/draft-error.js'
 
 const REGISTRY = '127.0.0.1:45000'
 const tag = (n: number): string => `draft-${String(n).padStart(16, '0')}`
@@ -28,15 +29,6 @@ class FakeContexts implements ContextProvider {
   }
 }
 
-const failure = async (promise: Promise<unknown>): Promise<DraftError> => {
-  try {
-    await promise
-  } catch (error) {
-    assert.ok(error instanceof DraftError, String(error))
-    return error
-  }
-  assert.fail('expected a DraftError')
-}
 
 describe('ReleaseOps (status, history, rollback, delete) with fakes', () => {
   let dir: string

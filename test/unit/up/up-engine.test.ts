@@ -17,6 +17,7 @@ import {FakeCredentialStore, FakeRegistry} from '../../../src/registry/fake-regi
 import type {ContextProvider} from '../../../src/up/context-provider.js'
 import {parseRecord} from '../../../src/up/record.js'
 import {type UpDependencies, UpEngine} from '../../../src/up/up-engine.js'
+import {failure} from '../../support/draft-error.js'
 
 class FakeContexts implements ContextProvider {
   tag = 'draft-0000000000000001'
@@ -42,15 +43,6 @@ describe('UpEngine', () => {
   const engine = (overrides: Partial<UpDependencies> = {}): UpEngine =>
     new UpEngine({docker, helm, kube, registry, credentials, contexts, runner, env: {}, sleep: async () => {}, pollMs: 0, ...overrides})
   const run = (e = engine(), options: {signal?: AbortSignal} = {}) => e.run(config, {emit: ev => events.push(ev), ...options})
-  const failure = async (promise: Promise<unknown>): Promise<DraftError> => {
-    try {
-      await promise
-    } catch (error) {
-      assert.ok(error instanceof DraftError, String(error))
-      return error
-    }
-    assert.fail('expected a DraftError')
-  }
   const stages = (type: UpEvent['type']) => events.filter(e => e.type === type).map(e => e.stage)
 
   beforeEach(() => {
