@@ -10,6 +10,8 @@ With --watch it keeps going: each burst of saves becomes one cycle, a save durin
 
 With --watch a local dashboard shows every cycle, build log, pod and log line, and can rebuild, pause and roll back: draft prints its URL (127.0.0.1 only, with a token of this session). --ui=false (or ui = false in draft.toml) leaves it out.
 
+With --builder cluster (or builder = "cluster" in draft.toml) the image is built by BuildKit that draft runs in the cluster, which pushes it to the registry itself: no Docker on this machine. draft creates or upgrades that builder on first use (see \`draft builder status\`).
+
 With --connect (or connect = true in draft.toml) the app's ports are forwarded to localhost and its logs streamed after the deploy, as draft connect does; with --watch the URL stays the same across cycles.
 
 At a project root (a draft.toml with [services.NAME] tables, written by draft create there) it does this for every service: the changed ones are built at once (as many as the machine has cores), each service's release is deployed once the services it depends on are ready, an unchanged service gets no new revision, and one table ends the run. One service failing does not stop the others; the exit code says so. With --watch, a save goes to the services whose build context holds the file, and only them; the dashboard there has a row per service.
@@ -21,6 +23,7 @@ With --watch --sync (or sync = true in draft.toml) the app runs in development m
     '<%= config.bin %> up --watch --connect',
     '<%= config.bin %> up --watch --ui=false',
     '<%= config.bin %> up --watch --sync --connect',
+    '<%= config.bin %> up --builder cluster',
     '<%= config.bin %> up --registry 127.0.0.1:5000 --namespace dev',
     '<%= config.bin %> up --env staging --set replicaCount=2',
     '<%= config.bin %> up --build-arg PYTHON_VERSION=3.13',
@@ -40,7 +43,8 @@ With --watch --sync (or sync = true in draft.toml) the app runs in development m
     release: Flags.string({description: 'Helm release name.'}),
     set: Flags.string({description: 'Helm value, e.g. --set replicaCount=2 (repeatable).', multiple: true}),
     'build-arg': Flags.string({description: 'Docker build argument, e.g. --build-arg PYTHON_VERSION=3.13 (repeatable); over draft.toml\'s build-args.', multiple: true}),
-    'build-network': Flags.string({description: 'Network mode of build steps, e.g. host.'}),
+    'build-network': Flags.string({description: 'Network mode of build steps, e.g. host (local builds).'}),
+    builder: Flags.string({description: 'Where to build: local (Docker on this machine) or cluster (BuildKit that draft runs in the cluster); default: builder in draft.toml, else local.', options: ['local', 'cluster']}),
     timeout: Flags.string({description: 'How long to wait for the rollout, e.g. 90s or 5m.'}),
     watch: Flags.boolean({char: 'w', description: 'Keep watching and deploy every saved change.'}),
     quiet: Flags.string({description: 'With --watch: quiet period after the last save before a cycle starts (default 300ms).', dependsOn: ['watch']}),
@@ -63,6 +67,7 @@ With --watch --sync (or sync = true in draft.toml) the app runs in development m
       set: flags.set,
       buildArg: flags['build-arg'],
       buildNetwork: flags['build-network'],
+      builder: flags.builder,
       timeout: flags.timeout,
       quiet: flags.quiet,
       connect: flags.connect,

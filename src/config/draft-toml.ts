@@ -1,6 +1,7 @@
 import {existsSync, readFileSync, statSync} from 'node:fs'
 import {isAbsolute, join, relative, resolve} from 'node:path'
 
+import {BUILDER_KEYS, BUILDER_KINDS, type BuilderKind, type BuilderSettings, DEFAULT_BUILDER_SETTINGS} from '../cluster-builder/settings.js'
 import {DraftError} from '../core/errors.js'
 import type {SyncRules} from '../sync/rules.js'
 import {type TomlDocument, TomlSyntaxError, parseToml} from '../util/toml.js'
@@ -49,6 +50,10 @@ export interface DeployConfig {
   sync?: boolean
   /** The live update rules of draft.toml's [sync] table; absent when the file has none. */
   syncRules?: SyncRules
+  /** Where images are built: Docker on this machine, or BuildKit that draft runs in the cluster. */
+  builder: BuilderKind
+  /** The cluster builder's settings (`[environments.<name>.cluster-builder]`), defaults filled in. */
+  clusterBuilder: BuilderSettings
 }
 
 export interface ConfigOverrides {
@@ -70,9 +75,11 @@ export interface ConfigOverrides {
   ui?: boolean
   /** --sync / --no-sync, over `sync` in the file. */
   sync?: boolean
+  /** --builder local|cluster, over `builder` in the file. */
+  builder?: string
 }
 
-export type KeyKind = 'string' | 'boolean' | 'table' | 'string-list' | 'duration' | 'watch'
+export type KeyKind = 'string' | 'boolean' | 'table' | 'string-list' | 'duration' | 'watch' | 'builder' | 'cluster-builder'
 const KEYS: Record<string, KeyKind> = {
   release: 'string',
   namespace: 'string',
@@ -92,6 +99,8 @@ const KEYS: Record<string, KeyKind> = {
   connect: 'boolean',
   ui: 'boolean',
   sync: 'boolean',
+  builder: 'builder',
+  'cluster-builder': 'cluster-builder',
 }
 const WATCH_KEYS = ['quiet', 'max-wait', 'sync-quiet']
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
@@ -203,7 +212,29 @@ export function loadConfig(appDir: string, overrides: ConfigOverrides = {}, env:
     ui: overrides.ui ?? ((section.ui as boolean | undefined) ?? true),
     sync: overrides.sync ?? ((section.sync as boolean | undefined) ?? false),
     ...(syncRules ? {syncRules} : {}),
+    builder: builderKind(overrides.builder, (section.builder as string | undefined) ?? 'local'),
+    clusterBuilder: clusterBuilder(section['cluster-builder'] as Record<string, unknown> | undefined),
   }
+}
+
+/** `builder` of an environment, --builder over it (the file's value was checked by checkKind). */
+export function builderKind(flag: string | undefined, value: string): BuilderKind {
+  if (flag === undefined) return value as BuilderKind
+  if (!(BUILDER_KINDS as readonly string[]).includes(flag)) {
+    throw new DraftError('CONFIG_INVALID', {file: '--builder', key: 'builder', problem: `"${flag}" is not a builder`, fix: `Use --builder ${BUILDER_KINDS.join(' or --builder ')}.`})
+  }
+  return flag as BuilderKind
+}
+
+/** The table's values over the defaults; checkKind has validated every key already. */
+export function clusterBuilder(table: Record<string, unknown> | undefined): BuilderSettings {
+  const settings: BuilderSettings = {...DEFAULT_BUILDER_SETTINGS}
+  for (const [key, value] of Object.entries(table ?? {})) {
+    const check = BUILDER_KEYS[key]
+    // TOML tables come as objects without a prototype: copied, they compare and print like any other.
+    if (check) Object.assign(settings, {[check.field]: check.kind === 'list-table' ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, [...(v as string[])]])) : Array.isArray(value) ? [...value] : value})
+  }
+  return settings
 }
 
 export function checkKind(
@@ -229,6 +260,31 @@ export function checkKind(
       if (type !== 'a table') throw invalid(path, `must be a table, not ${type}`, `Write it as [environments.<name>.${key}] with KEY = "VALUE" lines.`)
       for (const [k, v] of Object.entries(value as object)) {
         if (typeof v === 'object' && v !== null) throw invalid([...path, k], 'must be a string, number or boolean', `Use dotted keys for nested values, e.g. "${k}.sub" = "x".`)
+      }
+      return
+    case 'builder':
+      if (typeof value !== 'string' || !(BUILDER_KINDS as readonly string[]).includes(value)) {
+        throw invalid(path, `${JSON.stringify(value)} is not a builder`, `Use ${BUILDER_KINDS.map(k => `builder = "${k}"`).join(' (Docker on this machine) or ')} (BuildKit in the cluster).`)
+      }
+      return
+    case 'cluster-builder':
+      if (type !== 'a table') throw invalid(path, `must be a table, not ${type}`, 'Write it as [environments.<name>.cluster-builder] with namespace, image, rootless, host-network, replicas, cache-size, storage-class, cpu and memory.')
+      for (const [k, v] of Object.entries(value as object)) {
+        const check = BUILDER_KEYS[k]
+        if (!check) {
+          const guess = suggest(k, Object.keys(BUILDER_KEYS))
+          throw invalid([...path, k], 'unknown key', `${guess ? `Did you mean "${guess}"? ` : ''}Valid keys: ${Object.keys(BUILDER_KEYS).join(', ')}.`)
+        }
+        const list = (x: unknown): boolean => Array.isArray(x) && x.every(i => typeof i === 'string')
+        const wrong =
+          check.kind === 'integer' ? !Number.isInteger(v)
+          : check.kind === 'string-list' ? !list(v)
+          : check.kind === 'list-table' ? typeof v !== 'object' || v === null || Array.isArray(v) || !Object.values(v).every(list)
+          : typeof v !== check.kind
+        const expected = {integer: 'a whole number', boolean: 'true or false', string: 'a string', 'string-list': 'a list of strings', 'list-table': 'a table of lists of strings'}[check.kind]
+        if (wrong) throw invalid([...path, k], `must be ${expected}, not ${JSON.stringify(v)}`, `Write it like ${check.example}.`)
+        const problem = check.valid?.(v as never)
+        if (problem) throw invalid([...path, k], problem, `Write it like ${check.example}.`)
       }
       return
     case 'watch':

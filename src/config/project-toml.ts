@@ -5,7 +5,7 @@ import {DraftError} from '../core/errors.js'
 import {findCycle} from '../project/graph.js'
 import {parseImageRef} from '../registry/image-ref.js'
 import {parseDuration} from '../util/duration.js'
-import {CONFIG_FILE, type ConfigOverrides, DEFAULT_ENV, type DeployConfig, type KeyKind, buildArgPairs, checkKind, readConfigFile, setPairs, suggest} from './draft-toml.js'
+import {CONFIG_FILE, type ConfigOverrides, DEFAULT_ENV, type DeployConfig, type KeyKind, buildArgPairs, builderKind, checkKind, clusterBuilder, readConfigFile, setPairs, suggest} from './draft-toml.js'
 
 /**
  * The draft.toml of a project: several services, each with its own folder, build and chart, that
@@ -56,6 +56,8 @@ const SHARED_KEYS: Record<string, KeyKind> = {
   set: 'table',
   watch: 'watch',
   ui: 'boolean',
+  builder: 'builder',
+  'cluster-builder': 'cluster-builder',
 }
 const SERVICE_KEYS: Record<string, KeyKind | 'port' | 'names'> = {
   path: 'string',
@@ -140,6 +142,9 @@ export function loadProject(dir: string, overrides: ProjectOverrides = {}, env: 
   const registry = (overrides.registry ?? str(section.registry, '')).replace(/^https?:\/\//, '').replace(/\/+$/, '')
   const kubeContext = overrides.kubeContext ?? str(section['kube-context'], '')
   const buildNetwork = overrides.buildNetwork ?? str(section['build-network'], '')
+  // One builder for every service of the environment: the cluster builder is shared anyway.
+  const builder = builderKind(overrides.builder, str(section.builder, 'local'))
+  const builderSettings = clusterBuilder(section['cluster-builder'] as Record<string, unknown> | undefined)
   const watchTable = (section.watch ?? {}) as Record<string, string>
   let flagTimeout: number | undefined
   if (overrides.timeout) {
@@ -266,6 +271,8 @@ export function loadProject(dir: string, overrides: ProjectOverrides = {}, env: 
         connect: false,
         // The project's one dashboard shows every service (ProjectConfig.ui).
         ui,
+        builder,
+        clusterBuilder: builderSettings,
         stateDir: join(root, '.draft', 'services', name),
         ...(prebuilt ? {prebuilt} : {}),
       },

@@ -379,6 +379,55 @@ const catalogue = {
     message: `${c.file} is not a dashboard snapshot: ${c.reason}`,
     fix: 'Give the JSON file that the dashboard\'s Save snapshot wrote (under .draft/snapshots/ of the app), as it was saved.',
   }),
+  CLUSTER_BUILDER_NEEDS_REGISTRY: (c: {context: string}): Advice => ({
+    message: `the cluster builder pushes what it builds to a registry, and none is set for context "${c.context}"`,
+    fix: 'Set `registry` in draft.toml or pass --registry HOST[:PORT][/NAMESPACE] (a registry the cluster can pull from), or build on this machine with --builder local.',
+  }),
+  BUILDER_FORBIDDEN: (c: {namespace: string; user: string; verb: string}): Advice => ({
+    message: `${c.user} may not ${c.verb} in namespace "${c.namespace}", which the cluster builder needs`,
+    fix: `Ask a cluster admin for a Role in "${c.namespace}" that allows create, get, patch and delete on namespaces (or an existing namespace), statefulsets, serviceaccounts, secrets and persistentvolumeclaims, get and list on pods and events, and create on pods/exec (src/cluster-builder/README.md lists it); or set namespace in [cluster-builder] of draft.toml to one you may use; or build on this machine with --builder local.`,
+  }),
+  BUILDER_NOT_READY: (c: {namespace: string; cause: 'image-pull' | 'resources' | 'security-policy' | 'crashed' | 'container-config' | 'timeout'; pod?: string; detail: string; image: string; rootless: boolean; details?: string[]}): Advice => {
+    const what = {
+      'image-pull': `the cluster cannot pull its image ${c.image}`,
+      resources: 'no node has room for it',
+      'security-policy': "the cluster's security policy refused its pod",
+      crashed: 'buildkitd does not stay up',
+      'container-config': 'its container cannot be created',
+      timeout: 'it is still not Ready',
+    }[c.cause]
+    const fix = {
+      'image-pull': `Make ${c.image} pullable from the nodes (a mirror or registry they reach, with an image pull secret), or set image in [cluster-builder] of draft.toml to a copy that is.`,
+      resources: 'Lower cpu or memory in [cluster-builder] of draft.toml, free or add capacity, or raise the namespace\'s quota.',
+      'security-policy': c.rootless
+        ? `The rootless builder needs seccomp and AppArmor "Unconfined" (Pod Security level "privileged" in "${c.namespace}": \`kubectl label namespace ${c.namespace} pod-security.kubernetes.io/enforce=privileged\`); ask a cluster admin to allow it there, or build on this machine with --builder local.`
+        : `rootless = false runs a privileged pod; ask a cluster admin to allow it in "${c.namespace}", use the default rootless = true, or build on this machine with --builder local.`,
+      crashed: c.rootless
+        ? 'Its last lines are above. When rootless mode cannot start (user namespaces off on the nodes, newuidmap not permitted), set rootless = false in [cluster-builder] where privileged pods are allowed, or build with --builder local.'
+        : 'Its last lines are above; `draft builder status` shows the pod. Fix what they say, or delete the builder (`draft builder delete`) and let the next up create it again.',
+      'container-config': `Check the pod with \`kubectl -n ${c.namespace} describe pod ${c.pod ?? ''}\`; \`draft builder delete\` lets the next up create the builder again.`,
+      timeout: `See \`draft builder status\` and \`kubectl -n ${c.namespace} describe pod ${c.pod ?? ''}\`, then run again.`,
+    }[c.cause]
+    return {message: `the cluster builder in namespace "${c.namespace}" is not Ready: ${what}${c.detail ? ` (${c.detail})` : ''}`, fix}
+  },
+  BUILDER_LOST: (c: {namespace: string; pod: string; reason: string}): Advice => ({
+    message: `the builder pod ${c.pod} (namespace "${c.namespace}") went away during the build: ${c.reason}`,
+    fix: 'This build is lost; run again (with --watch, the next save does): draft waits until the builder is back. If it keeps happening, `draft builder status` shows why (eviction, out of memory: set memory in [cluster-builder]).',
+  }),
+  BUILDER_REGISTRY_UNREACHABLE: (c: {registry: string; namespace: string; reason: string; hostNetwork: boolean}): Advice => ({
+    message: `the builder in the cluster cannot reach registry ${c.registry}: ${c.reason}`,
+    fix: c.hostNetwork
+      ? `The builder pushes from the node it runs on; make ${c.registry} reachable from there, or set registry to an address the cluster reaches.`
+      : `The builder pushes from inside the cluster, where ${/^(localhost|127\.|\[::1\])/.test(c.registry) ? `${c.registry} is the builder pod itself` : `${c.registry} is not reachable`}. Set registry to an address pods reach (a registry Service, or its cluster-side name), or set host-network = true in [cluster-builder] when the registry listens on the node.`,
+  }),
+  BUILDER_STILL_THERE: (c: {what: string; seconds: number}): Advice => ({
+    message: `${c.what} is still there after ${c.seconds}s`,
+    fix: 'Something holds it (a finalizer, a volume that is not released): `kubectl get all,pvc -n NAMESPACE` shows what; run the command again once it is gone.',
+  }),
+  BUILDER_EXEC_FAILED: (c: {namespace: string; pod: string; reason: string}): Advice => ({
+    message: `the builder pod ${c.pod} (namespace "${c.namespace}") could not run the build: ${c.reason}`,
+    fix: 'The builder image needs sh, tar, sha256sum and buildctl (the official moby/buildkit images have them); check image in [cluster-builder], or `draft builder delete` and run again.',
+  }),
 } as const
 
 export type ErrorCode = keyof typeof catalogue

@@ -4,11 +4,11 @@ import type {Readable} from 'node:stream'
 
 import type Dockerode from 'dockerode'
 
+import {BuildFailure} from '../core/build-failure.js'
 import {DraftError} from '../core/errors.js'
-import {decodeStatus, stepPosition} from './buildkit-status.js'
+import {SolveTracker, decodeStatus} from './buildkit-status.js'
 import {dockerUnavailable, pushFailure} from './docker-errors.js'
 import type {
-  BuildProgress,
   BuildRequest,
   BuildResult,
   ContainerSpec,
@@ -221,57 +221,30 @@ export class DockerodeEngine implements DockerEngine {
 }
 
 export async function followBuildKit(stream: Readable, request: BuildRequest): Promise<Omit<BuildResult, 'builder'>> {
-  const vertexes = new Map<string, {name: string; cached: boolean; completed: boolean; error: string}>()
-  const logsByVertex = new Map<string, string[]>()
+  const tracker = new SolveTracker({
+    ...(request.onProgress ? {onProgress: request.onProgress} : {}),
+    ...(request.onLog ? {onLog: request.onLog} : {}),
+  })
   let imageId = ''
-  let current = ''
-  let failure: {step: string; reason: string} | undefined
   await followLines(stream, request.signal, message => {
     if (message.id === 'moby.image.id') {
       imageId = (message.aux as {ID?: string}).ID ?? imageId
       return
     }
     if (message.id === 'moby.buildkit.trace' && typeof message.aux === 'string') {
-      const status = decodeStatus(Buffer.from(message.aux, 'base64'))
-      for (const v of status.vertexes) {
-        const known = vertexes.get(v.digest) ?? {name: v.name, cached: false, completed: false, error: ''}
-        Object.assign(known, {name: v.name || known.name, cached: known.cached || v.cached, completed: known.completed || v.completed, error: v.error || known.error})
-        vertexes.set(v.digest, known)
-        if (v.error) failure ??= {step: known.name, reason: v.error}
-        if (v.started && !v.completed && known.name && known.name !== current) {
-          current = known.name
-          request.onProgress?.({step: known.name, ...stepPosition(known.name)} satisfies BuildProgress)
-        }
-        if (v.completed) request.onLog?.(`${v.cached ? 'CACHED ' : 'DONE '}${known.name}`)
-      }
-      for (const log of status.logs) {
-        const lines = log.message.split('\n').filter(l => l.trim())
-        const list = logsByVertex.get(log.vertex) ?? []
-        list.push(...lines)
-        if (list.length > 200) list.splice(0, list.length - 200)
-        logsByVertex.set(log.vertex, list)
-        const name = vertexes.get(log.vertex)?.name ?? ''
-        for (const line of lines) request.onLog?.(`${name ? `${name}: ` : ''}${line}`)
-      }
+      tracker.update(decodeStatus(Buffer.from(message.aux, 'base64')))
       return
     }
     if (message.error || message.errorDetail) {
-      const reason = message.errorDetail?.message ?? message.error ?? 'unknown error'
-      request.onLog?.(`ERROR ${reason}`)
-      failure ??= {step: current || 'the build', reason}
-      failure = {...failure, reason: failure.reason || reason}
+      tracker.fail(message.errorDetail?.message ?? message.error ?? 'unknown error')
       return
     }
     if (message.stream) for (const line of message.stream.split('\n').filter(Boolean)) request.onLog?.(line)
   })
-  if (failure) {
-    const digest = [...vertexes.entries()].find(([, v]) => v.name === failure!.step)?.[0]
-    const tail = (digest ? logsByVertex.get(digest) : undefined)?.slice(-15) ?? []
-    throw new BuildFailure(failure.step, failure.reason, tail)
-  }
+  const failure = tracker.failure()
+  if (failure) throw failure
   if (!imageId) throw new BuildFailure('the end of the build', 'the engine reported no image id', [])
-  const steps = [...vertexes.values()].filter(v => /^\[.*\d+\/\d+\]/.test(v.name))
-  return {imageId, steps: steps.length, cachedSteps: steps.filter(v => v.cached).length}
+  return {imageId, ...tracker.counts()}
 }
 
 export async function followClassic(stream: Readable, request: BuildRequest): Promise<Omit<BuildResult, 'builder'>> {
@@ -308,12 +281,7 @@ export async function followClassic(stream: Readable, request: BuildRequest): Pr
   return {imageId, steps, cachedSteps: cached}
 }
 
-/** A failed build: the step, the engine's reason and the step's last output lines. */
-export class BuildFailure extends Error {
-  constructor(readonly step: string, readonly reason: string, readonly tail: string[]) {
-    super(`${step}: ${reason}`)
-  }
-}
+export {BuildFailure}
 
 /** Read a JSON-lines stream from the engine; a throw from the handler stops it and rejects. */
 function followLines(stream: Readable, signal: AbortSignal | undefined, handle: (message: StreamMessage) => void): Promise<void> {

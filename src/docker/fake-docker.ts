@@ -1,7 +1,7 @@
+import {BuildFailure} from '../core/build-failure.js'
 import {DraftError} from '../core/errors.js'
 import type {BuildRequest, BuildResult, ContainerSpec, DockerEngine, EngineInfo, PushRequest} from './docker-engine.js'
 import {dockerUnavailable} from './docker-errors.js'
-import {BuildFailure} from './dockerode-engine.js'
 
 const HOST = 'unix:///fake.sock'
 

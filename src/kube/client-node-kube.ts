@@ -1,9 +1,9 @@
 import type * as k8s from './kubernetes-client.js'
 
 import {DraftError} from '../core/errors.js'
-import type {ContainerState, DeploymentState, EventState, Kube, KubeTarget, LocalRegistryHosting, PodChange, PodState, PortState} from './kube.js'
+import type {ContainerState, DeploymentState, EventState, Kube, KubeObject, KubeTarget, LocalRegistryHosting, ObjectRef, PodChange, PodState, PortState} from './kube.js'
 import {type KubeClient, type LoadedKubeConfig, loadKubeConfig} from './kube-config.js'
-import {kubeError, statusOf as status} from './kube-errors.js'
+import {bodyMessage, kubeError, statusOf as status} from './kube-errors.js'
 
 /** The real Kubernetes API, through @kubernetes/client-node (loaded lazily: it is heavy). */
 export class ClientNodeKube implements Kube {
@@ -254,6 +254,73 @@ export class ClientNodeKube implements Kube {
     return names
   }
 
+  async applyObject(object: KubeObject, fieldManager = 'draft'): Promise<void> {
+    const api = this.objects()
+    try {
+      await api.patch(object as k8s.KubernetesObject, undefined, undefined, fieldManager, true, this.k.PatchStrategy.ServerSideApply)
+    } catch (error) {
+      throw this.objectFailure(error, object.metadata.namespace, `create or update ${plural(object.kind)}`)
+    }
+  }
+
+  async patchObject(ref: ObjectRef, patch: object): Promise<boolean> {
+    // The patch's own metadata (annotations, labels) goes in beside the name the library routes by.
+    const {metadata, ...rest} = patch as {metadata?: object}
+    const body = {apiVersion: ref.apiVersion, kind: ref.kind, ...rest, metadata: {...metadata, name: ref.name, ...(ref.namespace ? {namespace: ref.namespace} : {})}}
+    try {
+      await this.objects().patch(body as k8s.KubernetesObject, undefined, undefined, 'draft', undefined, this.k.PatchStrategy.MergePatch)
+      return true
+    } catch (error) {
+      if (status(error) === 404) return false
+      throw this.objectFailure(error, ref.namespace, `update ${plural(ref.kind)}`)
+    }
+  }
+
+  async readObject(ref: ObjectRef): Promise<KubeObject | undefined> {
+    try {
+      return (await this.objects().read({apiVersion: ref.apiVersion, kind: ref.kind, metadata: {name: ref.name, ...(ref.namespace ? {namespace: ref.namespace} : {})}})) as unknown as KubeObject
+    } catch (error) {
+      if (status(error) === 404) return undefined
+      throw this.objectFailure(error, ref.namespace, `read ${plural(ref.kind)}`)
+    }
+  }
+
+  async listObjects(apiVersion: string, kind: string, namespace: string, selector: string): Promise<KubeObject[]> {
+    try {
+      const list = await this.objects().list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, selector)
+      // A list's items carry neither apiVersion nor kind.
+      return list.items.map(item => ({...(item as unknown as KubeObject), apiVersion, kind}))
+    } catch (error) {
+      if (status(error) === 404) return []
+      throw this.objectFailure(error, namespace, `list ${plural(kind)}`)
+    }
+  }
+
+  async deleteObject(ref: ObjectRef): Promise<boolean> {
+    try {
+      await this.objects().delete({apiVersion: ref.apiVersion, kind: ref.kind, metadata: {name: ref.name, ...(ref.namespace ? {namespace: ref.namespace} : {})}}, undefined, undefined, undefined, undefined, 'Background')
+      return true
+    } catch (error) {
+      if (status(error) === 404) return false
+      throw this.objectFailure(error, ref.namespace, `delete ${plural(ref.kind)}`)
+    }
+  }
+
+  private objectApi?: k8s.KubernetesObjectApi
+  private objects(): k8s.KubernetesObjectApi {
+    this.objectApi ??= this.k.KubernetesObjectApi.makeApiClient(this.config)
+    return this.objectApi
+  }
+
+  private objectFailure(error: unknown, namespace: string | undefined, verb: string): DraftError {
+    if (status(error) === 403) {
+      // Creating in a namespace that is being deleted is refused with 403 and this reason.
+      if (/because it is being terminated/.test(bodyMessage(error))) return new DraftError('NAMESPACE_TERMINATING', {namespace: namespace ?? ''})
+      return new DraftError('NAMESPACE_FORBIDDEN', {namespace: namespace ?? '(cluster-wide)', user: this.resolved.user, verb})
+    }
+    return this.unreachable(error)
+  }
+
   private unreachable(error: unknown): DraftError {
     return kubeError(error, this.resolved)
   }
@@ -318,6 +385,9 @@ function toPod(p: k8s.V1Pod): PodState {
     name: p.metadata?.name ?? '',
     phase: p.status?.phase ?? 'Unknown',
     templateHash: p.metadata?.labels?.['pod-template-hash'] ?? '',
+    ...(p.metadata?.labels?.['controller-revision-hash'] ? {revision: p.metadata.labels['controller-revision-hash']} : {}),
+    ...(p.spec?.nodeName ? {node: p.spec.nodeName} : {}),
+    ...(p.metadata?.uid ? {uid: p.metadata.uid} : {}),
     image: p.spec?.containers[0]?.image ?? '',
     conditions: conditions(p.status?.conditions),
     containers: (p.status?.containerStatuses ?? []).map(containerState),
@@ -329,3 +399,6 @@ function toPod(p: k8s.V1Pod): PodState {
     ...(p.metadata?.annotations ? {annotations: p.metadata.annotations} : {}),
   }
 }
+
+/** "StatefulSet" -> "StatefulSets", for messages like "may not create or update StatefulSets". */
+const plural = (kind: string): string => (kind.endsWith('s') ? `${kind}es` : `${kind}s`)

@@ -1,5 +1,5 @@
 import {DraftError} from '../core/errors.js'
-import type {DeploymentState, EventState, Kube, KubeTarget, LocalRegistryHosting, PodChange, PodState} from './kube.js'
+import type {DeploymentState, EventState, Kube, KubeObject, KubeTarget, LocalRegistryHosting, ObjectRef, PodChange, PodState} from './kube.js'
 import {kubeError} from './kube-errors.js'
 
 /**
@@ -31,6 +31,12 @@ export class FakeKube implements Kube {
   newestHash = 'abc123'
   /** The next this many lists fail as if the API server were down. */
   failLists = 0
+  /** Objects of the generic calls, by `apiVersion/kind/namespace/name`. */
+  readonly objects = new Map<string, KubeObject>()
+  /** Kinds the user may not create or update (the generic apply answers 403 for them). */
+  readonly forbiddenKinds = new Set<string>()
+  /** Every generic apply, patch and delete, in order: `apply StatefulSet ns/name`. */
+  readonly objectLog: string[] = []
   private readonly watches = new Set<{onChange: (change: PodChange) => void; fail: (error: Error) => void}>()
 
   constructor(private readonly resolved: KubeTarget = {context: 'fake', cluster: 'fake', server: 'https://127.0.0.1:6443', user: 'tester', kubeconfig: '/fake/kubeconfig'}) {}
@@ -219,4 +225,55 @@ export class FakeKube implements Kube {
     this.reachable()
     if (this.unreadableNamespaces.has(namespace)) throw new DraftError('NAMESPACE_FORBIDDEN', {namespace, user: this.resolved.user, verb})
   }
+
+  async applyObject(object: KubeObject, fieldManager = 'draft'): Promise<void> {
+    const namespace = object.metadata.namespace
+    this.reachable()
+    if (this.forbiddenKinds.has(object.kind) || (namespace && this.forbiddenNamespaces.has(namespace))) {
+      throw new DraftError('NAMESPACE_FORBIDDEN', {namespace: namespace ?? '(cluster-wide)', user: this.resolved.user, verb: `create or update ${object.kind}s`})
+    }
+    this.objectLog.push(`apply ${object.kind} ${namespace ? `${namespace}/` : ''}${object.metadata.name}${fieldManager === 'draft' ? '' : ` (${fieldManager})`}`)
+    const key = objectKey(object.apiVersion, object.kind, object.metadata.name, namespace)
+    const existing = this.objects.get(key)
+    const merged = structuredClone(object)
+    if (existing) merged.metadata = {...existing.metadata, ...merged.metadata}
+    this.objects.set(key, merged)
+    if (object.kind === 'Namespace') this.namespaces.add(object.metadata.name)
+  }
+
+  async patchObject(ref: ObjectRef, patch: object): Promise<boolean> {
+    const key = objectKey(ref.apiVersion, ref.kind, ref.name, ref.namespace)
+    const existing = this.objects.get(key)
+    this.objectLog.push(`patch ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`)
+    if (!existing) return false
+    const metadata = (patch as {metadata?: {annotations?: Record<string, string>}}).metadata
+    if (metadata?.annotations) existing.metadata.annotations = {...existing.metadata.annotations, ...metadata.annotations}
+    return true
+  }
+
+  async readObject(ref: ObjectRef): Promise<KubeObject | undefined> {
+    this.reachable()
+    const found = this.objects.get(objectKey(ref.apiVersion, ref.kind, ref.name, ref.namespace))
+    return found ? structuredClone(found) : undefined
+  }
+
+  async listObjects(apiVersion: string, kind: string, namespace: string, selector: string): Promise<KubeObject[]> {
+    const wanted = selector.split(',').filter(Boolean).map(pair => pair.split('='))
+    return [...this.objects.values()]
+      .filter(o => o.apiVersion === apiVersion && o.kind === kind && o.metadata.namespace === namespace)
+      .filter(o => wanted.every(([k, v]) => o.metadata.labels?.[k!] === v))
+      .map(o => structuredClone(o))
+  }
+
+  async deleteObject(ref: ObjectRef): Promise<boolean> {
+    this.objectLog.push(`delete ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`)
+    const deleted = this.objects.delete(objectKey(ref.apiVersion, ref.kind, ref.name, ref.namespace))
+    if (ref.kind === 'Namespace') {
+      for (const [key, o] of this.objects) if (o.metadata.namespace === ref.name) this.objects.delete(key)
+      this.namespaces.delete(ref.name)
+    }
+    return deleted
+  }
 }
+
+const objectKey = (apiVersion: string, kind: string, name: string, namespace?: string): string => `${apiVersion}/${kind}/${namespace ?? ''}/${name}`

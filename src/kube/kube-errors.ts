@@ -26,7 +26,8 @@ export function statusOf(error: unknown): number | undefined {
   return typeof code === 'number' ? code : typeof statusCode === 'number' ? statusCode : undefined
 }
 
-function bodyMessage(error: unknown): string {
+/** The API's own message of a failed call, as ": message", or nothing. */
+export function bodyMessage(error: unknown): string {
   const body = (error as {body?: unknown}).body
   try {
     const message = (typeof body === 'string' ? (JSON.parse(body) as {message?: string}) : (body as {message?: string}))?.message

@@ -59,6 +59,12 @@ export interface PodState {
   containers: ContainerState[]
   /** Deleted (metadata.deletionTimestamp is set), and waiting for its containers to stop. */
   terminating?: boolean
+  /** A StatefulSet's pod: the controller revision it was made from (label controller-revision-hash). */
+  revision?: string
+  /** The node it runs on, once scheduled. */
+  node?: string
+  /** metadata.uid: a pod made again under the same name (a StatefulSet's) has a new one. */
+  uid?: string
   /** metadata.creationTimestamp (RFC 3339). */
   created?: string
   /** The containers of the spec, in order (statuses are missing until the pod is scheduled). */
@@ -68,6 +74,22 @@ export interface PodState {
   initContainers?: ContainerState[]
   /** metadata.annotations (draft reads its own: live update writes what it synced there). */
   annotations?: Record<string, string>
+}
+
+/** Any Kubernetes object, as JSON: what the generic calls apply, read and delete. */
+export interface KubeObject {
+  apiVersion: string
+  kind: string
+  metadata: {name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [key: string]: unknown}
+  [key: string]: unknown
+}
+
+/** Names an object: its kind (with apiVersion), and its namespace unless it is cluster-wide. */
+export interface ObjectRef {
+  apiVersion: string
+  kind: string
+  name: string
+  namespace?: string
 }
 
 /** A change seen by a pod watch. */
@@ -123,4 +145,18 @@ export interface Kube {
   annotatePod(namespace: string, pod: string, annotations: Record<string, string>): Promise<void>
   /** Deletes the Secrets that match a label selector; returns their names. */
   deleteSecrets(namespace: string, selector: string): Promise<string[]>
+  /**
+   * Server-side apply: creates the object or brings the fields this manager owns to these values.
+   * Throws NAMESPACE_FORBIDDEN ("create or update <Kind>s") on a 403, NAMESPACE_TERMINATING when the
+   * namespace is being deleted.
+   */
+  applyObject(object: KubeObject, fieldManager?: string): Promise<void>
+  /** A JSON merge patch of an existing object; false when it does not exist. */
+  patchObject(ref: ObjectRef, patch: object): Promise<boolean>
+  /** The object, or undefined when it does not exist. Throws NAMESPACE_FORBIDDEN on a 403. */
+  readObject(ref: ObjectRef): Promise<KubeObject | undefined>
+  /** The objects of a kind that match a label selector. */
+  listObjects(apiVersion: string, kind: string, namespace: string, selector: string): Promise<KubeObject[]>
+  /** Deletes the object (its dependents in the background); false when it was not there. */
+  deleteObject(ref: ObjectRef): Promise<boolean>
 }

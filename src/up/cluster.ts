@@ -39,8 +39,11 @@ export function recognizeCluster(target: Pick<KubeTarget, 'context' | 'cluster' 
 }
 
 export type Delivery =
-  /** Push to `pushRepository`; the cluster pulls `pullRepository` (they differ behind KEP-1755). */
-  | {mode: 'registry'; registry: string; pushRepository: string; pullRepository: string; reason: string}
+  /**
+   * Push to `pushRepository`; the cluster pulls `pullRepository` (they differ behind KEP-1755), and a
+   * builder in the cluster pushes to `inClusterRepository` when the registry has a name there.
+   */
+  | {mode: 'registry'; registry: string; pushRepository: string; pullRepository: string; inClusterRepository?: string; reason: string}
   /** The cluster sees the engine's images: no push. */
   | {mode: 'local-images'; pullRepository: string; reason: string}
   /** Build locally, then copy the image in with the cluster's tool. */
@@ -64,6 +67,7 @@ export function chooseDelivery(input: {registry: string; image: string; cluster:
       registry: hosting.host,
       pushRepository: `${hosting.host}/${image}`,
       pullRepository: `${pull}/${image}`,
+      ...(hosting.hostFromClusterNetwork ? {inClusterRepository: `${hosting.hostFromClusterNetwork}/${image}`} : {}),
       reason: `the cluster's local registry (ConfigMap kube-public/local-registry-hosting: ${hosting.host})`,
     }
   }

@@ -5,8 +5,10 @@ import {join, relative} from 'node:path'
 import type {DeployConfig} from '../config/draft-toml.js'
 import {DraftError} from '../core/errors.js'
 import type {Emit, Stage} from '../core/events.js'
-import type {DockerEngine, RegistryAuth} from '../docker/docker-engine.js'
-import {BuildFailure} from '../docker/dockerode-engine.js'
+import type {ClusterBuilder} from '../cluster-builder/cluster-builder.js'
+import type {BuilderKind} from '../cluster-builder/settings.js'
+import type {DockerEngine} from '../docker/docker-engine.js'
+import {BuildFailure} from '../core/build-failure.js'
 import {describeSource, type Git} from '../git/git.js'
 import type {Helm, HelmRelease} from '../helm/helm.js'
 import type {Kube} from '../kube/kube.js'
@@ -20,13 +22,17 @@ import {formatBytes} from '../util/format.js'
 import {linkSignals, sleep} from '../util/signals.js'
 import {type ClusterInfo, type Delivery, chooseDelivery, recognizeCluster} from './cluster.js'
 import type {ContextProvider, PreparedContext} from './context-provider.js'
+import {ClusterImageBuilder, type ImageBuilder, type ImageBuildRequest, type ImageBuildResult, LocalImageBuilder} from './image-builder.js'
 import {formatRecord, parseRecord, rollbackSource} from './record.js'
 import {containerPortOf, waitForRollout} from './rollout-wait.js'
 import {type ServiceTarget, serviceIn} from './service.js'
 import {StageClock} from './stages.js'
 
 export interface UpDependencies {
+  /** The local builder's engine; asked only when an image is built or looked up on this machine. */
   docker: DockerEngine
+  /** BuildKit in the cluster, for `builder = "cluster"`. */
+  clusterBuilder?: ClusterBuilder
   registry: Registry
   credentials: CredentialStore
   helm: Helm
@@ -83,6 +89,8 @@ export interface UpResult {
   /** How the image reached the cluster; `prebuilt`: an image deployed as it is (a service's `image`). */
   delivery: Delivery['mode'] | 'prebuilt'
   cluster: ClusterInfo['kind']
+  /** Where the image was (or would have been) built. */
+  builder: BuilderKind
   built: boolean
   pushed: boolean
   /** Nothing changed: same image, chart and values as the deployed revision, so no new revision. */
@@ -108,10 +116,20 @@ export class UpEngine {
   private readonly now: () => number
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>
 
+  private readonly builders: {local: ImageBuilder; cluster?: ImageBuilder}
+
   constructor(private readonly deps: UpDependencies) {
     this.env = deps.env ?? process.env
     this.now = deps.now ?? (() => performance.now())
     this.sleep = deps.sleep ?? sleep
+    this.builders = {local: new LocalImageBuilder(deps.docker), ...(deps.clusterBuilder ? {cluster: new ClusterImageBuilder(deps.clusterBuilder)} : {})}
+  }
+
+  /** The builder draft.toml (or --builder) names; chosen per run, so a --watch session follows an edit of draft.toml. */
+  private builderFor(config: DeployConfig): ImageBuilder {
+    const builder = this.builders[config.builder]
+    if (!builder) throw new Error(`no ${config.builder} builder in the up engine's dependencies`)
+    return builder
   }
 
   async run(config: DeployConfig, options: UpOptions): Promise<UpResult> {
@@ -124,7 +142,8 @@ export class UpEngine {
   }
 
   private async deploy(config: DeployConfig, options: UpOptions): Promise<UpResult> {
-    const {docker, kube, helm, registry, credentials} = this.deps
+    const {kube, helm, registry, credentials} = this.deps
+    const builder = this.builderFor(config)
     const clock = new StageClock(options.emit, this.now)
     const signal = options.signal
     const checkAbort = (stage: string): void => {
@@ -154,6 +173,8 @@ export class UpEngine {
     deployedStatus.catch(() => undefined)
     if (config.prebuilt) return this.deployPrebuilt(config, config.prebuilt, {clock, options, deployedStatus, cluster: cluster.kind})
     const delivery = chooseDelivery({registry: config.registry, image: config.image, cluster, hosting: connected.hosting})
+    // The cluster builder pushes from inside the cluster: without a registry its image would go nowhere.
+    if (builder.kind === 'cluster' && delivery.mode !== 'registry') throw new DraftError('CLUSTER_BUILDER_NEEDS_REGISTRY', {context: target.context})
     if (delivery.mode === 'none') throw new DraftError('NO_REGISTRY', {context: target.context})
     checkAbort('connect')
 
@@ -167,7 +188,7 @@ export class UpEngine {
         const previous = options.previous
         const unchanged = previous !== undefined && previous.tag === context.tag && previous.fingerprint === fingerprint
         if (unchanged || delivery.mode !== 'registry') {
-          return {context, pushRef, fingerprint, unchanged, auth: undefined, present: unchanged || (await docker.imageExists(pushRef))}
+          return {context, pushRef, fingerprint, unchanged, auth: undefined, present: unchanged || (await builder.hasImage(pushRef))}
         }
         const auth = await credentials.forRegistry(delivery.registry)
         await registry.access(delivery.registry, auth, {signal})
@@ -188,30 +209,27 @@ export class UpEngine {
     let pushed = false
     let digest: string | undefined
     let buildLog: string | undefined
+    let buildResult: ImageBuildResult | undefined
     if (present && !options.rebuild) {
       clock.skip('build', delivery.mode === 'registry' ? `${pushRef} is already in the registry` : `${pushRef} is already built`)
     } else {
-      buildLog = await this.build(config, context, pushRef, clock, options)
+      // A builder in the cluster pushes to the registry by the name it has there (KEP-1755), with the same credentials.
+      const repository = delivery.mode === 'registry' ? (builder.kind === 'cluster' ? (delivery.inClusterRepository ?? delivery.pushRepository) : delivery.pushRepository) : undefined
+      const push = repository ? {ref: `${repository}:${context.tag}`, registry: repository.split('/')[0]!, ...(auth ? {credentials: auth} : {})} : undefined
+      ;({logPath: buildLog, result: buildResult} = await this.build(config, builder, context, pushRef, clock, options, push))
       built = true
     }
     if (delivery.mode === 'registry') {
       if (present && !built) clock.skip('push', 'nothing to push')
-      else {
+      else if (buildResult?.pushed) {
+        const done = buildResult.pushed
+        digest = await clock.run('push', `pushed by the builder in the cluster`, async () => done.digest, d => `${pushRef} (${d.slice(0, 19)}), as part of the build${done.ms !== undefined ? ` (${formatMs(done.ms)} of it)` : ''}`)
+        pushed = true
+      } else {
         digest = await clock.run(
           'push',
           `pushing ${pushRef}`,
-          async progress => {
-            const result = await docker.push({
-              ref: pushRef,
-              ...(auth ? {auth: registryAuth(delivery.registry, auth)} : {}),
-              signal,
-              onProgress: p => {
-                // Layers announce themselves before their sizes are known; a 0-byte total says nothing.
-                if (p.bytesTotal > 0) progress({message: `${p.layersDone}/${p.layers} layers, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal})
-              },
-            })
-            return result.digest
-          },
+          async progress => (await builder.push({ref: pushRef, registry: delivery.registry, ...(auth ? {credentials: auth} : {}), ...(signal ? {signal} : {}), progress})).digest,
           d => `${pushRef} (${d.slice(0, 19)})`,
         )
         pushed = true
@@ -264,6 +282,7 @@ export class UpEngine {
       context: {files: context.files, bytes: context.bytes},
       delivery: delivery.mode,
       cluster: cluster.kind,
+      builder: builder.kind,
       built,
       pushed,
       upToDate: deployed.upToDate,
@@ -384,6 +403,7 @@ export class UpEngine {
       context: {files: 0, bytes: 0},
       delivery: 'prebuilt',
       cluster: input.cluster,
+      builder: config.builder,
       built: false,
       pushed: false,
       upToDate: deployed.upToDate,
@@ -395,7 +415,15 @@ export class UpEngine {
     }
   }
 
-  private async build(config: DeployConfig, context: PreparedContext, ref: string, clock: StageClock, options: UpOptions): Promise<string> {
+  private async build(
+    config: DeployConfig,
+    builder: ImageBuilder,
+    context: PreparedContext,
+    ref: string,
+    clock: StageClock,
+    options: UpOptions,
+    push: ImageBuildRequest['push'],
+  ): Promise<{logPath: string; result: ImageBuildResult}> {
     const logPath = join(stateDirFor(config, 'logs'), 'build.log')
     const log = createWriteStream(logPath)
     const {signal, dispose} = linkSignals(options.signal, options.buildSignal)
@@ -406,22 +434,18 @@ export class UpEngine {
         giveBack = await options.gates.build()
         if (signal?.aborted) throw new DraftError('ABORTED', {stage: 'the wait for a build slot'})
       }
-      await clock.run(
+      const result = await clock.run(
         'build',
-        `building ${ref}`,
+        `building ${ref}${builder.kind === 'cluster' ? ' in the cluster' : ''}`,
         async progress => {
-          const engine = await this.deps.docker.info()
-          progress({message: `docker ${engine.serverVersion} at ${engine.host}, ${engine.buildkit ? 'BuildKit' : 'the classic builder'}`})
           try {
-            return await this.deps.docker.build({
-              context: context.open(signal),
-              dockerfile: context.dockerfile,
-              tags: [ref],
-              buildArgs: config.buildArgs,
-              ...(config.target ? {target: config.target} : {}),
-              ...(config.buildNetwork ? {networkMode: config.buildNetwork} : {}),
-              signal,
-              onProgress: p => progress({message: p.step, ...(p.index ? {step: p.index} : {}), ...(p.total ? {steps: p.total} : {})}),
+            return await builder.build({
+              config,
+              context,
+              ref,
+              ...(push ? {push} : {}),
+              ...(signal ? {signal} : {}),
+              progress,
               onLog: line => {
                 log.write(`${line}\n`)
                 options.onBuildLine?.(line)
@@ -434,14 +458,14 @@ export class UpEngine {
             throw error
           }
         },
-        r => `${r.builder === 'buildkit' ? 'BuildKit' : 'classic'}: ${r.steps} steps, ${r.cachedSteps} cached`,
+        r => `${r.engine === 'buildkit' ? 'BuildKit' : 'classic'}${builder.kind === 'cluster' ? ' in the cluster' : ''}: ${r.steps} steps, ${r.cachedSteps} cached`,
       )
+      return {logPath, result}
     } finally {
       giveBack?.()
       dispose()
       await new Promise<void>(resolve => log.end(resolve))
     }
-    return logPath
   }
 
   private async waitForRollout(config: DeployConfig, release: HelmRelease, clock: StageClock, signal?: AbortSignal): Promise<void> {
@@ -487,9 +511,4 @@ function walk(dir: string): string[] {
   return out
 }
 
-function registryAuth(host: string, found: FoundCredentials): RegistryAuth {
-  const c = found.credentials
-  return c.kind === 'basic'
-    ? {username: c.username, password: c.password, serveraddress: host}
-    : {username: c.username ?? '<token>', password: c.identityToken, serveraddress: host}
-}
+const formatMs = (ms: number): string => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`)

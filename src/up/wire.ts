@@ -1,3 +1,4 @@
+import {KubeBuildKit} from '../cluster-builder/kube-buildkit.js'
 import type {DeployConfig} from '../config/draft-toml.js'
 import {DockerodeEngine} from '../docker/dockerode-engine.js'
 import {GitCli} from '../git/git-cli.js'
@@ -16,13 +17,15 @@ export async function realDependencies(config: DeployConfig, env: NodeJS.Process
   const runner = new ExecaRunner()
   const loaded = await loadKubeConfig(config.kubeContext || undefined, env)
   const kube = new ClientNodeKube(loaded)
+  const streams = new ClientNodePodStreams(loaded)
   return {
     docker: new DockerodeEngine(env),
+    clusterBuilder: new KubeBuildKit(kube, streams),
     registry: new HttpRegistry(),
     credentials: new DockerCredentialStore({env}),
     helm: new HelmCli(runner, {cluster: kube.target()}),
     kube,
-    streams: new ClientNodePodStreams(loaded),
+    streams,
     runner,
     contexts: new BuildContextProvider(),
     git: new GitCli(runner),

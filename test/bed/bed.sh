@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test bed: Docker Engine, two registries, a Kubernetes control plane with a kwok node, helm,
 # kubeconform and local base images, all on 127.0.0.1. See test/bed/README.md.
-#   bed.sh up | status | down | env | leftovers | tools | images [REF...]
+#   bed.sh up | status | down | env | leftovers | tools | images [REF...] | buildkit
 set -euo pipefail
 
 BED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -12,6 +12,7 @@ BED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$BED_DIR/lib/kube.sh"
 . "$BED_DIR/lib/node.sh"
 . "$BED_DIR/images/build.sh"
+. "$BED_DIR/lib/buildkit.sh"
 
 status_line() { printf '  %-24s %-28s %-40s %s\n' "$1" "$2" "$3" "$4"; }
 down_or_dead() {
@@ -33,6 +34,11 @@ cmd_up() {
   if [ "${DRAFT_BED_SKIP_IMAGES:-}" != 1 ]; then
     step "base images" images_ensure_default
     step "images the node runs as they are, in its docker.io mirror" images_mirror
+    # After the base images: the stand-in builds FROM the Debian one, and the images a build in the
+    # cluster pulls are mirrored from what the step above built.
+    if [ "${DRAFT_BED_SKIP_BUILDKIT:-}" != 1 ]; then
+      step "BuildKit $BED_BUILDKIT_VERSION for the cluster builder, and the base images it pulls" buildkit_ensure
+    fi
   fi
   step "default ServiceAccount and kube-root-ca.crt" kube_settle
   log "bed is up in $(elapsed "$t0"). Use it with: eval \"\$(npm run -s bed:env)\""
@@ -65,6 +71,7 @@ cmd_status() {
   kube_status
   node_status
   tools_status
+  buildkit_status
   if [ -f "$BED_RUN/base-images.txt" ]; then
     local n_ok n_bad
     n_ok=$(grep -c '^ok ' "$BED_RUN/base-images.txt" || true)
@@ -118,5 +125,7 @@ case ${1:-} in
   leftovers) cmd_leftovers ;;
   tools) need_root; step tools tools_ensure ;;
   images) shift; need_root; docker_up; images_build "$@" ;;
-  *) echo "usage: $0 up|status|down|env|leftovers|tools|images [REF...]" >&2; exit 2 ;;
+  # What bed:up does for the cluster builder, on a bed that is up (it only adds to the registry).
+  buildkit) need_root; step "BuildKit $BED_BUILDKIT_VERSION for the cluster builder" buildkit_ensure ;;
+  *) echo "usage: $0 up|status|down|env|leftovers|tools|images [REF...]|buildkit" >&2; exit 2 ;;
 esac

@@ -3,6 +3,7 @@ import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 
+import {DEFAULT_BUILDER_SETTINGS} from '../../../src/cluster-builder/settings.js'
 import {loadConfig} from '../../../src/config/draft-toml.js'
 import {DraftError, describeError} from '../../../src/core/errors.js'
 import {formatProblem, loadPacks} from '../../../src/pack-model/registry.js'
@@ -157,6 +158,54 @@ describe('loadConfig (draft.toml)', () => {
     assert.match(problem(() => loadConfig(dir, {}, {})).message, /:7: environments\.development\.ui: must be true or false, not a string/)
     write(BASE.replace('timeout = "90s"', 'timeout = "90s"\nuii = false'))
     assert.match(problem(() => loadConfig(dir, {}, {})).fix, /Did you mean "ui"\?/)
+  })
+
+  it('builds locally by default; builder = "cluster" with its settings, --builder over the file', () => {
+    const plain = loadConfig(dir, {}, {})
+    assert.equal(plain.builder, 'local')
+    assert.deepEqual(plain.clusterBuilder, DEFAULT_BUILDER_SETTINGS)
+    write(BASE.replace('timeout = "90s"', 'timeout = "90s"\nbuilder = "cluster"') + [
+      '',
+      '[environments.development.cluster-builder]',
+      'namespace = "team-builds"',
+      'host-network = true',
+      'replicas = 2',
+      'cache-size = "20Gi"',
+      'dns = ["192.0.2.53"]',
+      'insecure-registries = ["registry.dev:5000"]',
+      '',
+      '[environments.development.cluster-builder.mirrors]',
+      '"docker.io" = ["mirror.dev:5000"]',
+      '',
+    ].join('\n'))
+    const c = loadConfig(dir, {}, {})
+    assert.equal(c.builder, 'cluster')
+    assert.deepEqual(c.clusterBuilder, {
+      ...DEFAULT_BUILDER_SETTINGS, namespace: 'team-builds', hostNetwork: true, replicas: 2, cacheSize: '20Gi',
+      dns: ['192.0.2.53'], insecureRegistries: ['registry.dev:5000'], mirrors: {'docker.io': ['mirror.dev:5000']},
+    })
+    assert.equal(loadConfig(dir, {builder: 'local'}, {}).builder, 'local')
+    assert.equal(loadConfig(dir, {env: 'staging'}, {}).builder, 'local', 'each environment has its own builder')
+    assert.match(problem(() => loadConfig(dir, {builder: 'remote'}, {})).message, /--builder: builder: "remote" is not a builder/)
+  })
+
+  it('names the line of a wrong builder setting, with an example', () => {
+    write(BASE.replace('timeout = "90s"', 'timeout = "90s"\nbuilder = "kubernetes"'))
+    assert.match(problem(() => loadConfig(dir, {}, {})).message, /:7: environments\.development\.builder: "kubernetes" is not a builder/)
+    const bad = (lines: string, message: RegExp, fix?: RegExp): void => {
+      write(`${BASE}\n[environments.development.cluster-builder]\n${lines}\n`)
+      const error = problem(() => loadConfig(dir, {}, {}))
+      assert.match(error.message, message)
+      if (fix) assert.match(error.fix, fix)
+    }
+    bad('replica = 2', /cluster-builder\.replica: unknown key/, /Did you mean "replicas"\?/)
+    bad('replicas = "2"', /replicas: must be a whole number/, /replicas = 2/)
+    bad('replicas = 0', /replicas: 0 is not between 1 and 50/)
+    bad('rootless = "no"', /rootless: must be true or false/)
+    bad('namespace = "Team_Builds"', /"Team_Builds" is not a valid namespace/)
+    bad('memory = "lots"', /"lots" is not a memory quantity/)
+    bad('dns = ["my-dns"]', /"my-dns" is not an IP address/)
+    bad('mirrors = {"docker.io" = "m:5000"}', /mirrors: must be a table of lists of strings/)
   })
 
   it('says to run draft create when draft.toml or the chart is missing', () => {

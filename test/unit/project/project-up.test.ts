@@ -32,7 +32,7 @@ function project(deps: Record<string, string[]>): ProjectConfig {
 
 const result = (config: DeployConfig, built = true): UpResult => ({
   release: config.release, namespace: 'default', kubeContext: '', revision: 1, image: `r/${config.release}:t`, tag: 't', context: {files: 1, bytes: 1},
-  delivery: 'registry', cluster: 'remote', built, pushed: built, upToDate: !built, fingerprint: 'f', timings: {}, totalMs: 1,
+  delivery: 'registry', cluster: 'remote', builder: 'local', built, pushed: built, upToDate: !built, fingerprint: 'f', timings: {}, totalMs: 1,
 })
 
 describe('up at a project root', () => {

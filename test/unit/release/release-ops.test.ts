@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Readable} from 'node:stream'
 
+import {DEFAULT_BUILDER_SETTINGS} from '../../../src/cluster-builder/settings.js'
 import type {DeployConfig} from '../../../src/config/draft-toml.js'
 import {DraftError} from '../../../src/core/errors.js'
 import type {UpEvent} from '../../../src/core/events.js'
@@ -67,7 +68,7 @@ describe('ReleaseOps (status, history, rollback, delete) with fakes', () => {
     config = {
       appDir: dir, file: join(dir, 'draft.toml'), env: 'development', release: 'app', namespace: 'dev', registry: REGISTRY, image: 'app',
       dockerfile: join(dir, 'Dockerfile'), context: dir, chart: join(dir, 'charts', 'app'), target: '', buildArgs: {}, buildNetwork: '',
-      values: [], set: {}, kubeContext: '', timeoutMs: 60_000, watch: {quietMs: 300, maxWaitMs: 5000}, connect: false, ui: false,
+      values: [], set: {}, kubeContext: '', timeoutMs: 60_000, watch: {quietMs: 300, maxWaitMs: 5000}, connect: false, ui: false, builder: 'local', clusterBuilder: {...DEFAULT_BUILDER_SETTINGS},
     }
     helm = new FakeHelm()
     kube = new FakeKube()

@@ -3,6 +3,7 @@ import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import {DEFAULT_BUILDER_SETTINGS} from '../../../src/cluster-builder/settings.js'
 import type {DeployConfig} from '../../../src/config/draft-toml.js'
 import {BuildContextProvider, ignoreFileOf} from '../../../src/up/build-context-provider.js'
 
@@ -19,7 +20,7 @@ describe('the build context of a deploy', () => {
     config = {
       appDir: join(dir, 'api'), file: join(dir, 'draft.toml'), env: 'development', release: 'api', namespace: 'default', registry: '', image: 'api',
       dockerfile: join(dir, 'api', 'Dockerfile'), context: dir, chart: join(dir, 'api', 'charts', 'api'), target: '', buildArgs: {}, buildNetwork: '',
-      values: [], set: {}, kubeContext: '', timeoutMs: 60_000, watch: {quietMs: 300, maxWaitMs: 5000}, connect: false, ui: false, stateDir: join(dir, '.draft', 'services', 'api'),
+      values: [], set: {}, kubeContext: '', timeoutMs: 60_000, watch: {quietMs: 300, maxWaitMs: 5000}, connect: false, ui: false, builder: 'local', clusterBuilder: {...DEFAULT_BUILDER_SETTINGS}, stateDir: join(dir, '.draft', 'services', 'api'),
     }
   })
   afterEach(() => rmSync(dir, {recursive: true, force: true}))
