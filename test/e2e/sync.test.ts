@@ -61,9 +61,12 @@ describe('draft up --watch --sync (e2e, real node)', function () {
     watch = new DraftProcess(['up', app, '--watch', '--registry', env.registry, '--namespace', namespace, '--build-network', 'host', '--release', release, '--ui=false', ...extra])
     return watch
   }
+  /** The release's Deployment, named by the chart (release-app unless the release holds the app's name). */
+  const deploymentOf = (release: string): string =>
+    kubectl('-n', namespace, 'get', 'deployment', '-l', `app.kubernetes.io/instance=${release}`, '-o', 'jsonpath={.items[0].metadata.name}').trim()
   const deployed = (release: string): Deployed => {
     const history = JSON.parse(execFileSync('helm', ['history', release, '-n', namespace, '-o', 'json'], {encoding: 'utf8'})) as unknown[]
-    const image = kubectl('-n', namespace, 'get', 'deployment', release, '-o', 'jsonpath={.spec.template.spec.containers[0].image}')
+    const image = kubectl('-n', namespace, 'get', 'deployment', deploymentOf(release), '-o', 'jsonpath={.spec.template.spec.containers[0].image}')
     const pods = JSON.parse(kubectl('-n', namespace, 'get', 'pods', '-l', `app.kubernetes.io/instance=${release}`, '-o', 'json')) as {items: {metadata: {name: string; deletionTimestamp?: string}}[]}
     return {revisions: history.length, image, pods: pods.items.filter(p => !p.metadata.deletionTimestamp).map(p => p.metadata.name).sort()}
   }
@@ -73,7 +76,7 @@ describe('draft up --watch --sync (e2e, real node)', function () {
     let last = ''
     while (Date.now() < deadline) {
       try {
-        const forward = await portForward(namespace, `deployment/${release}`, port, 15_000)
+        const forward = await portForward(namespace, `deployment/${deploymentOf(release)}`, port, 15_000)
         try {
           for (let i = 0; i < 20; i++) {
             try {
