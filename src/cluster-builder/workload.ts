@@ -37,19 +37,9 @@ export function daemonPaths(rootless: boolean): {socket: string; state: string} 
 }
 
 /** What the builder is made from: the pinned version and the settings that shape its pods. */
-export interface BuilderSpec {
+export type BuilderSpec = Omit<BuilderSettings, 'namespace'> & {
+  /** The pinned BuildKit version: a newer draft upgrades the builder. */
   version: string
-  image: string
-  rootless: boolean
-  hostNetwork: boolean
-  replicas: number
-  cacheSize: string
-  storageClass: string
-  cpu: string
-  memory: string
-  mirrors: Record<string, string[]>
-  insecureRegistries: string[]
-  dns: string[]
 }
 
 export function builderSpec(settings: BuilderSettings): BuilderSpec {
