@@ -145,7 +145,7 @@ describe('draft up --watch --sync (e2e, real node)', function () {
       const answer = await served(release, 3000, '/', 'hello from a synced file', 30_000)
       assert.match(answer, /^200 /)
       assert.deepEqual(deployed(release), before, 'the same revisions, image and pods')
-      assert.equal(readFileSync(server(), 'utf8'), kubectl('-n', namespace, 'exec', before.pods[0]!, '--', 'cat', '/app/src/server.js'), 'the pod holds the file as saved')
+      assert.equal(readFileSync(server(), 'utf8'), kubectl('-n', namespace, 'exec', before.pods[0]!, '-c', 'express-api', '--', 'cat', '/app/src/server.js'), 'the pod holds the file as saved')
 
       const status = await draft(['status', app, '--namespace', namespace, '--release', release, '--json'])
       const report = JSON.parse(status.stdout) as {synced?: {files: number; message: string}; folder?: {matches?: boolean}}
@@ -161,11 +161,11 @@ describe('draft up --watch --sync (e2e, real node)', function () {
       await w.until(() => count(w, 'cycle-synced') === 1, 'the sync of a new file')
       // The pod the sync went to (the session's first deploy rolled a new one: the old held synced files).
       const [pod] = event<{result: {pods: string[]}}>(w, 'cycle-synced', 0).result.pods
-      assert.equal(kubectl('-n', namespace, 'exec', pod!, '--', 'cat', '/app/src/extra.js'), 'module.exports = 1\n')
+      assert.equal(kubectl('-n', namespace, 'exec', pod!, '-c', 'express-api', '--', 'cat', '/app/src/extra.js'), 'module.exports = 1\n')
       rmSync(extra)
       await w.until(() => count(w, 'cycle-synced') === 2, 'the sync of a deletion')
       assert.equal(event<{result: {removed: number}}>(w, 'cycle-synced', 1).result.removed, 1)
-      assert.equal(kubectl('-n', namespace, 'exec', pod!, '--', 'sh', '-c', 'test -e /app/src/extra.js && echo there || echo gone').trim(), 'gone')
+      assert.equal(kubectl('-n', namespace, 'exec', pod!, '-c', 'express-api', '--', 'sh', '-c', 'test -e /app/src/extra.js && echo there || echo gone').trim(), 'gone')
 
       const revisions = deployed(release).revisions
       for (let i = 1; i <= 50; i++) {
