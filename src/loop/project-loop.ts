@@ -8,6 +8,7 @@ import type {RollbackResult} from '../release/release-ops.js'
 import type {UpResult} from '../up/up-engine.js'
 import type {FileWatcher, WatchHandle} from '../watch/file-watcher.js'
 import {Coalescer} from './coalescer.js'
+import {CycleGate} from './cycle-gate.js'
 import {type ServiceLayout, mergeRoutes, routeToServices, unwatchedByAll} from './service-route.js'
 import {layoutOf} from './watch-loop.js'
 
@@ -74,17 +75,21 @@ export class ProjectLoop {
   private pending = new Map<string, Route>()
   private changes = new Set<string>()
   private running?: {cycle: number; stages: Map<string, string>; stale: Map<string, AbortController>; done: Promise<void>}
-  private timer?: NodeJS.Timeout
   private cycles = 0
   private readonly last = new Map<string, UpResult>()
   private project!: ProjectConfig
   private layouts: ServiceLayout[] = []
   private options?: ProjectLoopOptions
-  private paused = false
   /** Services whose full cycle was asked for by hand. */
   private rebuildAsked = new Set<string>()
-  /** A rollback holds the releases: no cycle starts until it is done. */
-  private holding?: Promise<unknown>
+  private readonly gate = new CycleGate({
+    now: () => this.now(),
+    coalescer: () => this.coalescer,
+    running: () => this.running?.done,
+    stopping: () => this.options?.signal.aborted ?? true,
+    rebuildAsked: () => this.rebuildAsked.size > 0,
+    startCycle: () => this.options && this.startCycle(this.options),
+  })
 
   constructor(private readonly deps: ProjectLoopDependencies) {
     this.now = deps.now ?? (() => performance.now())
@@ -118,7 +123,7 @@ export class ProjectLoop {
               options.emit({type: 'build-cancelled', at: at(), cycle: running.cycle, service, path: change.path})
             }
           }
-          this.schedule(options)
+          this.gate.schedule()
         },
         onError: error => options.emit({type: 'cycle-failed', at: at(), cycle: this.cycles, error: {code: 'WATCH_FAILED', message: error.message, fix: 'draft keeps running; if changes stop being seen, restart draft up --watch.'}}),
       })
@@ -129,10 +134,10 @@ export class ProjectLoop {
       }
       await stopped
     } finally {
-      clearTimeout(this.timer)
+      this.gate.cancel()
       await handle?.close()
       await this.running?.done
-      await this.holding?.catch(() => undefined)
+      await this.gate.released()
       if (options.cleanup && this.deps.uninstall) await this.deps.uninstall(this.project).catch(() => undefined)
       options.emit({type: 'stopped', at: at(), cycles: this.cycles, reason: options.signal.aborted ? 'interrupted' : 'done'})
     }
@@ -153,23 +158,17 @@ export class ProjectLoop {
     const chosen = service === undefined ? names : [service]
     for (const name of chosen) this.rebuildAsked.add(name)
     mergeRoutes(this.pending, new Map(chosen.map(name => [name, 'build' as Route])))
-    clearTimeout(this.timer)
+    this.gate.cancel()
     this.startCycle(options)
   }
 
   /** Stops starting cycles; saves are still collected and run as one cycle at `resume()`. */
   pause(): void {
-    if (!this.options || this.paused) return
-    this.paused = true
-    clearTimeout(this.timer)
-    this.options.emit({type: 'paused', at: this.at(), pending: this.changes.size})
+    if (this.options && this.gate.pause()) this.options.emit({type: 'paused', at: this.at(), pending: this.changes.size})
   }
 
   resume(): void {
-    if (!this.options || !this.paused) return
-    this.paused = false
-    this.options.emit({type: 'resumed', at: this.at(), pending: this.changes.size})
-    if (this.coalescer.pending()) this.schedule(this.options)
+    if (this.options && this.gate.resume()) this.options.emit({type: 'resumed', at: this.at(), pending: this.changes.size})
   }
 
   /**
@@ -182,10 +181,7 @@ export class ProjectLoop {
     if (!options || !rollback) throw new Error('rollback needs a running loop with a rollback dependency')
     const names = this.project.services.map(s => s.name)
     if (!names.includes(service)) throw new DraftError('UNKNOWN_SERVICE', {name: service, flag: 'rollback', services: names})
-    const previous = this.holding
-    const work = (async () => {
-      await previous?.catch(() => undefined)
-      await this.running?.done
+    return this.gate.hold(async () => {
       const config = this.project.services.find(s => s.name === service)?.config
       options.emit({type: 'rollback-started', at: this.at(), service, ...(revision === undefined ? {} : {revision})})
       try {
@@ -204,31 +200,14 @@ export class ProjectLoop {
       } finally {
         this.last.delete(service)
       }
-    })()
-    this.holding = work
-    try {
-      return await work
-    } finally {
-      if (this.holding === work) this.holding = undefined
-      if (!options.signal.aborted && this.rebuildAsked.size) this.startCycle(options)
-      else if (!options.signal.aborted && this.coalescer.pending()) this.schedule(options)
-    }
+    })
   }
 
   private readonly at = (): number => Math.round(this.now() - this.started)
 
-  private schedule(options: ProjectLoopOptions): void {
-    if (this.running || this.holding || this.paused || options.signal.aborted) return
-    clearTimeout(this.timer)
-    const due = this.coalescer.dueAt()
-    if (due === undefined) return
-    this.timer = setTimeout(() => this.startCycle(options), Math.max(0, due - this.now()))
-  }
-
   private startCycle(options: ProjectLoopOptions): void {
-    if (this.running || this.holding || options.signal.aborted || this.pending.size === 0) return
     // Paused: only a cycle asked for by hand runs (with what was saved meanwhile).
-    if (this.paused && this.rebuildAsked.size === 0) return
+    if (this.pending.size === 0 || !this.gate.mayStart(this.rebuildAsked.size > 0)) return
     const at = this.at
     const cycle = ++this.cycles
     const routes = new Map(this.pending)
@@ -276,7 +255,7 @@ export class ProjectLoop {
         if (!options.signal.aborted && this.rebuildAsked.size) this.startCycle(options)
         else if (!options.signal.aborted && (this.coalescer.pending() || this.pending.size)) {
           if (!this.coalescer.pending()) this.coalescer.add(this.now())
-          this.schedule(options)
+          this.gate.schedule()
         }
       }
     })()

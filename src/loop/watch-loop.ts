@@ -11,6 +11,7 @@ import {ignoreFileOf} from '../up/build-context-provider.js'
 import type {UpOptions, UpResult} from '../up/up-engine.js'
 import type {FileWatcher, WatchHandle} from '../watch/file-watcher.js'
 import {Coalescer} from './coalescer.js'
+import {CycleGate} from './cycle-gate.js'
 import {type Route, type WatchLayout, routeChange, unwatched} from './route.js'
 import {type CycleDecision, type SyncMode, type SyncedFile, decideCycle, syncMode, syncable} from './sync-route.js'
 
@@ -94,17 +95,21 @@ export class WatchLoop {
   /** Changes not yet delivered to the cluster, with their route. */
   private readonly changes = new Map<string, Route>()
   private running?: {cycle: number; stage?: string; stale: AbortController; done: Promise<void>}
-  private timer?: NodeJS.Timeout
   private cycles = 0
   private last?: UpResult
   private layout!: WatchLayout & {root: string}
   private config!: DeployConfig
   private options?: LoopOptions
-  private paused = false
   /** A full cycle was asked for by hand. */
   private rebuildAsked = false
-  /** A rollback holds the release: no cycle starts until it is done. */
-  private holding?: Promise<unknown>
+  private readonly gate = new CycleGate({
+    now: () => this.now(),
+    coalescer: () => this.coalescer,
+    running: () => this.running?.done,
+    stopping: () => this.options?.signal.aborted ?? true,
+    rebuildAsked: () => this.rebuildAsked,
+    startCycle: () => this.options && this.startCycle(this.options),
+  })
   private mode: SyncMode = {on: false}
   /** Why the next burst cannot be synced even in sync mode (undefined: it can). */
   private syncBlocked: string | undefined = 'nothing runs in sync mode yet'
@@ -139,7 +144,7 @@ export class WatchLoop {
           if (route === 'build' && this.running && (this.running.stage === undefined || ['connect', 'tag', 'build'].includes(this.running.stage))) {
             this.running.stale.abort()
           }
-          this.schedule(options)
+          this.gate.schedule()
         },
         onError: error => options.emit({type: 'cycle-failed', at: at(), cycle: this.cycles, error: describe(new DraftError('WATCH_FAILED', {reason: error.message}))}),
       })
@@ -149,10 +154,10 @@ export class WatchLoop {
       if (options.initialCycle !== false) this.startCycle(options, true)
       await stopped
     } finally {
-      clearTimeout(this.timer)
+      this.gate.cancel()
       await handle?.close()
       await this.running?.done
-      await this.holding?.catch(() => undefined)
+      await this.gate.released()
       if (options.cleanup && this.deps.uninstall) {
         await this.deps.uninstall(this.config).catch(() => undefined)
       }
@@ -165,27 +170,21 @@ export class WatchLoop {
     const options = this.options
     if (!options || options.signal.aborted) return
     this.rebuildAsked = true
-    clearTimeout(this.timer)
+    this.gate.cancel()
     this.startCycle(options)
   }
 
   /** Stops starting cycles; saves are still collected and run as one cycle at `resume()`. */
   pause(): void {
-    if (!this.options || this.paused) return
-    this.paused = true
-    clearTimeout(this.timer)
-    this.options.emit({type: 'paused', at: this.at(), pending: this.changes.size})
+    if (this.options && this.gate.pause()) this.options.emit({type: 'paused', at: this.at(), pending: this.changes.size})
   }
 
   resume(): void {
-    if (!this.options || !this.paused) return
-    this.paused = false
-    this.options.emit({type: 'resumed', at: this.at(), pending: this.changes.size})
-    if (this.coalescer.pending()) this.schedule(this.options)
+    if (this.options && this.gate.resume()) this.options.emit({type: 'resumed', at: this.at(), pending: this.changes.size})
   }
 
   isPaused(): boolean {
-    return this.paused
+    return this.gate.isPaused()
   }
 
   /**
@@ -197,10 +196,7 @@ export class WatchLoop {
     const options = this.options
     const rollback = this.deps.rollback
     if (!options || !rollback) throw new Error('rollback needs a running loop with a rollback dependency')
-    const previous = this.holding
-    const work = (async () => {
-      await previous?.catch(() => undefined)
-      await this.running?.done
+    return this.gate.hold(async () => {
       options.emit({type: 'rollback-started', at: this.at(), ...(revision === undefined ? {} : {revision})})
       try {
         const result = await rollback(this.config, {
@@ -219,31 +215,14 @@ export class WatchLoop {
         this.last = undefined
         this.syncBlocked = 'a rollback changed what runs'
       }
-    })()
-    this.holding = work
-    try {
-      return await work
-    } finally {
-      if (this.holding === work) this.holding = undefined
-      if (!options.signal.aborted && this.rebuildAsked) this.startCycle(options)
-      else if (!options.signal.aborted && this.coalescer.pending()) this.schedule(options)
-    }
+    })
   }
 
   private readonly at = (): number => Math.round(this.now() - this.started)
 
-  private schedule(options: LoopOptions): void {
-    if (this.running || this.holding || this.paused || options.signal.aborted) return
-    clearTimeout(this.timer)
-    const due = this.coalescer.dueAt()
-    if (due === undefined) return
-    this.timer = setTimeout(() => this.startCycle(options), Math.max(0, due - this.now()))
-  }
-
   private startCycle(options: LoopOptions, initial = false): void {
-    if (this.running || this.holding || options.signal.aborted) return
     // Paused: only a cycle asked for by hand runs.
-    if (this.paused && !this.rebuildAsked) return
+    if (!this.gate.mayStart(this.rebuildAsked)) return
     const at = this.at
     const cycle = ++this.cycles
     const rebuild = this.rebuildAsked
@@ -311,7 +290,7 @@ export class WatchLoop {
       } finally {
         this.running = undefined
         if (!options.signal.aborted && this.rebuildAsked) this.startCycle(options)
-        else if (!options.signal.aborted && this.coalescer.pending()) this.schedule(options)
+        else if (!options.signal.aborted && this.coalescer.pending()) this.gate.schedule()
       }
     })()
   }
