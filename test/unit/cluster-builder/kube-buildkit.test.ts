@@ -4,11 +4,11 @@ import {Readable, type Writable} from 'node:stream'
 import {KubeBuildKit} from '../../../src/cluster-builder/kube-buildkit.js'
 import {DEFAULT_BUILDER_SETTINGS} from '../../../src/cluster-builder/settings.js'
 import {BuildFailure} from '../../../src/core/build-failure.js'
-import {DraftError} from '../../../src/core/errors.js'
 import {FakeKube} from '../../../src/kube/fake-kube.js'
 import type {PodState} from '../../../src/kube/kube.js'
 import {FakePodStreams} from '../../../src/pod-streams/fake-pod-streams.js'
 import {PodStreamError} from '../../../src/pod-streams/pod-streams.js'
+import {failure} from '../../support/draft-error.js'
 
 const settings = {...DEFAULT_BUILDER_SETTINGS, namespace: 'builds'}
 const readyPod = (over: Partial<PodState> = {}): PodState => ({
@@ -38,15 +38,6 @@ describe('KubeBuildKit (on FakeKube and FakePodStreams)', () => {
   let clock: number
   let pods: PodState[]
 
-  const failure = async (promise: Promise<unknown>): Promise<DraftError> => {
-    try {
-      await promise
-    } catch (error) {
-      assert.ok(error instanceof DraftError, String(error))
-      return error
-    }
-    assert.fail('expected a DraftError')
-  }
   const request = (over: Partial<Parameters<KubeBuildKit['build']>[1]> = {}) => ({
     context: Readable.from([Buffer.from('tar bytes')]),
     dockerfile: 'Dockerfile',

@@ -10,6 +10,7 @@ import {InProcessRenderer} from '../../../src/sandbox/in-process-renderer.js'
 import {readTemplateFiles} from '../../../src/sandbox/template-files.js'
 import {planScaffold} from '../../../src/scaffold/plan.js'
 import {fakePack} from '../../support/packs.js'
+import {failure as rejection} from '../../support/draft-error.js'
 
 describe('rendering pack templates', () => {
   let work: string
@@ -28,15 +29,7 @@ describe('rendering pack templates', () => {
     const result = await planScaffold({snapshot: app, pack, variables: resolveVariables(pack, {}, []), app: 'demo', force: false, renderer})
     return {result, renderer}
   }
-  const failure = async (dockerfile: string): Promise<DraftError> => {
-    try {
-      await plan(dockerfile)
-    } catch (error) {
-      assert.ok(error instanceof DraftError, String(error))
-      return error
-    }
-    assert.fail('no error')
-  }
+  const failure = (dockerfile: string): Promise<DraftError> => rejection(plan(dockerfile))
 
   it('renders every template of a plan in one call, with the helpers and includes', async () => {
     writeFileSync(join(packDir, 'parts', 'from.ejs'), 'FROM demo:<%= port %>')

@@ -6,7 +6,6 @@ import type {Readable, Writable} from 'node:stream'
 
 import tar from 'tar-stream'
 
-import {DraftError} from '../../../src/core/errors.js'
 import type {UpEvent} from '../../../src/core/events.js'
 import {FakeKube} from '../../../src/kube/fake-kube.js'
 import type {PodState} from '../../../src/kube/kube.js'
@@ -16,6 +15,7 @@ import {cksumLine} from '../../../src/sync/cksum.js'
 import {SYNC_MODE_ANNOTATION, parseSyncRecord} from '../../../src/sync/record.js'
 import type {SyncRules} from '../../../src/sync/rules.js'
 import {SyncEngine, type SyncRequest} from '../../../src/sync/sync-engine.js'
+import {failure} from '../../support/draft-error.js'
 
 /**
  * A container as the apply script sees it: its files in a map. The fake exec runs what the script
@@ -98,15 +98,6 @@ describe('SyncEngine', () => {
     emit: e => events.push(e),
     ...extra,
   })
-  const failure = async (promise: Promise<unknown>): Promise<DraftError> => {
-    try {
-      await promise
-    } catch (error) {
-      assert.ok(error instanceof DraftError, String(error))
-      return error
-    }
-    assert.fail('the sync succeeded')
-  }
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'draft-sync-engine-'))

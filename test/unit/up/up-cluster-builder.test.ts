@@ -16,6 +16,7 @@ import {FakeRunner} from '../../../src/process/fake-runner.js'
 import {FakeCredentialStore, FakeRegistry} from '../../../src/registry/fake-registry.js'
 import type {ContextProvider} from '../../../src/up/context-provider.js'
 import {UpEngine} from '../../../src/up/up-engine.js'
+import {failure} from '../../support/draft-error.js'
 
 class FakeContexts implements ContextProvider {
   tag = 'draft-00000000000000c1'
@@ -41,15 +42,6 @@ describe('UpEngine with the cluster builder', () => {
   const engine = (): UpEngine =>
     new UpEngine({docker, clusterBuilder: builder, helm, kube, registry, credentials, contexts, runner: new FakeRunner(), env: {}, sleep: async () => {}, pollMs: 0})
   const run = (e = engine(), options: {signal?: AbortSignal; buildSignal?: AbortSignal} = {}) => e.run(config, {emit: ev => events.push(ev), ...options})
-  const failure = async (promise: Promise<unknown>): Promise<DraftError> => {
-    try {
-      await promise
-    } catch (error) {
-      assert.ok(error instanceof DraftError, String(error))
-      return error
-    }
-    assert.fail('expected a DraftError')
-  }
   const messages = (stage: string) => events.filter(e => e.type === 'stage-progress' && e.stage === stage).map(e => (e as {message: string}).message)
 
   beforeEach(() => {
